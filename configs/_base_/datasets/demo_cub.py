@@ -1,0 +1,45 @@
+# Demo fine-grained target (digits 5-9 in clutter), CUB_200_2011 layout read
+# by mmpretrain's own CUB dataset class.
+dataset_type = 'CUB'
+data_root = 'data/demo/CUB_200_2011/'
+cub_classes = ('5', '6', '7', '8', '9')
+
+data_preprocessor = dict(
+    num_classes=5,
+    mean=[127.5, 127.5, 127.5],
+    std=[127.5, 127.5, 127.5],
+    to_rgb=True)
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomResizedCrop', scale=48, crop_ratio_range=(0.8, 1.0)),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=0,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        metainfo=dict(classes=cub_classes),
+        pipeline=train_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=True))
+val_dataloader = dict(
+    batch_size=64,
+    num_workers=0,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        metainfo=dict(classes=cub_classes),
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False))
+val_evaluator = dict(type='Accuracy', topk=(1, ))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# One install path for a fresh machine: creates .venv/ and installs the whole
+# OpenMMLab stack plus this package. Idempotent: a second run takes seconds.
+#
+# mmcv 2.1.0 has no wheel for current torch, so it is compiled from its sdist
+# once and the wheel is cached under $TRANSNAS_CACHE, keyed by the mmcv
+# version, the torch version (CUDA tag included) and the Python tag. A wheel
+# compiled against another torch is never reused: the key differs, and the
+# wheel's recorded torch version is checked again before it is installed.
+#
+# Environment knobs:
+#   VENV            venv path (default: .venv at the repo root)
+#   TRANSNAS_CACHE  wheel cache (default: ~/.cache/transnas_mm)
+#   FORCE_CUDA      1 to compile mmcv's CUDA ops (GPU users; default 0)
+#   MAX_JOBS        parallel compile jobs (default: nproc)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${VENV:-$ROOT/.venv}"
+CACHE="${TRANSNAS_CACHE:-$HOME/.cache/transnas_mm}"
+MMCV_VERSION=2.1.0
+PY="$VENV/bin/python"
+STAMP="$VENV/.transnas_mm_installed"
+export FORCE_CUDA="${FORCE_CUDA:-0}"
+export MAX_JOBS="${MAX_JOBS:-$(nproc)}"
+
+STEP=""
+step() { STEP="$1"; echo "[install] $(date +%H:%M:%S) $1"; }
+trap 'rc=$?; [ $rc -ne 0 ] && echo "[install] FAILED at step: ${STEP} (exit $rc). Fix the cause above and rerun: make install" >&2' EXIT
+
+pip_() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
+
+# Fingerprint of everything that decides what gets installed.
+fingerprint() {
+  cat "$ROOT"/requirements/*.txt "$ROOT/setup.py" "$ROOT/tools/install.sh" | sha256sum | cut -c1-16
+}
+
+verify() {
+  "$PY" - <<'EOF'
+import torch, mmcv, mmengine, mmdet, mmpretrain, transnas_mm  # noqa: F401
+from mmcv.ops import nms, RoIAlign  # noqa: F401
+boxes = torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.], [20., 20., 30., 30.]])
+scores = torch.tensor([0.9, 0.8, 0.7])
+_, keep = nms(boxes, scores, 0.5)
+assert keep.tolist() == [0, 2], keep
+EOF
+}
+
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(fingerprint)" ] && verify 2>/dev/null; then
+  echo "[install] up to date ($VENV)"
+  trap - EXIT
+  exit 0
+fi
+
+step "create venv $VENV"
+[ -x "$PY" ] || python3 -m venv "$VENV"
+
+step "torch + torchvision (requirements/torch.txt)"
+pip_ -r "$ROOT/requirements/torch.txt"
+pip_ -r "$ROOT/requirements/build.txt"
+TORCH_TAG="$("$PY" -c 'import torch; print(torch.__version__.replace("+", "_"))')"
+PY_TAG="$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
+OPS_TAG=$([ "$FORCE_CUDA" = "1" ] && echo cudaops || echo cpuops)
+KEY="mmcv-${MMCV_VERSION}_torch-${TORCH_TAG}_${PY_TAG}_${OPS_TAG}"
+WHEEL_DIR="$CACHE/wheels/$KEY"
+
+step "mmcv $MMCV_VERSION with compiled ops (cache: $WHEEL_DIR)"
+have_mmcv() {
+  "$PY" - "$MMCV_VERSION" <<'EOF' 2>/dev/null
+import sys, torch, mmcv
+from mmcv.ops import nms  # noqa: F401  (fails if _ext is missing or built for another torch)
+assert mmcv.__version__ == sys.argv[1]
+EOF
+}
+if ! have_mmcv; then
+  wheel="$(ls "$WHEEL_DIR"/mmcv-*.whl 2>/dev/null | head -n1 || true)"
+  if [ -n "$wheel" ] && [ "$(cat "$WHEEL_DIR/torch_version" 2>/dev/null)" != "$TORCH_TAG" ]; then
+    echo "[install] cached wheel $wheel records another torch; ignoring it" >&2
+    wheel=""
+  fi
+  if [ -z "$wheel" ]; then
+    echo "[install] compiling mmcv (about 30 min on 2 cores, once per machine and torch)"
+    build="$(mktemp -d)"
+    "$PY" -m pip download --disable-pip-version-check -q --no-deps --no-binary :all: \
+      --no-build-isolation "mmcv==$MMCV_VERSION" -d "$build"
+    tar -xzf "$build/mmcv-$MMCV_VERSION.tar.gz" -C "$build"
+    src="$build/mmcv-$MMCV_VERSION"
+    # torch >= 2.10 headers require C++20; mmcv's setup.py hard-codes C++17.
+    sed -i 's/-std=c++17/-std=c++20/g; s/std:c++17/std:c++20/g' "$src/setup.py"
+    grep -q 'c++20' "$src/setup.py" || { echo "[install] could not patch mmcv setup.py for C++20" >&2; exit 1; }
+    (cd "$src" && MMCV_WITH_OPS=1 "$PY" -m pip wheel --disable-pip-version-check -q \
+      --no-deps --no-build-isolation . -w "$build/dist")
+    mkdir -p "$WHEEL_DIR.tmp"
+    cp "$build"/dist/mmcv-*.whl "$WHEEL_DIR.tmp/"
+    echo "$TORCH_TAG" > "$WHEEL_DIR.tmp/torch_version"
+    rm -rf "$WHEEL_DIR" && mv "$WHEEL_DIR.tmp" "$WHEEL_DIR"
+    rm -rf "$build"
+    wheel="$(ls "$WHEEL_DIR"/mmcv-*.whl | head -n1)"
+  fi
+  pip_ --force-reinstall --no-deps "$wheel"
+fi
+
+step "OpenMMLab packages (requirements/mminstall.txt) and runtime/test requirements"
+# mmcv is already installed from the wheel above; pip sees it satisfies ==2.1.0.
+pip_ -r "$ROOT/requirements/mminstall.txt" -r "$ROOT/requirements/runtime.txt" \
+  -r "$ROOT/requirements/tests.txt"
+
+step "transnas_mm (editable)"
+pip_ --no-deps --no-build-isolation -e "$ROOT"
+
+step "verify imports and mmcv.ops"
+verify
+fingerprint > "$STAMP"
+echo "[install] done: $VENV"
+trap - EXIT

@@ -1,0 +1,4 @@
+from .sparse_supernet import SparseSuperNet
+from .trans_nas_net import TransNASNet
+
+__all__ = ['SparseSuperNet', 'TransNASNet']

@@ -1,0 +1,123 @@
+"""SparseSuperNet: the one-shot super-network, reduced by random edge
+dropping, trained once on the source task."""
+import copy
+from typing import Dict, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from ..registry import MODELS
+from ..space import (Arch, arch_edges, arch_ops, build_op, build_space,
+                     reference_arch, sample_arch, validate_arch)
+from .dag_backbone import DagBackbone
+
+
+@MODELS.register_module()
+class SparseSuperNet(DagBackbone):
+    """Every candidate op of every layer owns its weights (O(C*N) params).
+
+    In training mode, unless an arch is fixed with :meth:`set_arch`, each
+    forward samples one sub-network (one op per layer, each kept edge dropped
+    with ``edge_drop_prob``) from ``(sample_seed, step)``: every rank
+    draws the same sub-network without communication, and the step counter
+    is a buffer, so resuming continues the same sequence.
+
+    Args:
+        stages: ``[(num_layers, out_channels, stride), ...]``.
+        candidates: op names, see :mod:`transnas_mm.space.ops`.
+        max_extra_edges: extra incoming edges kept per layer (``k``).
+        edge_drop_prob: per-step drop probability of each kept edge.
+        edge_seed: seed of the construction-time edge draw.
+        sample_seed: seed of the per-step sub-network draw.
+        widen_factor, stem_channels: width of the space.
+        out_indices: stages whose outputs are returned.
+        frozen_stages: freeze the stem and the first ``frozen_stages``
+            stages (-1: nothing).
+    """
+
+    def __init__(self,
+                 stages: Optional[Sequence[Sequence[int]]] = None,
+                 candidates: Optional[Sequence[str]] = None,
+                 max_extra_edges: int = 2,
+                 edge_drop_prob: float = 0.5,
+                 edge_seed: int = 0,
+                 sample_seed: int = 0,
+                 widen_factor: float = 1.0,
+                 stem_channels: int = 32,
+                 out_indices: Sequence[int] = (5, ),
+                 frozen_stages: int = -1,
+                 norm_cfg: dict = dict(type='BN'),
+                 act_cfg: dict = dict(type='ReLU6'),
+                 norm_eval: bool = False,
+                 init_cfg=None):
+        space = build_space(stages, candidates,
+                            max_extra_edges=max_extra_edges,
+                            edge_seed=edge_seed, widen_factor=widen_factor,
+                            stem_channels=stem_channels)
+        super().__init__(space, out_indices, frozen_stages, norm_cfg,
+                         act_cfg, norm_eval, init_cfg)
+        if not 0.0 <= edge_drop_prob <= 1.0:
+            raise ValueError(f'edge_drop_prob: expected 0..1, got '
+                             f'{edge_drop_prob}')
+        self.edge_drop_prob = edge_drop_prob
+        self.sample_seed = sample_seed
+        self.layers = nn.ModuleList([
+            nn.ModuleDict({
+                op: build_op(op, ly.in_channels, ly.out_channels, ly.stride,
+                             norm_cfg, act_cfg)
+                for op in ly.candidates
+            }) for ly in space.layers
+        ])
+        self.register_buffer('sample_step', torch.zeros((), dtype=torch.long))
+        self._fixed_arch: Optional[Arch] = reference_arch(space)
+        self._sampling = True
+        self._last_arch: Arch = self._fixed_arch
+
+    # -- arch API -------------------------------------------------------
+    def sample_arch(self, rng: np.random.Generator) -> Arch:
+        return sample_arch(self.space, rng, 1.0 - self.edge_drop_prob)
+
+    def set_arch(self, arch: Optional[Arch]) -> None:
+        """Fix the sub-network used by every forward; ``None`` returns to
+        per-step sampling in training mode."""
+        if arch is None:
+            self._sampling = True
+            return
+        self._fixed_arch = validate_arch(arch, self.space)
+        self._last_arch = self._fixed_arch
+        self._sampling = False
+
+    @property
+    def current_arch(self) -> Arch:
+        """The arch of the last forward (or the fixed one)."""
+        return copy.deepcopy(self._last_arch)
+
+    def export_subnet(self, arch: Arch) -> Dict[str, Tensor]:
+        """State dict of the static :class:`TransNASNet` for ``arch``."""
+        arch = validate_arch(arch, self.space)
+        out = {}
+        for key, value in self.state_dict().items():
+            if key.startswith('stem.'):
+                out[key] = value.clone()
+        for i, op in enumerate(arch_ops(arch)):
+            for key, value in self.layers[i][op].state_dict().items():
+                out[f'layers.{i}.{key}'] = value.clone()
+        return out
+
+    # -- forward --------------------------------------------------------
+    def _arch_for_step(self) -> Arch:
+        if self.training and self._sampling:
+            step = int(self.sample_step)
+            self.sample_step += 1
+            rng = np.random.default_rng([self.sample_seed, step])
+            return self.sample_arch(rng)
+        return self._fixed_arch
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
+        arch = self._arch_for_step()
+        self._last_arch = arch
+        ops = arch_ops(arch)
+        return self._forward_dag(x, arch_edges(arch),
+                                 lambda i, inp: self.layers[i][ops[i]](inp))

@@ -1,0 +1,13 @@
+from .arch import (Arch, ArchError, arch_edges, arch_key, arch_ops, load_arch,
+                   make_arch, save_arch, space_of, validate_arch)
+from .ops import DEFAULT_CANDIDATES, SKIP, build_op, parse_op
+from .sampling import largest_arch, reference_arch, sample_arch, smallest_arch
+from .search_space import DEFAULT_STAGES, LayerSpec, SearchSpace, build_space
+
+__all__ = [
+    'Arch', 'ArchError', 'arch_edges', 'arch_key', 'arch_ops', 'load_arch',
+    'make_arch', 'save_arch', 'space_of', 'validate_arch',
+    'DEFAULT_CANDIDATES', 'SKIP', 'build_op', 'parse_op', 'largest_arch',
+    'reference_arch', 'sample_arch', 'smallest_arch', 'DEFAULT_STAGES',
+    'LayerSpec', 'SearchSpace', 'build_space'
+]

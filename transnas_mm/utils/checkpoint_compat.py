@@ -1,0 +1,107 @@
+"""Load MMEngine checkpoints under torch >= 2.6 (``weights_only=True``).
+
+MMEngine 0.10.7 calls ``torch.load`` without ``weights_only``; since torch 2.6
+that refuses its own checkpoints (numpy arrays and ``HistoryBuffer`` in the
+message hub). Instead of switching ``weights_only`` off, this allow-lists
+exactly the types MMEngine checkpoints hold, so any other pickled object (a
+code-execution payload) is still refused, with a one-line error naming the
+file. The numpy 1 vs 2 module rename (``numpy.core`` -> ``numpy._core``) is
+handled here too, so checkpoints written under either load.
+"""
+import os.path as osp
+import pickle
+import re
+from typing import Any, Callable, List, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint pickles an object outside the allow-list."""
+
+
+def _history_buffer_getattr(obj: Any, name: str) -> Callable:
+    """``getattr`` restricted to HistoryBuffer's statistics methods.
+
+    ``HistoryBuffer.__getstate__`` pickles its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')``; a general ``getattr`` would let a
+    payload reach arbitrary attributes, so only these are granted.
+    """
+    if obj is HistoryBuffer and not name.startswith('_') and callable(
+            getattr(HistoryBuffer, name, None)):
+        return getattr(HistoryBuffer, name)
+    raise UnsafeCheckpointError(
+        f'getattr({getattr(obj, "__name__", type(obj).__name__)}, {name!r})')
+
+
+def _numpy_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
+    multiarray = np._core.multiarray if hasattr(np, '_core') else \
+        np.core.multiarray
+    entries: List[Union[Callable, Tuple[Callable, str]]] = [
+        np.ndarray, np.dtype]
+    for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+        entries.append((multiarray._reconstruct, f'{module}._reconstruct'))
+        entries.append((multiarray.scalar, f'{module}.scalar'))
+    # numpy 2 pickles dtypes by class (numpy.dtypes.Float64DType, ...).
+    dtype_classes = {type(np.dtype(c)) for c in np.typecodes['All'] if c}
+    entries += [(cls, f'numpy.dtypes.{cls.__name__}') for cls in dtype_classes
+                if cls.__module__ == 'numpy.dtypes']
+    return entries
+
+
+def allowed_checkpoint_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
+    """Everything an MMEngine/mmdet/mmpretrain checkpoint needs besides
+    tensors and builtin containers."""
+    return _numpy_globals() + [
+        HistoryBuffer,
+        (_history_buffer_getattr, 'builtins.getattr'),
+        (_history_buffer_getattr, '__builtin__.getattr'),
+    ]
+
+
+def _refused_object(message: str) -> str:
+    """The line of torch's multi-paragraph message that names the object."""
+    found = re.search(r'GLOBAL ([\w.]+)|unrecognized function ([^\n]+)|'
+                      r'getattr\([^\n]*\)', message)
+    if found:
+        return found.group(0)
+    lines = [ln for ln in message.splitlines() if ln.strip()]
+    return lines[-1] if lines else 'unknown object'
+
+
+def safe_torch_load(filename: str, map_location: Any = None) -> Any:
+    """``torch.load(weights_only=True)`` with a one-line error naming the
+    file and the refused object."""
+    try:
+        return torch.load(filename, map_location=map_location,
+                          weights_only=True)
+    except pickle.UnpicklingError as e:
+        detail = _refused_object(str(e))
+        raise UnsafeCheckpointError(
+            f'{filename}: refused to unpickle an object outside the allowed '
+            f'checkpoint types (tensors, numpy arrays, MMEngine HistoryBuffer):'
+            f' {detail}. Only load checkpoints you trust.') from None
+
+
+def _load_from_local(filename: str, map_location: Any = None) -> Any:
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    return safe_torch_load(filename, map_location)
+
+
+_INSTALLED = False
+
+
+def install_checkpoint_compat() -> None:
+    """Allow-list MMEngine's checkpoint types and route MMEngine's local
+    checkpoint loading through :func:`safe_torch_load`. Idempotent."""
+    global _INSTALLED
+    if _INSTALLED:
+        return
+    torch.serialization.add_safe_globals(allowed_checkpoint_globals())
+    CheckpointLoader.register_scheme(prefixes='', force=True)(_load_from_local)
+    _INSTALLED = True
