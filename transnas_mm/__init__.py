@@ -7,7 +7,13 @@ from .version import __version__
 # under torch >= 2.6 without switching weights_only off.
 install_checkpoint_compat()
 
-from . import datasets, models  # noqa: E402,F401  (register classes)
-from .registry import HOOKS, MODELS  # noqa: E402
+from . import datasets, engine, models  # noqa: E402,F401  (registration)
+from .models import SparseSuperNet, TransNASNet  # noqa: E402
+from .registry import HOOKS, LOOPS, MODELS  # noqa: E402
+from .space import (ArchError, CostTable, load_arch,  # noqa: E402
+                    save_arch)
 
-__all__ = ['__version__', 'MODELS', 'HOOKS']
+__all__ = [
+    '__version__', 'MODELS', 'HOOKS', 'LOOPS', 'SparseSuperNet', 'TransNASNet',
+    'ArchError', 'CostTable', 'load_arch', 'save_arch'
+]

@@ -3,6 +3,7 @@
 configs alike as ``type='transnas_mm.Name'``."""
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
@@ -23,3 +24,6 @@ TRANSFORMS = Registry(
 METRICS = Registry(
     'metric', parent=MMENGINE_METRICS, scope='transnas_mm',
     locations=['transnas_mm.evaluation'])
+LOOPS = Registry(
+    'loop', parent=MMENGINE_LOOPS, scope='transnas_mm',
+    locations=['transnas_mm.engine'])

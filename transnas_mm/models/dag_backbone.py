@@ -1,10 +1,12 @@
 """What SparseSuperNet and TransNASNet share: the fixed stem, the wiring of
 chain + extra edges, multi-scale outputs, ``frozen_stages``/``norm_eval``."""
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
+from mmengine.runner.checkpoint import CheckpointLoader
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
@@ -14,6 +16,14 @@ DEFAULT_INIT_CFG = [
     dict(type='Kaiming', layer=['Conv2d']),
     dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm']),
 ]
+
+
+def _fingerprint_tensor(fingerprint: str) -> torch.Tensor:
+    return torch.tensor(list(bytes.fromhex(fingerprint)), dtype=torch.uint8)
+
+
+def _fingerprint_str(t: torch.Tensor) -> str:
+    return bytes(t.tolist()).hex()
 
 
 class DagBackbone(BaseModule):
@@ -26,11 +36,11 @@ class DagBackbone(BaseModule):
         super().__init__(init_cfg=init_cfg or DEFAULT_INIT_CFG)
         self.space = space
         num_stages = len(space.stages)
-        out_indices = tuple(out_indices)
         for i in out_indices:
-            if not 0 <= i < num_stages:
+            if not -num_stages <= i < num_stages:
                 raise ValueError(f'out_indices: {i} is not a stage index '
-                                 f'(0..{num_stages - 1})')
+                                 f'(0..{num_stages - 1}, or negative)')
+        out_indices = tuple(i % num_stages for i in out_indices)
         if not -1 <= frozen_stages <= num_stages:
             raise ValueError(f'frozen_stages: expected -1..{num_stages}, got '
                              f'{frozen_stages}')
@@ -43,6 +53,52 @@ class DagBackbone(BaseModule):
                                norm_cfg=norm_cfg, act_cfg=act_cfg)
         self._stage_ends = {space.stage_last_layer(s): s
                             for s in range(num_stages)}
+        # The space travels with every checkpoint, so weights from another
+        # space are refused by name instead of half-loading.
+        self.register_buffer('space_id', _fingerprint_tensor(
+            space.fingerprint()))
+
+    def init_weights(self) -> None:
+        cfg = self.init_cfg
+        if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
+            self.load_pretrained(cfg['checkpoint'], cfg.get('prefix'))
+            self._is_init = True
+            return
+        super().init_weights()
+
+    def load_pretrained(self, path: str, prefix: Optional[str] = None
+                        ) -> None:
+        """Load weights, refusing (one line, naming file and key) a
+        checkpoint of another space or with missing/mis-shaped tensors."""
+        ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+        state: Dict[str, torch.Tensor] = ckpt.get('state_dict', ckpt)
+        shown = ''
+        if prefix:
+            shown = prefix if prefix.endswith('.') else prefix + '.'
+            state = {k[len(shown):]: v for k, v in state.items()
+                     if k.startswith(shown)}
+            if not state:
+                raise ValueError(f'{path}: no weights under prefix '
+                                 f'{shown!r}; expected a checkpoint of a '
+                                 f'model with this backbone')
+        theirs = state.get('space_id')
+        if theirs is not None and not torch.equal(theirs, self.space_id):
+            raise ValueError(
+                f'{path}: {shown}space_id: checkpoint is from another search '
+                f'space ({_fingerprint_str(theirs)}), expected '
+                f'{self.space.fingerprint()} (stages, candidates, '
+                f'max_extra_edges, edge_seed, widen_factor, stem_channels '
+                f'must match the source config)')
+        for key, value in self.state_dict().items():
+            if key not in state:
+                raise ValueError(f'{path}: {shown}{key}: missing; expected '
+                                 f'a {type(self).__name__} checkpoint of '
+                                 f'this space/arch')
+            if state[key].shape != value.shape:
+                raise ValueError(
+                    f'{path}: {shown}{key}: shape {tuple(state[key].shape)}'
+                    f', expected {tuple(value.shape)} (another space/arch?)')
+        self.load_state_dict(state, strict=False)
 
     @property
     def out_channels(self) -> List[int]:

@@ -32,7 +32,7 @@ class SparseSuperNet(DagBackbone):
         edge_seed: seed of the construction-time edge draw.
         sample_seed: seed of the per-step sub-network draw.
         widen_factor, stem_channels: width of the space.
-        out_indices: stages whose outputs are returned.
+        out_indices: stages whose outputs are returned (default: last).
         frozen_stages: freeze the stem and the first ``frozen_stages``
             stages (-1: nothing).
     """
@@ -46,7 +46,7 @@ class SparseSuperNet(DagBackbone):
                  sample_seed: int = 0,
                  widen_factor: float = 1.0,
                  stem_channels: int = 32,
-                 out_indices: Sequence[int] = (5, ),
+                 out_indices: Sequence[int] = (-1, ),
                  frozen_stages: int = -1,
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU6'),
@@ -97,10 +97,8 @@ class SparseSuperNet(DagBackbone):
     def export_subnet(self, arch: Arch) -> Dict[str, Tensor]:
         """State dict of the static :class:`TransNASNet` for ``arch``."""
         arch = validate_arch(arch, self.space)
-        out = {}
-        for key, value in self.state_dict().items():
-            if key.startswith('stem.'):
-                out[key] = value.clone()
+        out = {key: value.clone() for key, value in self.state_dict().items()
+               if not key.startswith('layers.') and key != 'sample_step'}
         for i, op in enumerate(arch_ops(arch)):
             for key, value in self.layers[i][op].state_dict().items():
                 out[f'layers.{i}.{key}'] = value.clone()

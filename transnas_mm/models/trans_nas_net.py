@@ -19,7 +19,7 @@ class TransNASNet(DagBackbone):
 
     def __init__(self,
                  arch: Union[str, Arch],
-                 out_indices: Sequence[int] = (5, ),
+                 out_indices: Sequence[int] = (-1, ),
                  frozen_stages: int = -1,
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU6'),

@@ -1,0 +1,25 @@
+# Two commands for a fresh machine: `make demo` (main job) and `make test`.
+# Both install first (idempotent: seconds when already installed).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export PYTHONHASHSEED := 0
+
+.PHONY: install data demo test bench clean
+
+install:
+	@bash tools/install.sh
+
+data: install
+	@$(PY) tools/prepare_demo_data.py --out data/demo
+
+demo: install
+	@bash tools/run_demo.sh
+
+test: install
+	@$(PY) -m pytest tests -q -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: install
+	@$(PY) benchmarks/supernet_step.py
+
+clean:
+	rm -rf work_dirs data

@@ -1,0 +1,36 @@
+# Target (detection) with the SparseSuperNet backbone loaded from the source
+# checkpoint: the start of step 2 (supernet adaptation on target data).
+_base_ = [
+    '../../_base_/datasets/demo_coco.py',
+    '../../_base_/models/demo_space.py',
+    '../../_base_/models/retinanet_demo.py',
+    '../../_base_/default_runtime.py',
+]
+default_scope = 'mmdet'
+source_checkpoint = 'work_dirs/demo/supernet_source.pth'
+
+model = dict(
+    backbone=dict(
+        type='transnas_mm.SparseSuperNet',
+        out_indices=(0, 1, 2, 3),
+        init_cfg=dict(
+            type='Pretrained', checkpoint=source_checkpoint,
+            prefix='backbone.'),
+        **_base_.demo_space))
+model_wrapper_cfg = dict(
+    type='MMDistributedDataParallel', find_unused_parameters=True)
+
+optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4),
+    clip_grad=dict(max_norm=35, norm_type=2))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=4, val_interval=4)
+val_cfg = dict(type='transnas_mm.SubnetValLoop', archs=('reference', ),
+               calibrate_batches=4)
+test_cfg = dict(type='TestLoop')
+
+visualizer = dict(
+    type='DetLocalVisualizer', vis_backends=_base_.vis_backends,
+    name='visualizer')

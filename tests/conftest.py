@@ -1,0 +1,50 @@
+"""Shared fixtures: demo data generated once per session in a temp dir, and
+configs from ``configs/`` pointed at it."""
+import os.path as osp
+from typing import Any, Dict, Optional
+
+import pytest
+from mmengine.config import Config
+
+import transnas_mm  # noqa: F401
+from transnas_mm.datasets import prepare_demo_data
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = osp.join(ROOT, 'configs')
+
+
+@pytest.fixture(scope='session')
+def demo_root(tmp_path_factory) -> str:
+    return prepare_demo_data(str(tmp_path_factory.mktemp('data') / 'demo'))
+
+
+def _retarget(node: Any, demo_root: str, extra: Dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        return type(node)({k: _retarget(v, demo_root, extra)
+                           for k, v in node.items()})
+    if isinstance(node, (list, tuple)):
+        return type(node)(_retarget(v, demo_root, extra) for v in node)
+    if isinstance(node, str):
+        if node in extra:
+            return extra[node]
+        if node.startswith('data/demo/'):
+            return osp.join(demo_root, node[len('data/demo/'):])
+    return node
+
+
+def demo_cfg(name: str, demo_root: str, work_dir: str,
+             source_checkpoint: Optional[str] = None,
+             options: Optional[dict] = None) -> Config:
+    """A repo config with data paths under ``demo_root`` and, if given, the
+    source checkpoint replaced."""
+    cfg = Config.fromfile(osp.join(CONFIGS, name))
+    extra = {}
+    if source_checkpoint is not None:
+        extra['work_dirs/demo/supernet_source.pth'] = source_checkpoint
+    cfg = Config(_retarget(cfg.to_dict(), demo_root, extra),
+                 filename=cfg.filename)
+    cfg.work_dir = work_dir
+    cfg.default_hooks.logger.interval = 1
+    if options:
+        cfg.merge_from_dict(options)
+    return cfg

@@ -1,0 +1,97 @@
+"""Bad input: one clear line naming the field and the file."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from transnas_mm import SparseSuperNet, TransNASNet
+from transnas_mm.space import ArchError, build_space, load_arch, save_arch
+
+DEMO = dict(stages=[(2, 24, 2), (3, 32, 2)],
+            candidates=['mb_k3e3', 'mb_k5e6', 'skip'], stem_channels=16)
+
+
+@pytest.fixture
+def arch_file(tmp_path):
+    net = SparseSuperNet(**DEMO)
+    arch = net.sample_arch(np.random.default_rng(0))
+    path = str(tmp_path / 'arch.json')
+    save_arch(arch, path)
+    return path
+
+
+def _edit(path, fn):
+    doc = json.load(open(path))
+    fn(doc)
+    json.dump(doc, open(path, 'w'))
+
+
+def _one_line(err, *needles):
+    msg = str(err.value)
+    assert '\n' not in msg, msg
+    for n in needles:
+        assert n in msg, (n, msg)
+
+
+def test_unknown_op(arch_file):
+    _edit(arch_file, lambda d: d['layers'][1].update(op='conv_k3'))
+    with pytest.raises(ArchError) as err:
+        load_arch(arch_file)
+    _one_line(err, arch_file, 'layers[1].op', "'conv_k3'")
+    with pytest.raises(ValueError) as err:
+        SparseSuperNet(**{**DEMO, 'candidates': ['mb_k3e3', 'mb_k4e3']})
+    _one_line(err, "'mb_k4e3'")
+
+
+def test_edge_to_missing_layer(arch_file):
+    _edit(arch_file, lambda d: d['layers'][4].update(edges=[42]))
+    with pytest.raises(ArchError) as err:
+        load_arch(arch_file)
+    _one_line(err, arch_file, 'layers[4].edges', 'does not exist')
+
+
+def test_skip_where_shapes_differ(arch_file):
+    _edit(arch_file, lambda d: d['layers'][0].update(op='skip'))
+    with pytest.raises(ArchError) as err:
+        TransNASNet(arch=arch_file)
+    _one_line(err, arch_file, 'layers[0].op', 'skip')
+
+
+def test_arch_from_another_space(arch_file):
+    other = build_space(**{**DEMO, 'edge_seed': 7, 'stages': [(2, 24, 2),
+                                                              (3, 48, 2)]})
+    with pytest.raises(ArchError) as err:
+        load_arch(arch_file, other)
+    _one_line(err, arch_file, 'another search space', 'space.stages')
+
+
+def test_malformed_json(arch_file):
+    with open(arch_file, 'w') as f:
+        f.write('{"format": "transnas_mm.arch", "layers": [')
+    with pytest.raises(ArchError) as err:
+        load_arch(arch_file)
+    _one_line(err, arch_file, 'malformed JSON', 'line 1')
+
+
+def test_checkpoint_from_another_space(tmp_path):
+    src = SparseSuperNet(**DEMO)
+    ckpt = str(tmp_path / 'supernet.pth')
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                               src.state_dict().items()}}, ckpt)
+    ok = SparseSuperNet(**DEMO, init_cfg=dict(
+        type='Pretrained', checkpoint=ckpt, prefix='backbone.'))
+    ok.init_weights()
+    for k, v in src.state_dict().items():
+        assert torch.equal(ok.state_dict()[k], v)
+    other = SparseSuperNet(**{**DEMO, 'edge_seed': 5,
+                              'stages': [(2, 24, 2), (4, 32, 2)]},
+                           init_cfg=dict(type='Pretrained', checkpoint=ckpt,
+                                         prefix='backbone.'))
+    with pytest.raises(ValueError) as err:
+        other.init_weights()
+    _one_line(err, ckpt, 'backbone.space_id', 'another search space')
+    with pytest.raises(ValueError) as err:
+        SparseSuperNet(**DEMO, init_cfg=dict(
+            type='Pretrained', checkpoint=ckpt, prefix='head.')).init_weights()
+    _one_line(err, ckpt, "'head.'")

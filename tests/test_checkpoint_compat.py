@@ -1,0 +1,123 @@
+"""MMEngine checkpoints load and resume under torch >= 2.6 without
+switching ``weights_only`` off, and foreign pickled objects are refused."""
+import copy
+import os.path as osp
+import zipfile
+
+import pytest
+import torch
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from conftest import demo_cfg
+from transnas_mm.utils import UnsafeCheckpointError, safe_torch_load
+
+CFG = 'transnas/demo/smoke_cls_source.py'
+
+
+def _small(epochs: int) -> dict:
+    return {
+        'train_dataloader.dataset.indices': 64,
+        'train_dataloader.batch_size': 16,
+        'val_dataloader.dataset.indices': 32,
+        'train_cfg.max_epochs': epochs,
+        'param_scheduler': dict(type='MultiStepLR', by_epoch=True,
+                                milestones=[1]),
+    }
+
+
+class CaptureAtStart(Hook):
+    """Records what the runner holds when training (re)starts."""
+
+    def before_train(self, runner) -> None:
+        self.iter = runner.iter
+        self.epoch = runner.epoch
+        self.optim = copy.deepcopy(runner.optim_wrapper.state_dict())
+        self.weights = {k: v.clone()
+                        for k, v in runner.model.state_dict().items()}
+
+
+@pytest.fixture(scope='module')
+def first_run(demo_root, tmp_path_factory):
+    work = str(tmp_path_factory.mktemp('resume'))
+    Runner.from_cfg(demo_cfg(CFG, demo_root, work,
+                             options=_small(1))).train()
+    return work
+
+
+def test_resume_restores_iter_optimizer_and_weights(demo_root, first_run):
+    ckpt = safe_torch_load(osp.join(first_run, 'epoch_1.pth'))
+    capture = CaptureAtStart()
+    cfg = demo_cfg(CFG, demo_root, first_run, options=_small(2))
+    cfg.resume = True
+    cfg.custom_hooks = [capture]
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert capture.iter == ckpt['meta']['iter'] == 4
+    assert capture.epoch == 1
+    saved = ckpt['optimizer']['state']
+    assert saved, 'SGD momentum buffers expected in the checkpoint'
+    for key, state in saved.items():
+        assert torch.equal(capture.optim['state'][key]['momentum_buffer'],
+                           state['momentum_buffer'])
+    for key, value in ckpt['state_dict'].items():
+        assert torch.equal(capture.weights[key], value), key
+    assert runner.iter == 8 and runner.epoch == 2
+    # the message hub (numpy arrays, HistoryBuffer) was restored too
+    assert runner.message_hub.get_scalar('train/loss').count > 4
+
+
+def test_load_from_loads_weights(demo_root, first_run, tmp_path):
+    capture = CaptureAtStart()
+    cfg = demo_cfg(CFG, demo_root, str(tmp_path), options=_small(1))
+    cfg.load_from = osp.join(first_run, 'epoch_1.pth')
+    cfg.custom_hooks = [capture]
+    Runner.from_cfg(cfg).train()
+    ckpt = safe_torch_load(cfg.load_from)
+    assert capture.iter == 0
+    for key, value in ckpt['state_dict'].items():
+        assert torch.equal(capture.weights[key], value), key
+
+
+class _Payload:
+    """Would run a command when unpickled."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+        return (os.system, (f'touch {self.marker}', ))
+
+
+def test_checkpoint_with_payload_is_refused(demo_root, first_run, tmp_path):
+    marker = str(tmp_path / 'pwned')
+    ckpt = safe_torch_load(osp.join(first_run, 'epoch_1.pth'))
+    ckpt['meta']['evil'] = _Payload(marker)
+    evil = str(tmp_path / 'evil.pth')
+    torch.save(ckpt, evil)
+    cfg = demo_cfg(CFG, demo_root, str(tmp_path / 'w'), options=_small(1))
+    cfg.load_from = evil
+    with pytest.raises(UnsafeCheckpointError) as err:
+        Runner.from_cfg(cfg).train()
+    msg = str(err.value)
+    assert '\n' not in msg and evil in msg and 'system' in msg
+    assert not osp.exists(marker)
+
+
+def test_numpy1_checkpoint_names_load(first_run, tmp_path):
+    """Checkpoints pickled under numpy 1 name ``numpy.core.multiarray``."""
+    src = osp.join(first_run, 'epoch_1.pth')
+    old = str(tmp_path / 'numpy1.pth')
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(old, 'w') as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.endswith('data.pkl'):
+                assert b'numpy._core.multiarray' in data
+                data = data.replace(b'numpy._core.multiarray',
+                                    b'numpy.core.multiarray')
+            zout.writestr(item, data)
+    a, b = safe_torch_load(src), safe_torch_load(old)
+    hub_a = a['message_hub']['log_scalars']['train/loss']
+    hub_b = b['message_hub']['log_scalars']['train/loss']
+    assert (hub_a.data[0] == hub_b.data[0]).all()

@@ -1,0 +1,122 @@
+"""FLOPs and params of any arch in microseconds: a per-(layer, op) table
+measured once with ``mmengine.analysis``, so an arch's cost is a sum."""
+import json
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.analysis import FlopAnalyzer, parameter_count
+
+from ..utils.atomic_io import atomic_write_json
+from .arch import Arch, arch_ops, validate_arch
+from .ops import build_op
+from .search_space import SearchSpace
+
+
+def _ceil_half(v: int) -> int:
+    return (v + 1) // 2
+
+
+def layer_input_sizes(space: SearchSpace,
+                      hw: Tuple[int, int]) -> List[Tuple[int, int]]:
+    """Spatial size entering each layer (3x3/kxk convs, padding k//2)."""
+    h, w = _ceil_half(hw[0]), _ceil_half(hw[1])  # after the stride-2 stem
+    sizes = []
+    for ly in space.layers:
+        sizes.append((h, w))
+        if ly.stride == 2:
+            h, w = _ceil_half(h), _ceil_half(w)
+    return sizes
+
+
+def _measure(module: nn.Module, shape: Sequence[int]) -> Tuple[int, int]:
+    module = module.eval()
+    with torch.no_grad():
+        flops = FlopAnalyzer(module, (torch.zeros(1, *shape), ))
+        flops.unsupported_ops_warnings(False)
+        flops.uncalled_modules_warnings(False)
+        total = int(flops.total())
+    return total, int(parameter_count(module)[''])
+
+
+class CostTable:
+    """``flops[layer][op]`` and ``params[layer][op]`` at one input shape,
+    plus the fixed stem. Element-wise adds of edges count 0, as in
+    mmengine's counter."""
+
+    def __init__(self, space: SearchSpace, input_shape: Sequence[int],
+                 stem: Tuple[int, int], flops: List[Dict[str, int]],
+                 params: List[Dict[str, int]]):
+        self.space = space
+        self.input_shape = tuple(input_shape)
+        self.stem = stem
+        self.flops_table = flops
+        self.params_table = params
+
+    @classmethod
+    def measure(cls, space: SearchSpace,
+                input_shape: Sequence[int] = (3, 224, 224),
+                backbone: Optional[nn.Module] = None,
+                norm_cfg: Optional[dict] = None,
+                act_cfg: Optional[dict] = None) -> 'CostTable':
+        """Count every (layer, op) once. Uses ``backbone``'s own modules
+        when given (a SparseSuperNet), else builds each op temporarily."""
+        c, h, w = input_shape
+        if backbone is not None:
+            stem = backbone.stem
+        else:
+            from mmcv.cnn import ConvModule
+            stem = ConvModule(c, space.stem_out, 3, stride=2, padding=1,
+                              norm_cfg=norm_cfg or dict(type='BN'),
+                              act_cfg=act_cfg or dict(type='ReLU6'))
+        stem_cost = _measure(stem, (c, h, w))
+        flops, params = [], []
+        for ly, (lh, lw) in zip(space.layers,
+                                layer_input_sizes(space, (h, w))):
+            f, p = {}, {}
+            for op in ly.candidates:
+                module = backbone.layers[ly.index][op] if backbone is not \
+                    None else build_op(op, ly.in_channels, ly.out_channels,
+                                       ly.stride, norm_cfg, act_cfg)
+                f[op], p[op] = _measure(module, (ly.in_channels, lh, lw))
+            flops.append(f)
+            params.append(p)
+        if backbone is not None:
+            backbone.train(backbone.training)
+        return cls(space, input_shape, stem_cost, flops, params)
+
+    def cost(self, arch: Arch, validate: bool = False) -> Tuple[int, int]:
+        """(FLOPs, params) of ``arch``: a table lookup per layer."""
+        if validate:
+            validate_arch(arch, self.space)
+        flops, params = self.stem
+        for i, op in enumerate(arch_ops(arch)):
+            flops += self.flops_table[i][op]
+            params += self.params_table[i][op]
+        return flops, params
+
+    def flops(self, arch: Arch) -> int:
+        return self.cost(arch)[0]
+
+    def params(self, arch: Arch) -> int:
+        return self.cost(arch)[1]
+
+    def to_dict(self) -> dict:
+        return dict(space_fingerprint=self.space.fingerprint(),
+                    space=self.space.to_dict(),
+                    input_shape=list(self.input_shape),
+                    stem=list(self.stem), flops=self.flops_table,
+                    params=self.params_table)
+
+    def save(self, path: str) -> None:
+        atomic_write_json(path, self.to_dict())
+
+    @classmethod
+    def load(cls, path: str, space: SearchSpace) -> 'CostTable':
+        with open(path) as f:
+            doc = json.load(f)
+        if doc.get('space_fingerprint') != space.fingerprint():
+            raise ValueError(f'{path}: space_fingerprint: cost table is from '
+                             f'another search space')
+        return cls(space, doc['input_shape'], tuple(doc['stem']),
+                   doc['flops'], doc['params'])
