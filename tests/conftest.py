@@ -45,6 +45,9 @@ def demo_cfg(name: str, demo_root: str, work_dir: str,
                  filename=cfg.filename)
     cfg.work_dir = work_dir
     cfg.default_hooks.logger.interval = 1
-    if options:
-        cfg.merge_from_dict(options)
+    for key, value in (options or {}).items():
+        if '.' in key:
+            cfg.merge_from_dict({key: value})
+        else:  # top-level keys are replaced, not merged
+            cfg[key] = value
     return cfg

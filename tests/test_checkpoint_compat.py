@@ -50,8 +50,8 @@ def test_resume_restores_iter_optimizer_and_weights(demo_root, first_run):
     capture = CaptureAtStart()
     cfg = demo_cfg(CFG, demo_root, first_run, options=_small(2))
     cfg.resume = True
-    cfg.custom_hooks = [capture]
     runner = Runner.from_cfg(cfg)
+    runner.register_hook(capture)
     runner.train()
     assert capture.iter == ckpt['meta']['iter'] == 4
     assert capture.epoch == 1
@@ -64,15 +64,16 @@ def test_resume_restores_iter_optimizer_and_weights(demo_root, first_run):
         assert torch.equal(capture.weights[key], value), key
     assert runner.iter == 8 and runner.epoch == 2
     # the message hub (numpy arrays, HistoryBuffer) was restored too
-    assert runner.message_hub.get_scalar('train/loss').count > 4
+    assert len(runner.message_hub.get_scalar('train/loss').data[0]) > 4
 
 
 def test_load_from_loads_weights(demo_root, first_run, tmp_path):
     capture = CaptureAtStart()
     cfg = demo_cfg(CFG, demo_root, str(tmp_path), options=_small(1))
     cfg.load_from = osp.join(first_run, 'epoch_1.pth')
-    cfg.custom_hooks = [capture]
-    Runner.from_cfg(cfg).train()
+    runner = Runner.from_cfg(cfg)
+    runner.register_hook(capture)
+    runner.train()
     ckpt = safe_torch_load(cfg.load_from)
     assert capture.iter == 0
     for key, value in ckpt['state_dict'].items():

@@ -35,7 +35,9 @@ def test_mmdet_retinanet_fpn_trains_and_reports_coco_map(demo_root,
                    str(tmp_path), options={
                        'train_dataloader.dataset.indices': 16,
                        'val_dataloader.dataset.indices': 8,
-                       'train_cfg.max_epochs': 1})
+                       'train_cfg.max_epochs': 1,
+                       # 2 iterations: keep every box so CocoMetric scores
+                       'model.test_cfg.score_thr': 0.0})
     runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.val_loop.run()

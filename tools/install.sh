@@ -28,7 +28,9 @@ STEP=""
 step() { STEP="$1"; echo "[install] $(date +%H:%M:%S) $1"; }
 trap 'rc=$?; [ $rc -ne 0 ] && echo "[install] FAILED at step: ${STEP} (exit $rc). Fix the cause above and rerun: make install" >&2' EXIT
 
-pip_() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
+# pip warns once per package about the local index folders; keep the rest.
+quiet() { grep -v "is ignored: it is neither a file nor a directory" >&2 || true; }
+pip_() { "$PY" -m pip install --disable-pip-version-check -q "$@" 2> >(quiet); }
 
 # Fingerprint of everything that decides what gets installed.
 fingerprint() {
@@ -82,14 +84,14 @@ if ! have_mmcv; then
     echo "[install] compiling mmcv (about 30 min on 2 cores, once per machine and torch)"
     build="$(mktemp -d)"
     "$PY" -m pip download --disable-pip-version-check -q --no-deps --no-binary :all: \
-      --no-build-isolation "mmcv==$MMCV_VERSION" -d "$build"
+      --no-build-isolation "mmcv==$MMCV_VERSION" -d "$build" 2> >(quiet)
     tar -xzf "$build/mmcv-$MMCV_VERSION.tar.gz" -C "$build"
     src="$build/mmcv-$MMCV_VERSION"
     # torch >= 2.10 headers require C++20; mmcv's setup.py hard-codes C++17.
     sed -i 's/-std=c++17/-std=c++20/g; s/std:c++17/std:c++20/g' "$src/setup.py"
     grep -q 'c++20' "$src/setup.py" || { echo "[install] could not patch mmcv setup.py for C++20" >&2; exit 1; }
     (cd "$src" && MMCV_WITH_OPS=1 "$PY" -m pip wheel --disable-pip-version-check -q \
-      --no-deps --no-build-isolation . -w "$build/dist")
+      --no-deps --no-build-isolation . -w "$build/dist" 2> >(quiet))
     mkdir -p "$WHEEL_DIR.tmp"
     cp "$build"/dist/mmcv-*.whl "$WHEEL_DIR.tmp/"
     echo "$TORCH_TAG" > "$WHEEL_DIR.tmp/torch_version"

@@ -22,7 +22,7 @@ from PIL import Image
 
 SOURCE_CLASSES = ('0', '1', '2', '3', '4')
 TARGET_CLASSES = ('5', '6', '7', '8', '9')
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def _digits() -> Tuple[np.ndarray, np.ndarray]:
@@ -73,6 +73,7 @@ def make_source(out: str, images: np.ndarray, labels: np.ndarray,
                 _render(images[i], size, rng).save(osp.join(out, split, name))
                 lines[split].append(f'{name} {label}')
     for split, ls in lines.items():
+        ls = [ls[i] for i in rng.permutation(len(ls))]  # mixed subsets
         with open(osp.join(out, 'meta', f'{split}.txt'), 'w') as f:
             f.write('\n'.join(ls) + '\n')
     with open(osp.join(out, 'meta', 'classes.txt'), 'w') as f:
@@ -154,7 +155,7 @@ def make_cub(out: str, images: np.ndarray, labels: np.ndarray,
     ``image_class_labels.txt``, ``train_test_split.txt``, ``classes.txt``."""
     os.makedirs(osp.join(out, 'images'))
     pools = _by_class(labels, TARGET_CLASSES)
-    image_lines, label_lines, split_lines = [], [], []
+    samples = []
     class_lines = []
     for label, idx in pools.items():
         folder = f'{label + 1:03d}.digit_{TARGET_CLASSES[label]}'
@@ -166,10 +167,15 @@ def make_cub(out: str, images: np.ndarray, labels: np.ndarray,
             canvas, _objs = _canvas(images, [i], labels, rng, size, 1, 26, 40)
             name = f'{folder}/digit_{i:04d}.jpg'
             canvas.save(osp.join(out, 'images', name), quality=95)
-            sid = len(image_lines) + 1
-            image_lines.append(f'{sid} {name}')
-            label_lines.append(f'{sid} {label + 1}')
-            split_lines.append(f'{sid} {int(i in train_set)}')
+            samples.append((name, label + 1, int(i in train_set)))
+    # Sample ids in mixed class order, as in the real CUB files.
+    order = rng.permutation(len(samples))
+    image_lines, label_lines, split_lines = [], [], []
+    for sid, k in enumerate(order, 1):
+        name, label, is_train = samples[k]
+        image_lines.append(f'{sid} {name}')
+        label_lines.append(f'{sid} {label}')
+        split_lines.append(f'{sid} {is_train}')
     for fname, ls in (('images.txt', image_lines),
                       ('image_class_labels.txt', label_lines),
                       ('train_test_split.txt', split_lines),

@@ -10,3 +10,20 @@ demo_space = dict(
     widen_factor=1.0,
     stem_channels=16)
 demo_stage_channels = [24, 32, 64, 96]
+
+# Where tools/run_demo.sh publishes the source super-network; target configs
+# load their SparseSuperNet from it (override with --cfg-options
+# model.backbone.init_cfg.checkpoint=...).
+source_checkpoint = 'work_dirs/demo/supernet_source.pth'
+demo_det_supernet = dict(
+    type='transnas_mm.SparseSuperNet',
+    out_indices=(0, 1, 2, 3),
+    init_cfg=dict(
+        type='Pretrained', checkpoint=source_checkpoint, prefix='backbone.'),
+    **demo_space)
+demo_cls_supernet = dict(
+    type='transnas_mm.SparseSuperNet',
+    out_indices=(3, ),
+    init_cfg=dict(
+        type='Pretrained', checkpoint=source_checkpoint, prefix='backbone.'),
+    **demo_space)

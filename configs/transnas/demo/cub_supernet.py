@@ -6,17 +6,10 @@ _base_ = [
     '../../_base_/default_runtime.py',
 ]
 default_scope = 'mmpretrain'
-source_checkpoint = 'work_dirs/demo/supernet_source.pth'
 
 model = dict(
     type='ImageClassifier',
-    backbone=dict(
-        type='transnas_mm.SparseSuperNet',
-        out_indices=(3, ),
-        init_cfg=dict(
-            type='Pretrained', checkpoint=source_checkpoint,
-            prefix='backbone.'),
-        **_base_.demo_space),
+    backbone=_base_.demo_cls_supernet,
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='LinearClsHead',

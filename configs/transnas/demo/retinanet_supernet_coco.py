@@ -7,16 +7,8 @@ _base_ = [
     '../../_base_/default_runtime.py',
 ]
 default_scope = 'mmdet'
-source_checkpoint = 'work_dirs/demo/supernet_source.pth'
 
-model = dict(
-    backbone=dict(
-        type='transnas_mm.SparseSuperNet',
-        out_indices=(0, 1, 2, 3),
-        init_cfg=dict(
-            type='Pretrained', checkpoint=source_checkpoint,
-            prefix='backbone.'),
-        **_base_.demo_space))
+model = dict(backbone=_base_.demo_det_supernet)
 model_wrapper_cfg = dict(
     type='MMDistributedDataParallel', find_unused_parameters=True)
 

@@ -13,7 +13,7 @@ model = dict(
     head=dict(
         type='LinearClsHead',
         num_classes=5,
-        in_channels=640,
+        in_channels=1280,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
         topk=(1, )))
 

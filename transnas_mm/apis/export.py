@@ -1,0 +1,27 @@
+"""Supernet checkpoint + arch -> TransNASNet weights (``subnet.pth``)."""
+from typing import Union
+
+from ..models import SparseSuperNet
+from ..space import Arch, load_arch, space_of
+from ..utils.atomic_io import atomic_torch_save
+
+
+def supernet_from_checkpoint(checkpoint: str, arch: Arch,
+                             prefix: str = 'backbone.') -> SparseSuperNet:
+    """A SparseSuperNet of ``arch``'s space with the checkpoint's weights
+    (refused by name if the checkpoint is from another space)."""
+    space = space_of(arch)
+    net = SparseSuperNet(**space.to_dict())
+    net.load_pretrained(checkpoint, prefix)
+    return net
+
+
+def export_subnet_checkpoint(checkpoint: str, arch: Union[str, Arch],
+                             out: str, prefix: str = 'backbone.') -> str:
+    """Write the static network's weights (with the arch in ``meta``),
+    loadable by ``TransNASNet(init_cfg=dict(type='Pretrained', ...))``."""
+    arch = load_arch(arch)
+    net = supernet_from_checkpoint(checkpoint, arch, prefix)
+    atomic_torch_save(dict(state_dict=net.export_subnet(arch),
+                           meta=dict(arch=arch, source=checkpoint)), out)
+    return out
