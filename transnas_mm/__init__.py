@@ -7,13 +7,15 @@ from .version import __version__
 # under torch >= 2.6 without switching weights_only off.
 install_checkpoint_compat()
 
-from . import datasets, engine, models  # noqa: E402,F401  (registration)
+from . import datasets, engine, hooks, models  # noqa: E402,F401
+from .hooks import ArchSearchHook  # noqa: E402
 from .models import SparseSuperNet, TransNASNet  # noqa: E402
 from .registry import HOOKS, LOOPS, MODELS  # noqa: E402
 from .space import (ArchError, CostTable, load_arch,  # noqa: E402
                     save_arch)
 
 __all__ = [
-    '__version__', 'MODELS', 'HOOKS', 'LOOPS', 'SparseSuperNet', 'TransNASNet',
+    '__version__', 'MODELS', 'HOOKS', 'LOOPS', 'ArchSearchHook',
+    'SparseSuperNet', 'TransNASNet',
     'ArchError', 'CostTable', 'load_arch', 'save_arch'
 ]

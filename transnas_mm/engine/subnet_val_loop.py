@@ -6,7 +6,8 @@ from mmengine.runner import ValLoop
 
 from ..models import SparseSuperNet
 from ..registry import LOOPS
-from ..search import evaluate, recalibrate_bn, unwrap
+from ..search import (calibration_batches, evaluate, recalibrate_bn, seeded,
+                      unwrap)
 from ..space import Arch, largest_arch, reference_arch, smallest_arch
 
 
@@ -45,6 +46,12 @@ class SubnetValLoop(ValLoop):
         self.archs = list(archs)
         self.calibrate_batches = calibrate_batches
 
+    def _calib_loader(self):
+        if getattr(self, '_calib', None) is None:
+            self._calib = calibration_batches(self.runner.train_dataloader,
+                                              self.calibrate_batches)
+        return self._calib
+
     def run(self) -> Dict[str, float]:
         self.runner.call_hook('before_val')
         self.runner.call_hook('before_val_epoch')
@@ -54,8 +61,9 @@ class SubnetValLoop(ValLoop):
             arch = NAMED_ARCHS[spec](supernet.space) if isinstance(
                 spec, str) else spec
             supernet.set_arch(arch)
-            recalibrate_bn(self.runner.model, self.runner.train_dataloader,
-                           self.calibrate_batches)
+            with seeded(0):
+                recalibrate_bn(self.runner.model, self._calib_loader(),
+                               self.calibrate_batches)
             result = evaluate(self.runner.model, self.dataloader,
                               self.evaluator)
             name = spec if isinstance(spec, str) else f'arch{k}'

@@ -11,6 +11,7 @@ from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..space import SearchSpace
+from ..space.ops import InvertedResidual
 
 DEFAULT_INIT_CFG = [
     dict(type='Kaiming', layer=['Conv2d']),
@@ -32,8 +33,9 @@ class DagBackbone(BaseModule):
 
     def __init__(self, space: SearchSpace, out_indices: Sequence[int],
                  frozen_stages: int, norm_cfg: dict, act_cfg: dict,
-                 norm_eval: bool, init_cfg):
+                 norm_eval: bool, init_cfg, zero_init_residual: bool = True):
         super().__init__(init_cfg=init_cfg or DEFAULT_INIT_CFG)
+        self.zero_init_residual = zero_init_residual
         self.space = space
         num_stages = len(space.stages)
         for i in out_indices:
@@ -65,6 +67,12 @@ class DagBackbone(BaseModule):
             self._is_init = True
             return
         super().init_weights()
+        if self.zero_init_residual:
+            # Residual blocks start as identities: every sampled path is then
+            # a well-scaled network from the first step.
+            for m in self.modules():
+                if isinstance(m, InvertedResidual) and m.use_res:
+                    nn.init.zeros_(m.conv[-1].norm.weight)
 
     def load_pretrained(self, path: str, prefix: Optional[str] = None
                         ) -> None:

@@ -1,4 +1,14 @@
-from .calibrate import recalibrate_bn, unwrap
+from .artifacts import plot_pareto, plot_search_curve, write_log, write_pareto
+from .calibrate import calibration_batches, recalibrate_bn, seeded, unwrap
 from .evaluate import evaluate
+from .evolution import (WORST, ArchSearch, Candidate, SearchConfig,
+                        pareto_front)
+from .fitness import SubnetScorer
+from .loop import STATE_FILE, load_state, run_search
 
-__all__ = ['recalibrate_bn', 'unwrap', 'evaluate']
+__all__ = [
+    'plot_pareto', 'plot_search_curve', 'write_log', 'write_pareto',
+    'calibration_batches', 'recalibrate_bn', 'seeded', 'unwrap', 'evaluate',
+    'WORST', 'ArchSearch', 'Candidate', 'SearchConfig', 'pareto_front',
+    'SubnetScorer', 'STATE_FILE', 'load_state', 'run_search'
+]

@@ -27,19 +27,21 @@ model = dict(
 model_wrapper_cfg = dict(
     type='MMDistributedDataParallel', find_unused_parameters=True)
 
+# Random-path training learns slower than one fixed network: each op of
+# each layer is trained in about 1/C of the steps (measured on this data:
+# ~900 steps to 92% for the reference sub-network, vs ~100 for a static one).
 optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=4e-5,
-                   nesterov=True))
+    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=4e-5))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
-    dict(type='CosineAnnealingLR', by_epoch=True, T_max=8, begin=0, end=8),
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
+    dict(type='CosineAnnealingLR', by_epoch=True, T_max=40, begin=0, end=40),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=8, val_interval=4)
+train_cfg = dict(by_epoch=True, max_epochs=40, val_interval=10)
 val_cfg = dict(
     type='transnas_mm.SubnetValLoop',
     archs=('reference', 'largest', 'smallest'),
     calibrate_batches=4)
 test_cfg = dict()
 
-default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=1))
+default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=1))
 visualizer = dict(type='UniversalVisualizer', vis_backends=_base_.vis_backends)

@@ -1,0 +1,25 @@
+# Step 2 on the demo CUB target: adapt the source SparseSuperNet on target
+# data for `max_epochs`, then ArchSearchHook searches the architecture
+# (fitness: accuracy/top1 on the val split after BN recalibration).
+# Restarting the same command continues (resume=True; search state saved
+# after every generation in work_dir/search/).
+_base_ = ['./cub_supernet.py']
+
+train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=10)
+param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=10)
+default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=1))
+custom_hooks = [
+    dict(
+        type='transnas_mm.ArchSearchHook',
+        metric_key='accuracy/top1',
+        population=10,
+        generations=4,
+        top_k=5,
+        mutation_prob=0.2,
+        num_mutation=5,
+        num_crossover=5,
+        input_shape=(3, 48, 48),
+        calibrate_batches=4,
+        seed=0),
+]
+resume = True

@@ -1,0 +1,140 @@
+"""The search library without a runner: evolution, constraints, uniqueness,
+resume and failing candidates, on a deterministic synthetic fitness."""
+import json
+
+import numpy as np
+import pytest
+
+from transnas_mm.search import (WORST, ArchSearch, Candidate, SearchConfig,
+                                load_state, pareto_front, run_search)
+from transnas_mm.space import CostTable, build_space
+
+SPACE = build_space(stages=[(2, 24, 2), (3, 32, 2), (3, 64, 2), (2, 96, 2)],
+                    candidates=['mb_k3e3', 'mb_k3e6', 'mb_k5e3', 'mb_k5e6',
+                                'skip'], stem_channels=16)
+
+
+@pytest.fixture(scope='module')
+def table():
+    return CostTable.measure(SPACE, (3, 32, 32))
+
+
+class SyntheticScorer:
+    """Fitness with a known optimum: a fixed preferred op per layer, plus a
+    bonus per used edge. ``fail`` makes some candidates raise."""
+
+    def __init__(self, fail=None):
+        rng = np.random.default_rng(123)
+        self.prefer = [ly.candidates[int(rng.integers(len(ly.candidates)))]
+                       for ly in SPACE.layers]
+        self.fail = fail
+        self.calls = 0
+
+    def score(self, cand: Candidate, before_eval=None) -> Candidate:
+        self.calls += 1
+        if self.fail is not None and self.fail(cand.arch):
+            cand.score, cand.status = WORST, 'failed'
+            cand.reason = 'FloatingPointError: loss is nan'
+            return cand
+        layers = cand.arch['layers']
+        cand.score = float(sum(ly['op'] == p for ly, p in
+                               zip(layers, self.prefer)) +
+                           0.1 * sum(len(ly['edges']) for ly in layers))
+        return cand
+
+
+def _search(table, tmp_path, name='state.json', **kw):
+    cfg = SearchConfig(**{**dict(population=8, generations=5, top_k=4,
+                                 mutation_prob=0.2, num_mutation=4,
+                                 num_crossover=4, seed=0), **kw})
+    return ArchSearch(SPACE, table, cfg), str(tmp_path / name)
+
+
+def test_evolution_improves_and_never_repeats(table, tmp_path):
+    search, state = _search(table, tmp_path)
+    scorer = SyntheticScorer()
+    run_search(search, scorer, state, progress=False)
+    cands = list(search.history.values())
+    assert scorer.calls == len(cands) == 8 * 5  # each arch scored once
+    first = sorted(c.score for c in cands if c.generation == 0)
+    assert search.best.score > float(np.median(first))
+    assert search.best.score > max(first)  # evolution went past generation 0
+    random_search, state2 = _search(table, tmp_path, 'r.json', mode='random')
+    run_search(random_search, SyntheticScorer(), state2, progress=False)
+    assert len(random_search.history) == 40
+
+
+def test_constraints_reject_before_evaluation(table, tmp_path):
+    flops = sorted(table.flops(a) for a in [
+        ArchSearch(SPACE, table, SearchConfig(seed=s))._random()
+        for s in range(40)])
+    lo, hi = flops[10], flops[30]
+    search, state = _search(table, tmp_path, flops_range=(lo, hi))
+    scorer = SyntheticScorer()
+    run_search(search, scorer, state, progress=False)
+    assert search.rejected > 0
+    assert scorer.calls == len(search.history)
+    assert all(lo <= c.flops <= hi for c in search.history.values())
+    with pytest.raises(RuntimeError, match='flops_range'):
+        impossible, st = _search(table, tmp_path, 'x.json',
+                                 flops_range=(1, 2))
+        impossible.propose()
+
+
+class Killed(Exception):
+    pass
+
+
+def test_resume_gives_the_same_result(table, tmp_path):
+    full, state_full = _search(table, tmp_path, 'full.json')
+    run_search(full, SyntheticScorer(), state_full, progress=False)
+
+    def kill_after_two(search):
+        if search.generation == 2:
+            raise Killed
+
+    part, state_part = _search(table, tmp_path, 'part.json')
+    with pytest.raises(Killed):
+        run_search(part, SyntheticScorer(), state_part,
+                   on_generation=kill_after_two, progress=False)
+    resumed, _ = _search(table, tmp_path, 'part.json')
+    assert load_state(resumed, state_part, {})
+    assert resumed.generation == 2
+    run_search(resumed, SyntheticScorer(), state_part, progress=False)
+    assert [c.key for c in resumed.history.values()] == \
+        [c.key for c in full.history.values()]
+    assert [c.score for c in resumed.history.values()] == \
+        [c.score for c in full.history.values()]
+    assert resumed.best.key == full.best.key
+
+
+def test_state_from_other_settings_is_refused(table, tmp_path):
+    search, state = _search(table, tmp_path)
+    search.cfg.generations = 1
+    run_search(search, SyntheticScorer(), state, progress=False)
+    other, _ = _search(table, tmp_path, population=9)
+    with pytest.raises(ValueError, match='population'):
+        other.load_state_dict(json.load(open(state)), source=state)
+
+
+def test_failing_candidates_score_worst_and_search_goes_on(table, tmp_path):
+    search, state = _search(table, tmp_path)
+    fail = lambda arch: arch['layers'][0]['op'] == 'mb_k3e3'  # noqa: E731
+    run_search(search, SyntheticScorer(fail), state, progress=False)
+    failed = [c for c in search.history.values() if c.status == 'failed']
+    assert failed and all(c.score == WORST and 'nan' in c.reason
+                          for c in failed)
+    assert search.best.arch['layers'][0]['op'] != 'mb_k3e3'
+    assert len(search.history) == 40
+    logged = json.load(open(state))['history']
+    assert any(d['status'] == 'failed' and d['score'] is None
+               for d in logged)
+
+
+def test_pareto_front_is_non_dominated():
+    mk = lambda s, f: Candidate(arch={'layers': []}, flops=f, params=0,  # noqa
+                                generation=0, score=s)
+    cands = [mk(1.0, 10), mk(2.0, 20), mk(1.5, 30), mk(3.0, 40),
+             mk(WORST, 1)]
+    assert [(c.score, c.flops) for c in pareto_front(cands)] == \
+        [(1.0, 10), (2.0, 20), (3.0, 40)]

@@ -1,0 +1,3 @@
+from .arch_search_hook import ArchSearchHook
+
+__all__ = ['ArchSearchHook']

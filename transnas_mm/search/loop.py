@@ -1,0 +1,72 @@
+"""Drive an :class:`ArchSearch` generation by generation: draw on rank 0,
+broadcast, score on every rank, save the state after each generation."""
+import json
+import os.path as osp
+import statistics
+from typing import Any, Callable, Dict, Optional
+
+from mmengine.dist import broadcast_object_list, is_main_process
+from mmengine.logging import print_log
+from mmengine.utils import ProgressBar
+
+from ..utils.atomic_io import atomic_write_json
+from .evolution import WORST, ArchSearch
+from .fitness import SubnetScorer
+
+STATE_FILE = 'search_state.json'
+
+
+def load_state(search: ArchSearch, path: str,
+               extra: Dict[str, Any]) -> bool:
+    """Restore ``search`` from ``path`` if present; ``extra`` entries (e.g.
+    the supernet digest) must match. Returns whether it resumed."""
+    if not osp.isfile(path):
+        return False
+    with open(path) as f:
+        state = json.load(f)
+    for key, value in extra.items():
+        if state.get('extra', {}).get(key) != value:
+            raise ValueError(
+                f'{path}: extra.{key}: the saved search was run with another '
+                f'{key}; restart the same run (with resume) or delete '
+                f'{path}')
+    search.load_state_dict(state, source=path)
+    return True
+
+
+def run_search(search: ArchSearch, scorer: SubnetScorer, state_path: str,
+               extra_state: Optional[Dict[str, Any]] = None,
+               on_generation: Optional[Callable[[ArchSearch], None]] = None,
+               before_eval: Optional[Callable] = None,
+               progress: bool = True) -> ArchSearch:
+    """Run the remaining generations of ``search`` (resumable)."""
+    extra_state = extra_state or {}
+    while not search.done:
+        proposals = [search.propose() if is_main_process() else None]
+        broadcast_object_list(proposals, src=0)
+        cands = [search.candidate(a) for a in proposals[0]]
+        bar = ProgressBar(len(cands)) if progress and is_main_process() \
+            else None
+        for cand in cands:
+            scorer.score(cand, before_eval)
+            if cand.status != 'ok':
+                print_log(f'candidate failed, scored worst: {cand.reason}',
+                          logger='current')
+            if bar is not None:
+                bar.update()
+        search.finish_generation(cands)
+        if is_main_process():
+            state = search.state_dict()
+            state['extra'] = extra_state
+            atomic_write_json(state_path, state)
+        scores = [c.score for c in cands if c.score > WORST]
+        best = search.best
+        print_log(
+            f'search generation {search.generation}/{search.cfg.generations}'
+            f': {len(cands)} candidates ({len(cands) - len(scores)} failed), '
+            f'median {statistics.median(scores) if scores else float("nan"):.4f}'
+            f', best so far {best.score if best else float("nan"):.4f}',
+            logger='current')
+        if on_generation is not None:
+            on_generation(search)
+    return search
