@@ -5,6 +5,7 @@ from typing import Any, Dict, Optional
 
 import pytest
 from mmengine.config import Config
+from mmengine.runner import Runner
 
 import transnas_mm  # noqa: F401
 from transnas_mm.datasets import prepare_demo_data
@@ -51,3 +52,26 @@ def demo_cfg(name: str, demo_root: str, work_dir: str,
         else:  # top-level keys are replaced, not merged
             cfg[key] = value
     return cfg
+
+
+@pytest.fixture(scope='session')
+def source_ckpt(demo_root, tmp_path_factory) -> str:
+    """A briefly trained source super-network checkpoint (real Runner)."""
+    work = str(tmp_path_factory.mktemp('source'))
+    cfg = demo_cfg('transnas/demo/supernet_source.py', demo_root, work,
+                   options={
+                       'train_dataloader.dataset.indices': 256,
+                       'val_dataloader.dataset.indices': 32,
+                       'train_cfg.max_epochs': 3,
+                       'train_cfg.val_interval': 3,
+                       'param_scheduler': [],
+                       'default_hooks.checkpoint.interval': 3,
+                   })
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    # SubnetValLoop reported the reference, largest and smallest subnets
+    hub = runner.message_hub
+    for key in ('val/accuracy/top1', 'val/largest/accuracy/top1',
+                'val/smallest/accuracy/top1'):
+        assert 0.0 <= hub.get_scalar(key).current() <= 100.0
+    return osp.join(work, 'epoch_3.pth')

@@ -1,7 +1,5 @@
 """Source training once, then SparseSuperNet and TransNASNet as drop-in
 backbones of real mmdet / mmpretrain models, through the Runner."""
-import os.path as osp
-
 import numpy as np
 import pytest
 import torch
@@ -12,29 +10,6 @@ from transnas_mm import SparseSuperNet
 from transnas_mm.apis import export_subnet_checkpoint
 from transnas_mm.space import save_arch
 from transnas_mm.utils import safe_torch_load
-
-
-@pytest.fixture(scope='module')
-def source_ckpt(demo_root, tmp_path_factory):
-    work = str(tmp_path_factory.mktemp('source'))
-    cfg = demo_cfg('transnas/demo/supernet_source.py', demo_root, work,
-                   options={
-                       'train_dataloader.dataset.indices': 64,
-                       'train_dataloader.batch_size': 16,
-                       'val_dataloader.dataset.indices': 32,
-                       'train_cfg.max_epochs': 1,
-                       'train_cfg.val_interval': 1,
-                       'param_scheduler': [],
-                       'default_hooks.checkpoint.interval': 1,
-                   })
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    # SubnetValLoop reported the reference, largest and smallest subnets
-    hub = runner.message_hub
-    for key in ('val/accuracy/top1', 'val/largest/accuracy/top1',
-                'val/smallest/accuracy/top1'):
-        assert 0.0 <= hub.get_scalar(key).current() <= 100.0
-    return osp.join(work, 'epoch_1.pth')
 
 
 @pytest.fixture(scope='module')

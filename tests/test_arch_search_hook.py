@@ -1,0 +1,186 @@
+"""ArchSearchHook through the real Runner on the demo targets: outputs,
+search quality vs random candidates, 1 vs 2 ranks, kill + resume, and
+candidates without detections."""
+import json
+import os
+import os.path as osp
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+import pytest
+from mmengine.runner import Runner
+
+from conftest import CONFIGS, ROOT, demo_cfg
+from transnas_mm.space import load_arch
+
+SEARCH = dict(type='transnas_mm.ArchSearchHook', metric_key='accuracy/top1',
+              population=6, generations=3, top_k=3, mutation_prob=0.3,
+              num_mutation=3, num_crossover=3, input_shape=(3, 48, 48),
+              calibrate_batches=2, seed=0)
+SMALL_CUB = {
+    'train_dataloader.dataset.indices': 64,
+    'train_dataloader.batch_size': 16,
+    'val_dataloader.dataset.indices': 48,
+    'train_cfg.max_epochs': 2,
+    'train_cfg.val_interval': 10,
+    'param_scheduler': [],
+    'default_hooks.checkpoint.interval': 1,
+}
+
+
+def _log(work: str) -> list:
+    with open(osp.join(work, 'search', 'search_log.jsonl')) as f:
+        return [json.loads(line) for line in f]
+
+
+def test_search_writes_outputs_and_beats_random_median(
+        demo_root, source_ckpt, tmp_path):
+    cfg = demo_cfg('transnas/demo/cub_search.py', demo_root, str(tmp_path),
+                   source_ckpt, {**SMALL_CUB, 'custom_hooks': [SEARCH]})
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    out = osp.join(str(tmp_path), 'search')
+    for name in ('arch.json', 'search_log.jsonl', 'pareto.json',
+                 'search_curve.png', 'pareto.png', 'summary.json',
+                 'search_state.json'):
+        assert osp.getsize(osp.join(out, name)) > 0, name
+    log = _log(str(tmp_path))
+    assert len(log) == 18
+    assert len({json.dumps(r['layers']) for r in log}) == 18
+    for r in log:
+        assert r['status'] == 'ok' and r['flops'] > 0 and r['params'] > 0
+        assert r['seconds'] > 0
+        # full precision, never rounded
+        assert r['score'] == r['metrics']['accuracy/top1']
+    random_median = statistics.median(r['score'] for r in log
+                                      if r['generation'] == 0)
+    summary = json.load(open(osp.join(out, 'summary.json')))
+    assert summary['best_score'] > random_median
+    assert summary['best_score'] == max(r['score'] for r in log)
+    best = load_arch(osp.join(out, 'arch.json'))
+    top = min(log, key=lambda r: (-r['score'], r['flops']))  # ties: cheaper
+    assert best['layers'] == top['layers']
+    pareto = json.load(open(osp.join(out, 'pareto.json')))
+    assert pareto and any(p['score'] == summary['best_score']
+                          for p in pareto)
+    # scalars reached MMEngine's visualizer backends
+    [scalars] = [osp.join(d, 'vis_data', 'scalars.json')
+                 for d in (osp.join(str(tmp_path), x)
+                           for x in os.listdir(str(tmp_path)))
+                 if osp.isfile(osp.join(d, 'vis_data', 'scalars.json'))]
+    assert 'search/best_score' in open(scalars).read()
+
+
+def test_detector_without_detections_fails_candidates_not_the_search(
+        demo_root, source_ckpt, tmp_path):
+    hook = dict(SEARCH, metric_key='coco/bbox_mAP', population=3,
+                generations=2, top_k=2, num_mutation=1, num_crossover=1,
+                input_shape=(3, 128, 128))
+    cfg = demo_cfg('transnas/demo/coco_search.py', demo_root, str(tmp_path),
+                   source_ckpt, {
+                       'train_dataloader.dataset.indices': 8,
+                       'train_dataloader.batch_size': 4,
+                       'val_dataloader.dataset.indices': 8,
+                       'train_cfg.max_epochs': 1,
+                       'train_cfg.val_interval': 10,
+                       'param_scheduler': [],
+                       'model.test_cfg.score_thr': 1.01,  # nothing passes
+                       'custom_hooks': [hook],
+                   })
+    Runner.from_cfg(cfg).train()
+    log = _log(str(tmp_path))
+    assert len(log) == 6
+    for r in log:
+        assert r['status'] == 'failed' and r['score'] is None
+        assert 'no detections' in r['reason']
+    assert not osp.exists(osp.join(str(tmp_path), 'search', 'arch.json'))
+
+
+# -- distributed and resume: real tools/train.py subprocesses ------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _write_config(path, demo_root, source_ckpt) -> str:
+    cub = osp.join(demo_root, 'CUB_200_2011') + '/'
+    hook = dict(SEARCH, generations=3)
+    path.write_text(f'''
+_base_ = {osp.join(CONFIGS, 'transnas/demo/cub_search.py')!r}
+model = dict(backbone=dict(init_cfg=dict(checkpoint={source_ckpt!r})))
+train_dataloader = dict(batch_size=16, dataset=dict(data_root={cub!r},
+                                                    indices=64))
+val_dataloader = dict(dataset=dict(data_root={cub!r}, indices=48))
+test_dataloader = val_dataloader
+# Search at once (no adaptation): N-rank training would see other batches
+# than 1-rank training, the search itself must not differ.
+train_cfg = dict(max_epochs=0, val_interval=10)
+param_scheduler = []
+custom_hooks = [{hook!r}]
+''')
+    return str(path)
+
+
+def _launch(config: str, work: str, nproc: int) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
+    train = osp.join(ROOT, 'tools', 'train.py')
+    if nproc == 1:
+        cmd = [sys.executable, train, config, '--work-dir', work]
+    else:
+        cmd = [sys.executable, '-m', 'torch.distributed.run',
+               f'--nproc_per_node={nproc}', f'--master_port={_free_port()}',
+               train, config, '--launcher', 'pytorch', '--work-dir', work]
+    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def _finish(proc: subprocess.Popen) -> None:
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0, out[-4000:]
+
+
+@pytest.fixture(scope='module')
+def one_rank(demo_root, source_ckpt, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('one_rank')
+    config = _write_config(tmp / 'cfg.py', demo_root, source_ckpt)
+    _finish(_launch(config, str(tmp / 'work'), 1))
+    return config, str(tmp / 'work')
+
+
+def _result(work: str):
+    return [(json.dumps(r['layers']), r['score']) for r in _log(work)]
+
+
+def test_one_and_two_ranks_find_the_same_arch(one_rank, tmp_path):
+    config, work1 = one_rank
+    work2 = str(tmp_path / 'work')
+    _finish(_launch(config, work2, 2))
+    assert _result(work2) == _result(work1)
+    assert open(osp.join(work2, 'search', 'arch.json')).read() == \
+        open(osp.join(work1, 'search', 'arch.json')).read()
+
+
+def test_killed_search_resumes_to_the_same_result(one_rank, tmp_path):
+    config, work1 = one_rank
+    work = str(tmp_path / 'work')
+    state = osp.join(work, 'search', 'search_state.json')
+    proc = _launch(config, work, 1)
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        if osp.isfile(state) and json.load(open(state))['generation'] >= 1:
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, 'search ended before it could be killed'
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    assert json.load(open(state))['generation'] < 3
+    _finish(_launch(config, work, 1))
+    assert _result(work) == _result(work1)
