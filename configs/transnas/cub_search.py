@@ -1,0 +1,52 @@
+# Step 2 at real scale: the same ImageNet supernet -> CUB-200-2011.
+#   tools/dist_train.sh configs/transnas/cub_search.py 8 \
+#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/supernet_in1k/epoch_120.pth
+_base_ = [
+    '../_base_/datasets/cub_bs8_448.py',
+    '../_base_/default_runtime.py',
+]
+default_scope = 'mmpretrain'
+source_checkpoint = 'work_dirs/supernet_in1k/epoch_120.pth'
+
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(
+        type='transnas_mm.SparseSuperNet',
+        out_indices=(5, ),
+        init_cfg=dict(
+            type='Pretrained', checkpoint=source_checkpoint,
+            prefix='backbone.')),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=200,
+        in_channels=320,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk=(1, )))
+model_wrapper_cfg = dict(
+    type='MMDistributedDataParallel', find_unused_parameters=True)
+
+optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4))
+param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=30)
+train_cfg = dict(by_epoch=True, max_epochs=30, val_interval=10)
+val_cfg = dict(type='transnas_mm.SubnetValLoop', archs=('reference', ),
+               calibrate_batches=50)
+test_cfg = dict()
+
+custom_hooks = [
+    dict(
+        type='transnas_mm.ArchSearchHook',
+        metric_key='accuracy/top1',
+        population=50,
+        generations=20,
+        top_k=10,
+        mutation_prob=0.1,
+        num_mutation=25,
+        num_crossover=25,
+        input_shape=(3, 448, 448),
+        calibrate_batches=50,
+        seed=0),
+]
+resume = True
+visualizer = dict(type='UniversalVisualizer', vis_backends=_base_.vis_backends)

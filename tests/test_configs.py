@@ -1,0 +1,40 @@
+"""Every shipped config parses and builds its model in its own scope."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope, init_default_scope
+
+from conftest import CONFIGS
+
+ALL = sorted(glob.glob(osp.join(CONFIGS, 'transnas', '**', '*.py'),
+                       recursive=True))
+
+
+def test_configs_are_found():
+    names = {osp.relpath(p, CONFIGS) for p in ALL}
+    assert {'transnas/supernet_in1k.py', 'transnas/coco_search.py',
+            'transnas/cub_search.py',
+            'transnas/demo/supernet_source.py'} <= names
+
+
+@pytest.mark.parametrize('path', ALL, ids=lambda p: osp.relpath(p, CONFIGS))
+def test_config_builds_model(path):
+    cfg = Config.fromfile(path)
+    assert cfg.custom_imports.imports == ['transnas_mm']
+    init_default_scope(cfg.default_scope)
+    registry = __import__(f'{cfg.default_scope}.registry',
+                          fromlist=['MODELS']).MODELS
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = registry.build(cfg.model)
+    backbone = model.backbone
+    size = 64 if cfg.default_scope == 'mmpretrain' else 128
+    with torch.no_grad():
+        backbone.eval()
+        outs = backbone(torch.zeros(1, 3, size, size))
+    if hasattr(model, 'neck') and hasattr(model.neck, 'in_channels'):
+        assert list(model.neck.in_channels) == [o.shape[1] for o in outs]
+    if hasattr(getattr(model, 'head', None), 'in_channels'):
+        assert model.head.in_channels == outs[-1].shape[1]
