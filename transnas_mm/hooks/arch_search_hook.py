@@ -96,7 +96,7 @@ class ArchSearchHook(Hook):
             print_log(f'resuming architecture search from {state_path} '
                       f'(generation {search.generation})', logger='current')
         scorer = SubnetScorer(
-            runner.model, supernet.set_arch,
+            runner.model, lambda cand: supernet.set_arch(cand.arch),
             calibration_batches(runner.train_dataloader,
                                 self.calibrate_batches, self.seed),
             self.calibrate_batches, runner.val_loop.dataloader,

@@ -6,6 +6,7 @@ candidate, :meth:`ArchSearch.finish_generation` records them. Its whole
 state (history, top-k, RNG) is a JSON-able dict saved after every
 generation, so a killed run continues to the same result.
 """
+import json
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -66,15 +67,21 @@ class Candidate:
     seconds: float = 0.0
     status: str = 'ok'
     reason: str = ''
+    sources: Optional[List[Dict[str, Any]]] = None  # weight search only
 
     @property
     def key(self) -> str:
-        return arch_key(self.arch)
+        if self.sources is None:
+            return arch_key(self.arch)
+        return arch_key(self.arch) + json.dumps(self.sources,
+                                                sort_keys=True)
 
     def to_dict(self) -> Dict[str, Any]:
         d = asdict(self)
         d['layers'] = d.pop('arch')['layers']
         d['score'] = None if self.score == WORST else self.score
+        if self.sources is None:
+            d.pop('sources')
         return d
 
     @classmethod

@@ -6,22 +6,22 @@ from typing import Callable, Dict, Optional
 
 import torch.nn as nn
 
-from ..space import Arch
 from .calibrate import recalibrate_bn, seeded
 from .evaluate import evaluate
 from .evolution import WORST, Candidate
 
 
 class SubnetScorer:
-    """Scores a candidate in place: ``prepare(arch)`` puts its weights in
-    ``model`` (set the supernet's arch, or load transferred weights), then
-    BN recalibration on the fixed ``calib_loader`` and evaluation.
+    """Scores a candidate in place: ``prepare(cand)`` puts its weights in
+    ``model`` (set the supernet's arch, or load transferred weights), an
+    optional ``before_eval(cand)`` (e.g. a proxy finetune), then BN
+    recalibration on the fixed ``calib_loader`` and evaluation.
 
     ``rule='greater'`` (accuracy, mAP) or ``'less'`` (losses, errors): the
     score is always "higher is better"; ``metrics`` keeps raw values.
     """
 
-    def __init__(self, model: nn.Module, prepare: Callable[[Arch], None],
+    def __init__(self, model: nn.Module, prepare: Callable[[Candidate], None],
                  calib_loader, calibrate_batches: int, val_loader,
                  evaluator, metric_key: str, rule: str = 'greater',
                  seed: int = 0):
@@ -45,9 +45,9 @@ class SubnetScorer:
         """Fill ``cand.score/metrics/seconds/status/reason``."""
         t0 = time.perf_counter()
         try:
-            self.prepare(cand.arch)
+            self.prepare(cand)
             if before_eval is not None:
-                before_eval(cand.arch)
+                before_eval(cand)
             t1 = time.perf_counter()
             with seeded(self.seed):
                 recalibrate_bn(self.model, self.calib_loader,

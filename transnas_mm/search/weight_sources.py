@@ -1,0 +1,136 @@
+"""Where a layer's starting weights can come from in the super-network (the
+NWS search space), and how a source is remapped onto the chosen op.
+
+A source is ``{'kind': k, 'layer': l, 'op': o}`` with kind one of
+``inherit`` (its own trained candidate, plain inheritance), ``layer`` (the
+same op at another layer of the stage with identical shapes), ``op``
+(another op of the same layer, kernel centre-cropped/zero-padded and
+channels sliced/zero-padded) or ``fresh`` (re-initialised, no transfer).
+"""
+import copy
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn as nn
+from mmengine.model import kaiming_init
+from torch import Tensor
+
+from ..space import SKIP, Arch, SearchSpace, arch_ops
+from ..space.ops import InvertedResidual
+
+Source = Dict[str, object]
+KINDS = ('inherit', 'layer', 'op', 'fresh')
+
+
+def inherit(layer: int, op: str) -> Source:
+    return dict(kind='inherit', layer=layer, op=op)
+
+
+def layer_sources(space: SearchSpace, arch: Arch, index: int
+                  ) -> List[Source]:
+    """All sources for layer ``index`` of ``arch``; plain inheritance
+    first. ``skip`` has no weights: inheritance only."""
+    op = arch_ops(arch)[index]
+    spec = space.layers[index]
+    out = [inherit(index, op)]
+    if op == SKIP:
+        return out
+    for other in space.layers:
+        if other.index != index and other.stage == spec.stage and \
+                (other.in_channels, other.out_channels, other.stride) == \
+                (spec.in_channels, spec.out_channels, spec.stride) and \
+                op in other.candidates:
+            out.append(dict(kind='layer', layer=other.index, op=op))
+    for other_op in spec.candidates:
+        if other_op not in (op, SKIP):
+            out.append(dict(kind='op', layer=index, op=other_op))
+    out.append(dict(kind='fresh', layer=index, op=op))
+    return out
+
+
+def all_sources(space: SearchSpace, arch: Arch) -> List[List[Source]]:
+    return [layer_sources(space, arch, i) for i in range(space.num_layers)]
+
+
+def _roles(block: InvertedResidual) -> Dict[str, nn.Module]:
+    """The ConvModules of an inverted residual by role, so blocks with and
+    without an expand conv map onto each other."""
+    convs = list(block.conv)
+    names = ['expand', 'dw', 'project'] if len(convs) == 3 else \
+        ['dw', 'project']
+    return dict(zip(names, convs))
+
+
+def _fit(src: Tensor, template: Tensor, pad_with_template: bool) -> Tensor:
+    """``src`` reshaped to ``template``'s shape: spatial dims (>= 2 of a 4-d
+    conv weight) centre-cropped / zero-padded, channel dims sliced /
+    padded (zeros for conv weights, the template's values for BN)."""
+    out = template.clone() if pad_with_template else \
+        torch.zeros_like(template)
+    src_idx, dst_idx = [], []
+    for d, (s, t) in enumerate(zip(src.shape, template.shape)):
+        n = min(s, t)
+        if src.dim() == 4 and d >= 2:  # kernel: centred
+            src_idx.append(slice((s - n) // 2, (s - n) // 2 + n))
+            dst_idx.append(slice((t - n) // 2, (t - n) // 2 + n))
+        else:
+            src_idx.append(slice(0, n))
+            dst_idx.append(slice(0, n))
+    out[tuple(dst_idx)] = src[tuple(src_idx)].to(out.dtype)
+    return out
+
+
+def remap_block(src: nn.Module, dst: nn.Module) -> Dict[str, Tensor]:
+    """State dict for ``dst`` built from ``src``'s weights (both inverted
+    residuals); roles missing in ``src`` keep ``dst``'s values."""
+    state = {k: v.clone() for k, v in dst.state_dict().items()}
+    src_roles, dst_roles = _roles(src), _roles(dst)
+    prefix = {id(m): name for name, m in dst.named_modules()}
+    for role, module in dst_roles.items():
+        if role not in src_roles:
+            continue
+        base = prefix[id(module)]
+        for key, value in src_roles[role].state_dict().items():
+            full = f'{base}.{key}'
+            if key.endswith('num_batches_tracked'):
+                continue
+            is_conv = value.dim() == 4
+            state[full] = _fit(value, state[full],
+                               pad_with_template=not is_conv)
+    return state
+
+
+def fresh_state(module: nn.Module, seed: int) -> Dict[str, Tensor]:
+    """A re-initialised copy's state (Kaiming convs, unit BN), seeded."""
+    fresh = copy.deepcopy(module)
+    gen_state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    for m in fresh.modules():
+        if isinstance(m, nn.Conv2d):
+            kaiming_init(m, mode='fan_out', nonlinearity='relu',
+                         distribution='normal')
+        elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.reset_parameters()
+    torch.random.set_rng_state(gen_state)
+    return fresh.state_dict()
+
+
+def source_state(supernet, layer: int, op: str, source: Source,
+                 originals: Dict[str, Dict[str, Tensor]],
+                 seed: int = 0) -> Optional[Dict[str, Tensor]]:
+    """Weights for ``supernet.layers[layer][op]`` from ``source``, read
+    from ``originals`` (the trained weights, untouched by the search)."""
+    if op == SKIP:
+        return None
+    dst = supernet.layers[layer][op]
+    kind = source['kind']
+    if kind == 'inherit':
+        return originals[f'{layer}.{op}']
+    if kind == 'fresh':
+        return fresh_state(dst, seed + 1000 * layer)
+    src_layer, src_op = int(source['layer']), str(source['op'])
+    src = copy.deepcopy(supernet.layers[src_layer][src_op])
+    src.load_state_dict(originals[f'{src_layer}.{src_op}'])
+    if kind == 'layer':
+        return {k: v.clone() for k, v in src.state_dict().items()}
+    return remap_block(src, dst)
