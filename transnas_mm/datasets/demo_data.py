@@ -22,7 +22,7 @@ from PIL import Image
 
 SOURCE_CLASSES = ('0', '1', '2', '3', '4')
 TARGET_CLASSES = ('5', '6', '7', '8', '9')
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def _digits() -> Tuple[np.ndarray, np.ndarray]:
@@ -114,9 +114,10 @@ def _canvas(images: np.ndarray, pool: List[int], labels: np.ndarray,
 
 def make_coco(out: str, images: np.ndarray, labels: np.ndarray,
               rng: np.random.Generator, num_train: int = 200,
-              num_val: int = 60, size: int = 128) -> None:
-    """COCO json detection set: ``{train,val}/*.png``,
-    ``annotations/instances_{train,val}.json``."""
+              num_val: int = 60, num_test: int = 60, size: int = 128) -> None:
+    """COCO json detection set: ``{train,val,test}/*.png``,
+    ``annotations/instances_{train,val,test}.json``. ``val`` is the search
+    split, ``test`` the held-out split (its own canvases)."""
     os.makedirs(osp.join(out, 'annotations'))
     pools = _by_class(labels, TARGET_CLASSES)
     train_pool, val_pool = [], []
@@ -128,7 +129,8 @@ def make_coco(out: str, images: np.ndarray, labels: np.ndarray,
                   for i, c in enumerate(TARGET_CLASSES)]
     cat_of = {int(c): i + 1 for i, c in enumerate(TARGET_CLASSES)}
     for split, n, pool in (('train', num_train, train_pool),
-                           ('val', num_val, val_pool)):
+                           ('val', num_val, val_pool),
+                           ('test', num_test, val_pool)):
         os.makedirs(osp.join(out, split))
         imgs, anns = [], []
         for k in range(n):

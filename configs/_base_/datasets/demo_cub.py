@@ -30,6 +30,8 @@ train_dataloader = dict(
         metainfo=dict(classes=cub_classes),
         pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True))
+# CUB has train/test only: the test split's first 180 images are the search
+# split (val), the other 179 are held out (test, never used to choose).
 val_dataloader = dict(
     batch_size=64,
     num_workers=0,
@@ -37,9 +39,20 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         split='test',
+        indices=list(range(180)),
+        metainfo=dict(classes=cub_classes),
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False))
+test_dataloader = dict(
+    batch_size=64,
+    num_workers=0,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        indices=list(range(180, 359)),
         metainfo=dict(classes=cub_classes),
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False))
 val_evaluator = dict(type='Accuracy', topk=(1, ))
-test_dataloader = val_dataloader
 test_evaluator = val_evaluator

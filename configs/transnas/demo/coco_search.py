@@ -18,5 +18,13 @@ custom_hooks = [
         input_shape=(3, 128, 128),
         calibrate_batches=4,
         seed=0),
+    dict(
+        type='transnas_mm.WeightSearchHook',
+        metric_key='coco/bbox_mAP',
+        mode='greedy',
+        input_shape=(3, 128, 128),
+        calibrate_batches=4,
+        heldout=True,
+        seed=0),
 ]
 resume = True

@@ -21,5 +21,13 @@ custom_hooks = [
         input_shape=(3, 48, 48),
         calibrate_batches=4,
         seed=0),
+    dict(
+        type='transnas_mm.WeightSearchHook',
+        metric_key='accuracy/top1',
+        mode='greedy',
+        input_shape=(3, 48, 48),
+        calibrate_batches=4,
+        heldout=True,
+        seed=0),
 ]
 resume = True

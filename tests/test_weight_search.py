@@ -1,0 +1,208 @@
+"""NWS: weight sources and remapping, WeightSearchHook through the real
+Runner (classifier and detector), subnet reproduction, export, ONNX."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from conftest import ROOT, demo_cfg
+from transnas_mm import SparseSuperNet, TransNASNet
+from transnas_mm.search import evaluate
+from transnas_mm.search.weight_sources import (layer_sources, remap_block,
+                                               source_state)
+from transnas_mm.space import load_arch, make_arch
+from transnas_mm.utils import safe_torch_load
+
+DEMO = dict(stages=[(2, 24, 2), (3, 32, 2), (3, 64, 2), (2, 96, 2)],
+            candidates=['mb_k3e3', 'mb_k3e6', 'mb_k5e3', 'mb_k5e6', 'skip'],
+            stem_channels=16)
+ARCH_HOOK = dict(type='transnas_mm.ArchSearchHook',
+                 metric_key='accuracy/top1', population=4, generations=2,
+                 top_k=2, num_mutation=2, num_crossover=2,
+                 input_shape=(3, 48, 48), calibrate_batches=2)
+NWS_HOOK = dict(type='transnas_mm.WeightSearchHook',
+                metric_key='accuracy/top1', mode='greedy',
+                input_shape=(3, 48, 48), calibrate_batches=2)
+SMALL_CUB = {
+    'train_dataloader.dataset.indices': 64,
+    'train_dataloader.batch_size': 16,
+    'val_dataloader.dataset.indices': 48,
+    'test_dataloader.dataset.indices': list(range(180, 228)),
+    'train_cfg.max_epochs': 2,
+    'train_cfg.val_interval': 10,
+    'param_scheduler': [],
+    'default_hooks.checkpoint.interval': 1,
+}
+
+
+def test_sources_put_plain_inheritance_first():
+    net = SparseSuperNet(**DEMO)
+    arch = make_arch(net.space, ['mb_k3e6'] * 4 + ['skip'] + ['mb_k5e3'] * 5,
+                     [[] for _ in range(10)])
+    srcs = layer_sources(net.space, arch, 3)
+    assert srcs[0] == dict(kind='inherit', layer=3, op='mb_k3e6')
+    kinds = {s['kind'] for s in srcs}
+    assert kinds == {'inherit', 'layer', 'op', 'fresh'}
+    # same op, same stage, same shapes: layers 3 and 4 (not 2: 24->32 s2)
+    assert [s['layer'] for s in srcs if s['kind'] == 'layer'] == [4]
+    assert layer_sources(net.space, arch, 4) == \
+        [dict(kind='inherit', layer=4, op='skip')]
+
+
+def test_remap_centre_crops_kernels_and_slices_channels():
+    net = SparseSuperNet(**DEMO)
+    src, dst = net.layers[3]['mb_k5e6'], net.layers[3]['mb_k3e3']
+    state = remap_block(src, dst)
+    s_dw = src.conv[1].conv.weight.detach()  # (192, 1, 5, 5)
+    assert torch.equal(state['conv.1.conv.weight'], s_dw[:96, :, 1:4, 1:4])
+    assert torch.equal(state['conv.0.conv.weight'],
+                       src.conv[0].conv.weight.detach()[:96])
+    assert torch.equal(state['conv.2.conv.weight'],
+                       src.conv[2].conv.weight.detach()[:, :96])
+    # growing: kernel zero-padded around the centre, BN padded with dst's
+    up = remap_block(dst, src)
+    assert torch.equal(up['conv.1.conv.weight'][:96, :, 1:4, 1:4],
+                       dst.conv[1].conv.weight.detach())
+    assert up['conv.1.conv.weight'][:, :, 0].abs().sum() == 0
+    assert torch.equal(up['conv.1.bn.running_var'][96:],
+                       src.conv[1].bn.running_var[96:])
+    originals = {f'{i}.{op}': m.state_dict() for i, ly in
+                 enumerate(net.layers) for op, m in ly.items()}
+    a = source_state(net, 3, 'mb_k3e3', dict(kind='fresh', layer=3,
+                                             op='mb_k3e3'), originals)
+    b = source_state(net, 3, 'mb_k3e3', dict(kind='fresh', layer=3,
+                                             op='mb_k3e3'), originals)
+    assert torch.equal(a['conv.0.conv.weight'], b['conv.0.conv.weight'])
+    assert not torch.equal(a['conv.0.conv.weight'],
+                           originals['3.mb_k3e3']['conv.0.conv.weight'])
+
+
+@pytest.fixture(scope='module')
+def cub_run(demo_root, source_ckpt, tmp_path_factory):
+    work = str(tmp_path_factory.mktemp('nws_cub'))
+    cfg = demo_cfg('transnas/demo/cub_search.py', demo_root, work,
+                   source_ckpt, {**SMALL_CUB,
+                                 'custom_hooks': [ARCH_HOOK, NWS_HOOK]})
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner, osp.join(work, 'search')
+
+
+def test_hook_writes_outputs_and_never_loses_to_plain(cub_run):
+    _, out = cub_run
+    for name in ('subnet.pth', 'subnet_model.pth', 'weight_sources.json',
+                 'finetune.py', 'weight_sources.png', 'nws_log.jsonl',
+                 'nws_state.json'):
+        assert osp.getsize(osp.join(out, name)) > 0, name
+    ws = json.load(open(osp.join(out, 'weight_sources.json')))
+    assert ws['search_split']['nws'] >= ws['search_split']['plain']
+    assert set(ws['heldout']) == {'plain', 'nws'}
+    log = [json.loads(line) for line in open(osp.join(out,
+                                                      'nws_log.jsonl'))]
+    assert all(s['kind'] == 'inherit' for s in log[0]['sources'])
+    assert log[0]['score'] == ws['search_split']['plain']
+    assert max(r['score'] for r in log) == ws['search_split']['nws']
+    assert len(ws['layers']) == 10
+    assert {r['kind'] for r in log[-1]['sources']} <= {'inherit', 'layer',
+                                                       'op', 'fresh'}
+
+
+def test_subnet_reproduces_the_logged_score(cub_run, demo_root):
+    runner, out = cub_run
+    ws = json.load(open(osp.join(out, 'weight_sources.json')))
+    cfg = Config.fromfile(osp.join(out, 'finetune.py'))
+    assert cfg.model.backbone.type == 'transnas_mm.TransNASNet'
+    assert not cfg.custom_hooks
+    cfg.work_dir = osp.join(out, 'ft')
+    cfg.val_dataloader.dataset.indices = 48
+    cfg.val_dataloader.dataset.data_root = \
+        runner.cfg.val_dataloader.dataset.data_root
+    ft = Runner.from_cfg(cfg)
+    ft.load_checkpoint(cfg.load_from)
+    metrics = evaluate(ft.model, ft.val_loop.dataloader,
+                       ft.val_loop.evaluator)
+    assert metrics['accuracy/top1'] == ws['search_split']['nws']
+    # subnet.pth is the backbone alone, loadable through init_cfg
+    arch = load_arch(cfg.model.backbone.arch)
+    net = TransNASNet(arch, out_indices=(3, ), init_cfg=dict(
+        type='Pretrained', checkpoint=osp.join(out, 'subnet.pth')))
+    net.init_weights()
+    ref = ft.model.backbone.state_dict()
+    for k, v in net.state_dict().items():
+        assert torch.equal(v, ref[k]), k
+
+
+def test_weight_search_alone_resumes_from_its_state(cub_run, demo_root,
+                                                    source_ckpt, tmp_path):
+    _, out = cub_run
+    hook = dict(NWS_HOOK, arch=osp.join(out, 'arch.json'))
+    for _ in range(2):  # the second run finds the finished state
+        cfg = demo_cfg('transnas/demo/cub_search.py', demo_root,
+                       str(tmp_path), source_ckpt,
+                       {**SMALL_CUB, 'train_cfg.max_epochs': 0,
+                        'custom_hooks': [hook]})
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        [nws] = [h for h in runner.hooks
+                 if type(h).__name__ == 'WeightSearchHook']
+        assert nws.result['best']['score'] >= nws.result['plain']['score']
+    log = open(osp.join(str(tmp_path), 'search', 'nws_log.jsonl')).read()
+    assert len(log.splitlines()) == json.load(open(osp.join(
+        str(tmp_path), 'search', 'weight_sources.json')))['evaluated']
+
+
+def test_detector_gets_a_subnet_too(demo_root, source_ckpt, tmp_path):
+    hooks = [dict(ARCH_HOOK, metric_key='coco/bbox_mAP',
+                  input_shape=(3, 128, 128)),
+             dict(NWS_HOOK, metric_key='coco/bbox_mAP', mode='evolution',
+                  population=3, generations=2, input_shape=(3, 128, 128))]
+    cfg = demo_cfg('transnas/demo/coco_search.py', demo_root, str(tmp_path),
+                   source_ckpt, {
+                       'train_dataloader.dataset.indices': 16,
+                       'train_dataloader.batch_size': 8,
+                       'val_dataloader.dataset.indices': 8,
+                       'test_dataloader.dataset.indices': 8,
+                       'train_cfg.max_epochs': 1,
+                       'train_cfg.val_interval': 10,
+                       'param_scheduler': [],
+                       'model.test_cfg.score_thr': 0.0,
+                       'custom_hooks': hooks,
+                   })
+    Runner.from_cfg(cfg).train()
+    out = osp.join(str(tmp_path), 'search')
+    ws = json.load(open(osp.join(out, 'weight_sources.json')))
+    assert ws['search_split']['nws'] >= ws['search_split']['plain']
+    ft = Config.fromfile(osp.join(out, 'finetune.py'))
+    assert ft.model.type == 'RetinaNet'
+    assert ft.model.neck.in_channels == [24, 32, 64, 96]
+    assert ft.val_cfg == dict(type='ValLoop')
+
+
+def test_export_tool_and_onnx(cub_run, source_ckpt, tmp_path):
+    _, out = cub_run
+    target = str(tmp_path / 'plain.pth')
+    subprocess.run([sys.executable, osp.join(ROOT, 'tools',
+                                             'export_subnet.py'),
+                    source_ckpt, osp.join(out, 'arch.json'), target],
+                   check=True, cwd=ROOT, capture_output=True)
+    state = safe_torch_load(target)['state_dict']
+    arch = load_arch(osp.join(out, 'arch.json'))
+    op = arch['layers'][0]['op']
+    src = safe_torch_load(source_ckpt)['state_dict']
+    assert torch.equal(state['layers.0.conv.0.conv.weight'],
+                       src[f'backbone.layers.0.{op}.conv.0.conv.weight'])
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'deploy'))
+    from export_onnx import build_backbone, build_classifier, export
+    net = build_backbone(osp.join(out, 'arch.json'),
+                         osp.join(out, 'subnet.pth'), [0, 3])
+    assert export(net, (1, 3, 48, 48), str(tmp_path / 'b.onnx')) < 1e-4
+    clf = build_classifier(osp.join(out, 'finetune.py'),
+                           osp.join(out, 'subnet_model.pth'))
+    assert export(clf, (2, 3, 48, 48), str(tmp_path / 'c.onnx')) < 1e-4
+    assert np.isfinite(osp.getsize(str(tmp_path / 'c.onnx')))
