@@ -13,13 +13,15 @@ data: install
 	@$(PY) tools/prepare_demo_data.py --out data/demo
 
 demo: install
-	@bash tools/run_demo.sh
+	@bash tools/run_demo.sh $(DEMO_ARGS)
 
 test: install
 	@$(PY) -m pytest tests -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install
 	@$(PY) benchmarks/supernet_step.py
+	@$(PY) benchmarks/search_throughput.py
+	@$(PY) benchmarks/search_cost_ratio.py
 
 clean:
 	rm -rf work_dirs data

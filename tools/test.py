@@ -21,6 +21,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--out', help='dump predictions to a pickle file (mmengine DumpResults)')
     parser.add_argument(
+        '--out-metrics', help='also write the metrics to this JSON file')
+    parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings in the config, xxx=yyy format')
     parser.add_argument(
@@ -54,7 +56,12 @@ def main() -> None:
             f'--out {args.out}: expected a .pkl or .pickle file'
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
-    runner.test()
+    metrics = runner.test()
+    if args.out_metrics:
+        from transnas_mm.utils.atomic_io import atomic_write_json
+        atomic_write_json(args.out_metrics, {
+            k: float(v) for k, v in metrics.items()
+            if isinstance(v, (int, float))})
 
 
 if __name__ == '__main__':

@@ -1,3 +1,7 @@
-from .export import export_subnet_checkpoint, supernet_from_checkpoint
+from .export import (export_model_checkpoint, export_subnet_checkpoint,
+                     supernet_from_checkpoint)
 
-__all__ = ['export_subnet_checkpoint', 'supernet_from_checkpoint']
+__all__ = [
+    'export_model_checkpoint', 'export_subnet_checkpoint',
+    'supernet_from_checkpoint'
+]

@@ -25,3 +25,19 @@ def export_subnet_checkpoint(checkpoint: str, arch: Union[str, Arch],
     atomic_torch_save(dict(state_dict=net.export_subnet(arch),
                            meta=dict(arch=arch, source=checkpoint)), out)
     return out
+
+
+def export_model_checkpoint(checkpoint: str, arch: Union[str, Arch],
+                            out: str, prefix: str = 'backbone.') -> str:
+    """Whole-model weights (neck/head as in ``checkpoint``) with the
+    supernet backbone replaced by ``arch``'s TransNASNet weights (plain
+    inheritance): what a finetune config's ``load_from`` takes."""
+    arch = load_arch(arch)
+    net = supernet_from_checkpoint(checkpoint, arch, prefix)
+    from ..utils import safe_torch_load
+    full = safe_torch_load(checkpoint)['state_dict']
+    state = {k: v for k, v in full.items() if not k.startswith(prefix)}
+    state.update({prefix + k: v for k, v in net.export_subnet(arch).items()})
+    atomic_torch_save(dict(state_dict=state, meta=dict(
+        arch=arch, source=checkpoint, weights='plain inheritance')), out)
+    return out

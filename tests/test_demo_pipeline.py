@@ -1,0 +1,51 @@
+"""`make demo`'s pipeline end to end with tiny budgets: every artefact and
+every report row exists and parses."""
+import json
+import os.path as osp
+import re
+import subprocess
+import sys
+
+from conftest import ROOT
+
+ROWS = ('hand-designed chain (all mb_k3e6)',
+        'random arch + plain inheritance', 'NAS + plain inheritance',
+        'NAS + NWS')
+
+
+def test_demo_pipeline_quick(tmp_path):
+    out = str(tmp_path / 'demo')
+    proc = subprocess.run([sys.executable, 'tools/run_demo.py', '--quick',
+                           '--out', out], cwd=ROOT, capture_output=True,
+                          text=True, timeout=1500)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert 'report:' in proc.stdout
+    assert len(re.findall(r'best row', proc.stdout)) == 2
+    md = open(osp.join(out, 'report.md')).read()
+    html = open(osp.join(out, 'report.html')).read()
+    sections = md.split('\n## ')[1:]
+    assert len(sections) == 2
+    for section in sections:
+        lines = [ln for ln in section.splitlines() if ln.startswith('| ')]
+        assert len(lines) == 1 + len(ROWS)  # header + four rows
+        for line, row in zip(lines[1:], ROWS):
+            cells = [c.strip() for c in line.strip('|').split('|')]
+            assert cells[0] == row
+            float(cells[1]), float(cells[2])  # FLOPs, params parse
+            assert cells[3] != 'n/a'
+            float(cells[3].split(' ')[0])
+    assert html.count('data:image/png;base64,') == 8
+    for key in ('coco', 'cub'):
+        found = osp.join(out, key, 'search', 'search')
+        for name in ('arch.json', 'subnet.pth', 'subnet_model.pth',
+                     'weight_sources.json', 'finetune.py', 'arch.png'):
+            assert osp.isfile(osp.join(found, name)), (key, name)
+        for row in ('hand', 'random', 'nas_plain', 'nas_nws'):
+            json.load(open(osp.join(out, key, f'{row}_seed0',
+                                    'heldout.json')))
+    # a second invocation skips every finished step
+    again = subprocess.run([sys.executable, 'tools/run_demo.py', '--quick',
+                            '--out', out], cwd=ROOT, capture_output=True,
+                           text=True, timeout=600)
+    assert again.returncode == 0
+    assert again.stdout.count('done already') >= 1 + 2 * (1 + 3 * 3 + 2)

@@ -1,0 +1,66 @@
+"""Write a baseline row's network for a target: ``arch.json`` and
+``subnet_model.pth`` (plain inheritance from an adapted supernet
+checkpoint), plus its FLOPs/params.
+
+    python tools/baseline_subnet.py SEARCH_CONFIG ADAPTED.pth OUT_DIR \
+        --kind hand|random|searched [--arch ARCH.json] [--seed N]
+
+hand: the fixed hand-designed chain (all ``mb_k3e6``, no extra edges);
+random: a random arch of the space (within the ArchSearchHook's
+flops/params ranges, if the config sets any); searched: ``--arch``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+
+from mmengine.config import Config
+
+from transnas_mm.apis import export_model_checkpoint
+from transnas_mm.search import ArchSearch, SearchConfig
+from transnas_mm.space import (CostTable, build_space, load_arch,
+                               reference_arch, save_arch)
+from transnas_mm.utils.atomic_io import atomic_write_json
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('out_dir')
+    parser.add_argument('--kind', choices=['hand', 'random', 'searched'],
+                        required=True)
+    parser.add_argument('--arch')
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args()
+    cfg = Config.fromfile(args.config)
+    bb = cfg.model.backbone
+    space = build_space(**{k: bb[k] for k in (
+        'stages', 'candidates', 'max_extra_edges', 'edge_seed',
+        'widen_factor', 'stem_channels') if k in bb})
+    hook = next((h for h in cfg.get('custom_hooks', [])
+                 if h['type'].endswith('ArchSearchHook')), {})
+    table = CostTable.measure(space, hook.get('input_shape', (3, 224, 224)))
+    if args.kind == 'hand':
+        arch = reference_arch(space)
+    elif args.kind == 'searched':
+        arch = load_arch(args.arch, space)
+    else:
+        search = ArchSearch(space, table, SearchConfig(
+            seed=args.seed, flops_range=hook.get('flops_range'),
+            params_range=hook.get('params_range')))
+        arch = search.propose()[0]
+    os.makedirs(args.out_dir, exist_ok=True)
+    arch_path = osp.join(args.out_dir, 'arch.json')
+    save_arch(arch, arch_path)
+    export_model_checkpoint(args.checkpoint, arch,
+                            osp.join(args.out_dir, 'subnet_model.pth'))
+    flops, params = table.cost(arch)
+    atomic_write_json(osp.join(args.out_dir, 'cost.json'),
+                      dict(flops=flops, params=params, kind=args.kind,
+                           seed=args.seed))
+    print(json.dumps(dict(arch=arch_path, flops=flops, params=params)))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,85 @@
+"""The demo report: one table per target (rows measured by the run, never
+edited), figures embedded, as Markdown and self-contained HTML."""
+import base64
+import html
+import os.path as osp
+import statistics
+from typing import Dict, List, Sequence
+
+from ..utils.atomic_io import atomic_write_text
+
+COLUMNS = ('row', 'MFLOPs', 'params (K)', 'held-out metric',
+           'search time (s)', 'finetune time (s)')
+
+
+def _stat(values: Sequence[float], fmt: str) -> str:
+    values = [v for v in values if v is not None]
+    if not values:
+        return 'n/a'
+    if len(values) == 1:
+        return format(values[0], fmt)
+    return (f'{format(statistics.mean(values), fmt)} ± '
+            f'{format(statistics.stdev(values), fmt)}')
+
+
+def table_rows(rows: List[dict]) -> List[List[str]]:
+    """``rows``: dicts with name, flops, params, metric (list over seeds),
+    search_s, finetune_s (lists)."""
+    out = []
+    for r in rows:
+        out.append([r['name'], f"{r['flops'] / 1e6:.2f}",
+                    f"{r['params'] / 1e3:.1f}", _stat(r['metric'], '.4f'),
+                    _stat(r['search_s'], '.0f'),
+                    _stat(r['finetune_s'], '.0f')])
+    return out
+
+
+def best_row(rows: List[dict]) -> dict:
+    return max(rows, key=lambda r: statistics.mean(
+        [m for m in r['metric'] if m is not None] or [float('-inf')]))
+
+
+def write_report(out_dir: str, targets: Dict[str, dict], seeds: int,
+                 notes: List[str]) -> Dict[str, str]:
+    """``targets[name] = dict(metric_key, rows, figures={title: png})``."""
+    md = ['# transnas_mm demo report', '',
+          f'All numbers below were measured by this run ({seeds} seed'
+          f'{"s" if seeds > 1 else ""}; mean ± std over seeds where more '
+          'than one). Every row of a target starts from the same source '
+          'checkpoint and is finetuned with the same budget; the metric is '
+          'on the held-out split, never used by any search.', '']
+    md += [f'- {n}' for n in notes] + ['']
+    body = [f'<h1>transnas_mm demo report</h1><p>{html.escape(md[2])}</p>',
+            '<ul>' + ''.join(f'<li>{html.escape(n)}</li>' for n in notes) +
+            '</ul>']
+    for name, t in targets.items():
+        rows = table_rows(t['rows'])
+        md += [f'## {name} ({t["metric_key"]})', '',
+               '| ' + ' | '.join(COLUMNS) + ' |',
+               '|' + '---|' * len(COLUMNS)]
+        md += ['| ' + ' | '.join(r) + ' |' for r in rows]
+        md += ['']
+        body.append(f'<h2>{html.escape(name)} '
+                    f'({html.escape(t["metric_key"])})</h2><table border=1 '
+                    'cellpadding=4 style="border-collapse:collapse"><tr>' +
+                    ''.join(f'<th>{html.escape(c)}</th>' for c in COLUMNS) +
+                    '</tr>' + ''.join(
+                        '<tr>' + ''.join(f'<td>{html.escape(c)}</td>'
+                                         for c in r) + '</tr>'
+                        for r in rows) + '</table>')
+        for title, png in t['figures'].items():
+            if not osp.isfile(png):
+                continue
+            md += [f'### {title}', '', f'![{title}]({osp.relpath(png, out_dir)})',
+                   '']
+            data = base64.b64encode(open(png, 'rb').read()).decode()
+            body.append(f'<h3>{html.escape(title)}</h3><img '
+                        f'src="data:image/png;base64,{data}">')
+    paths = dict(md=osp.join(out_dir, 'report.md'),
+                 html=osp.join(out_dir, 'report.html'))
+    atomic_write_text(paths['md'], '\n'.join(md) + '\n')
+    atomic_write_text(paths['html'], '<!doctype html><html><head><meta '
+                      'charset="utf-8"><title>transnas_mm demo report'
+                      '</title></head><body>' + '\n'.join(body) +
+                      '</body></html>\n')
+    return paths
