@@ -1,6 +1,7 @@
 """Shared fixtures: demo data generated once per session in a temp dir, and
 configs from ``configs/`` pointed at it."""
 import os.path as osp
+import socket
 from typing import Any, Dict, Optional
 
 import pytest
@@ -75,3 +76,10 @@ def source_ckpt(demo_root, tmp_path_factory) -> str:
                 'val/smallest/accuracy/top1'):
         assert 0.0 <= hub.get_scalar(key).current() <= 100.0
     return osp.join(work, 'epoch_3.pth')
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback for a torch.distributed master."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]

@@ -5,7 +5,6 @@ import json
 import os
 import os.path as osp
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import time
 import pytest
 from mmengine.runner import Runner
 
-from conftest import CONFIGS, ROOT, demo_cfg
+from conftest import CONFIGS, ROOT, demo_cfg, free_port
 from transnas_mm.space import load_arch
 
 SEARCH = dict(type='transnas_mm.ArchSearchHook', metric_key='accuracy/top1',
@@ -103,12 +102,6 @@ def test_detector_without_detections_fails_candidates_not_the_search(
 # -- distributed and resume: real tools/train.py subprocesses ------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _write_config(path, demo_root, source_ckpt) -> str:
     cub = osp.join(demo_root, 'CUB_200_2011') + '/'
     hook = dict(SEARCH, generations=3)
@@ -135,7 +128,7 @@ def _launch(config: str, work: str, nproc: int) -> subprocess.Popen:
         cmd = [sys.executable, train, config, '--work-dir', work]
     else:
         cmd = [sys.executable, '-m', 'torch.distributed.run',
-               f'--nproc_per_node={nproc}', f'--master_port={_free_port()}',
+               f'--nproc_per_node={nproc}', f'--master_port={free_port()}',
                train, config, '--launcher', 'pytorch', '--work-dir', work]
     return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True,

@@ -3,17 +3,10 @@ rank trains the same sub-network in every iteration, without hangs."""
 import json
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 
-from conftest import CONFIGS, ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+from conftest import CONFIGS, ROOT, free_port
 
 
 def _config(tmp_path, demo_root) -> str:
@@ -41,7 +34,7 @@ def test_two_ranks_train_the_same_subnet_each_iteration(tmp_path, demo_root):
                                                     'helpers'), ROOT]),
                OMP_NUM_THREADS='1')
     cmd = [sys.executable, '-m', 'torch.distributed.run',
-           '--nproc_per_node=2', f'--master_port={_free_port()}',
+           '--nproc_per_node=2', f'--master_port={free_port()}',
            osp.join(ROOT, 'tools', 'train.py'), _config(tmp_path, demo_root),
            '--launcher', 'pytorch', '--work-dir', str(work)]
     proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True,

@@ -178,6 +178,10 @@ def test_detector_gets_a_subnet_too(demo_root, source_ckpt, tmp_path):
     out = osp.join(str(tmp_path), 'search')
     ws = json.load(open(osp.join(out, 'weight_sources.json')))
     assert ws['search_split']['nws'] >= ws['search_split']['plain']
+    # PreciseCocoMetric: fitness values are not rounded to 3 decimals
+    log = [json.loads(line) for line in open(osp.join(out,
+                                                      'search_log.jsonl'))]
+    assert any(r['score'] != round(r['score'], 3) for r in log)
     ft = Config.fromfile(osp.join(out, 'finetune.py'))
     assert ft.model.type == 'RetinaNet'
     assert ft.model.neck.in_channels == [24, 32, 64, 96]

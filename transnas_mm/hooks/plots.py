@@ -1,20 +1,11 @@
 """Figures of a searched network: where each layer's weights came from, and
 the network drawn layer by layer (ops and edges)."""
-import os
-import os.path as osp
-import tempfile
 from typing import List
+
+from ..search.artifacts import save_figure
 
 KIND_COLOURS = dict(inherit='#4c72b0', layer='#55a868', op='#dd8452',
                     fresh='#c44e52')
-
-
-def _save(fig, path: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(osp.abspath(path)),
-                               suffix='.png')
-    os.close(fd)
-    fig.savefig(tmp, dpi=100, bbox_inches='tight')
-    os.replace(tmp, path)
 
 
 def plot_weight_sources(path: str, rows: List[dict]) -> None:
@@ -36,7 +27,7 @@ def plot_weight_sources(path: str, rows: List[dict]) -> None:
                for c in KIND_COLOURS.values()]
     ax.legend(handles, list(KIND_COLOURS), ncol=4, fontsize=7,
               loc='upper center', bbox_to_anchor=(0.5, -0.25))
-    _save(fig, path)
+    save_figure(fig, path)
     plt.close(fig)
 
 
@@ -65,5 +56,5 @@ def plot_arch(path: str, arch: dict) -> None:
     ax.set_ylim(-0.6, 1.6)
     ax.axis('off')
     ax.set_title('searched network: ops and extra edges')
-    _save(fig, path)
+    save_figure(fig, path)
     plt.close(fig)

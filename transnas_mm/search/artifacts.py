@@ -22,7 +22,8 @@ def write_pareto(path: str, cands: Sequence[Candidate]) -> List[Candidate]:
     return front
 
 
-def _save_fig(fig, path: str) -> None:
+def save_figure(fig, path: str) -> None:
+    """Save a matplotlib figure atomically."""
     fd, tmp = tempfile.mkstemp(dir=osp.dirname(osp.abspath(path)),
                                suffix='.png')
     os.close(fd)
@@ -50,7 +51,7 @@ def plot_search_curve(path: str, cands: Sequence[Candidate],
     ax.set_ylabel(metric_key)
     ax.legend()
     ax.set_title('architecture search')
-    _save_fig(fig, path)
+    save_figure(fig, path)
     plt.close(fig)
 
 
@@ -69,5 +70,5 @@ def plot_pareto(path: str, cands: Sequence[Candidate],
     ax.set_xlabel('MFLOPs')
     ax.set_ylabel(metric_key)
     ax.legend()
-    _save_fig(fig, path)
+    save_figure(fig, path)
     plt.close(fig)

@@ -48,8 +48,9 @@ val_dataloader = dict(
         pipeline=test_pipeline,
         backend_args=backend_args))
 test_dataloader = val_dataloader
+# Full precision: the search fitness must not be rounded to 3 decimals.
 val_evaluator = dict(
-    type='CocoMetric',
+    type='transnas_mm.PreciseCocoMetric',
     ann_file=data_root + 'annotations/instances_val2017.json',
     metric='bbox',
     format_only=False,

@@ -66,8 +66,9 @@ test_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline,
         backend_args=backend_args))
+# Full precision: the search fitness must not be rounded to 3 decimals.
 val_evaluator = dict(
-    type='CocoMetric',
+    type='transnas_mm.PreciseCocoMetric',
     ann_file=data_root + 'annotations/instances_val.json',
     metric='bbox',
     format_only=False,
