@@ -122,3 +122,36 @@ def test_numpy1_checkpoint_names_load(first_run, tmp_path):
     hub_a = a['message_hub']['log_scalars']['train/loss']
     hub_b = b['message_hub']['log_scalars']['train/loss']
     assert (hub_a.data[0] == hub_b.data[0]).all()
+
+
+def test_train_resume_flag_keeps_load_from_until_a_checkpoint_exists(
+        demo_root, first_run, tmp_path):
+    """`tools/train.py --resume` on a fresh work_dir starts from load_from
+    (a finetune from searched weights); on a second call it resumes."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    src = osp.join(demo_root, 'source') + '/'
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text(f'''
+_base_ = {osp.join(ROOT, 'configs', CFG)!r}
+train_dataloader = dict(batch_size=16, dataset=dict(data_root={src!r},
+                                                    indices=32))
+val_dataloader = dict(dataset=dict(data_root={src!r}, indices=16))
+train_cfg = dict(max_epochs=1)
+param_scheduler = []
+load_from = {osp.join(first_run, 'epoch_1.pth')!r}
+''')
+    work = tmp_path / 'work'
+    cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), str(cfg),
+           '--work-dir', str(work), '--resume']
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    log = out.stdout + out.stderr
+    assert 'Load checkpoint from' in log and 'epoch_1.pth' in log
+    assert 'Resumed' not in log
+    again = subprocess.run(cmd[:-1] + ['--resume'], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert again.returncode == 0
+    assert 'resumed' in (again.stdout + again.stderr).lower()

@@ -124,8 +124,7 @@ def target(name: str, spec: dict, out: str, source: str, seeds: int,
     nws_s = search_seconds(osp.join(found, 'nws_log.jsonl'))
     rows = []
     for row, title in ROWS:
-        metrics, finetune_s = [], []
-        flops = params = None
+        metrics, finetune_s, flops, params = [], [], [], []
         for seed in range(seeds):
             rdir = osp.join(base, f'{row}_seed{seed}')
             if row == 'nas_nws':
@@ -145,7 +144,8 @@ def target(name: str, spec: dict, out: str, source: str, seeds: int,
                 arch = osp.join(rdir, 'net', 'arch.json')
                 weights = osp.join(rdir, 'net', 'subnet_model.pth')
                 cost = json.load(open(osp.join(rdir, 'net', 'cost.json')))
-            flops, params = cost['flops'], cost['params']
+            flops.append(cost['flops'])  # random: another arch per seed
+            params.append(cost['params'])
             row_opts = ['--cfg-options', f'model.backbone.arch={arch}',
                         f'load_from={weights}', f'randomness.seed={seed}'
                         ] + quick('finetune', key, fast)
@@ -162,7 +162,8 @@ def target(name: str, spec: dict, out: str, source: str, seeds: int,
             metrics.append(json.load(open(result)).get(spec['metric']))
         search_s = dict(hand=0.0, random=0.0, nas_plain=nas_s,
                         nas_nws=nas_s + nws_s)[row]
-        rows.append(dict(name=title, flops=flops, params=params,
+        rows.append(dict(name=title, flops=sum(flops) / len(flops),
+                         params=sum(params) / len(params),
                          metric=metrics, search_s=[search_s],
                          finetune_s=finetune_s))
     from transnas_mm.hooks.plots import plot_arch
@@ -213,6 +214,10 @@ def main() -> None:
     notes = [f'source: {source} (digits 0-4; targets use digits 5-9)',
              f'total wall time of this invocation: '
              f'{time.time() - start:.0f}s (steps already done are skipped)']
+    if args.seeds > 1:
+        notes.append('seeds change the finetune seed and the random row\'s '
+                     'arch (its FLOPs/params are the mean over seeds); the '
+                     'searches ran once')
     for name, t in targets.items():
         s = t['nws']
         notes.append(f'{name}: NWS vs plain inheritance on the search split '

@@ -6,7 +6,7 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 import transnas_mm  # noqa: F401  (registries, checkpoint compat)
 from transnas_mm.utils import setup_env_for_device
@@ -18,8 +18,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
-        help='resume from the given checkpoint, or from the latest one in '
-        'work_dir when no path is given')
+        help='resume from the given checkpoint; without a path, from the '
+        'latest one in work_dir if there is one (else start as configured, '
+        'load_from included)')
     parser.add_argument('--amp', action='store_true',
                         help='enable automatic mixed precision training')
     parser.add_argument(
@@ -53,8 +54,13 @@ def main() -> None:
         cfg.optim_wrapper.loss_scale = 'dynamic'
 
     if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
+        # Unlike MMEngine's resume=True with load_from=None, keep load_from
+        # when there is nothing to resume yet: a first run of a finetune
+        # config must start from its searched weights.
+        latest = find_latest_checkpoint(cfg.work_dir)
+        if latest is not None:
+            cfg.resume = True
+            cfg.load_from = latest
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
