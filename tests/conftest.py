@@ -65,6 +65,7 @@ def source_ckpt(demo_root, tmp_path_factory) -> str:
                        'val_dataloader.dataset.indices': 32,
                        'train_cfg.max_epochs': 3,
                        'train_cfg.val_interval': 3,
+                       'model.backbone.warmup_iters': 8,
                        'param_scheduler': [],
                        'default_hooks.checkpoint.interval': 3,
                    })

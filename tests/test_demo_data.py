@@ -32,12 +32,41 @@ def test_deterministic_and_atomic(tmp_path, demo_root):
 def test_source_reads_as_imagenet_style_custom_dataset(demo_root):
     init_default_scope('mmpretrain')
     from mmpretrain.datasets import CustomDataset
-    ds = CustomDataset(data_root=osp.join(demo_root, 'source'),
-                       ann_file='meta/train.txt', data_prefix='train',
+    root = osp.join(demo_root, 'source')
+    ds = CustomDataset(data_root=root, ann_file='meta/train.txt',
+                       data_prefix='train',
                        metainfo=dict(classes=SOURCE_CLASSES))
-    labels = {ds.get_data_info(i)['gt_label'] for i in range(len(ds))}
-    assert len(ds) > 500 and labels == set(range(5))
-    assert osp.isfile(ds.get_data_info(0)['img_path'])
+    val = CustomDataset(data_root=root, ann_file='meta/val.txt',
+                        data_prefix='val')
+    labels = [ds.get_data_info(i)['gt_label'] for i in range(len(ds))]
+    # large and varied: >= 50 classes, thousands of images, balanced
+    assert len(SOURCE_CLASSES) >= 50 and len(ds) >= 3000
+    assert set(labels) == set(range(len(SOURCE_CLASSES)))
+    assert min(labels.count(c) for c in set(labels)) == len(ds) // len(
+        SOURCE_CLASSES)
+    assert len(val) == 10 * len(SOURCE_CLASSES)
+    img = ds.get_data_info(0)['img_path']
+    assert osp.isfile(img)
+    train_files = {osp.realpath(ds.get_data_info(i)['img_path'])
+                   for i in range(len(ds))}
+    assert not train_files & {osp.realpath(val.get_data_info(i)['img_path'])
+                              for i in range(len(val))}
+    with open(osp.join(root, 'meta', 'classes.txt')) as f:
+        assert tuple(f.read().split()) == SOURCE_CLASSES
+
+
+def test_procedural_images_vary_within_and_differ_between_classes():
+    import numpy as np
+    from transnas_mm.datasets.procedural import (procedural_classes,
+                                                 render_procedural)
+    rng = np.random.default_rng(0)
+    a1, a2 = (np.asarray(render_procedural(0, 48, rng), np.float32)
+              for _ in range(2))
+    assert a1.shape == (48, 48, 3)
+    assert np.abs(a1 - a2).mean() > 10  # intra-class variation
+    again = np.asarray(render_procedural(0, 48, np.random.default_rng(0)))
+    assert np.array_equal(again, a1.astype(np.uint8))  # seeded
+    assert len(set(procedural_classes())) == len(procedural_classes())
 
 
 def test_coco_json_reads_with_mmdet(demo_root):
@@ -49,7 +78,7 @@ def test_coco_json_reads_with_mmdet(demo_root):
                      data_prefix=dict(img='val/'), test_mode=True,
                      metainfo=dict(classes=TARGET_CLASSES), pipeline=[])
     info = ds.get_data_info(0)
-    assert len(ds) == 60 and info['instances']
+    assert len(ds) == 100 and info["instances"]
     with open(osp.join(root, 'annotations', 'instances_val.json')) as f:
         doc = json.load(f)
     for ann in doc['annotations']:
@@ -65,7 +94,8 @@ def test_cub_layout_reads_with_mmpretrain_cub(demo_root):
                 metainfo=dict(classes=TARGET_CLASSES))
     test = CUB(data_root=root, split='test',
                metainfo=dict(classes=TARGET_CLASSES))
-    assert len(train) > len(test) > 100
+    # transfer regime: 20 labelled images per class; large held-out part
+    assert len(train) == 20 * len(TARGET_CLASSES) and len(test) >= 700
     names = {train.get_data_info(i)['img_path'] for i in range(len(train))}
     assert not names & {test.get_data_info(i)['img_path']
                         for i in range(len(test))}

@@ -8,9 +8,12 @@ import sys
 
 from conftest import ROOT
 
-ROWS = ('hand-designed chain (all mb_k3e6)',
+ROWS = ('scratch (hand arch, random init)',
+        'finetune (hand arch, source weights, no search)',
+        'hand arch from the adapted supernet',
         'random arch + plain inheritance', 'NAS + plain inheritance',
         'NAS + NWS')
+KEYS = ('scratch', 'finetune', 'hand', 'random', 'nas_plain', 'nas_nws')
 
 
 def test_demo_pipeline_quick(tmp_path):
@@ -27,20 +30,24 @@ def test_demo_pipeline_quick(tmp_path):
     assert len(sections) == 2
     for section in sections:
         lines = [ln for ln in section.splitlines() if ln.startswith('| ')]
-        assert len(lines) == 1 + len(ROWS)  # header + four rows
+        assert len(lines) == 1 + len(ROWS)  # header + six rows
+        assert 'target compute (s)' in lines[0]
+        assert re.search(r'^verdict: \d/5 goal comparisons hold', section,
+                         re.M)
         for line, row in zip(lines[1:], ROWS):
             cells = [c.strip() for c in line.strip('|').split('|')]
             assert cells[0] == row
             float(cells[1]), float(cells[2])  # FLOPs, params parse
             assert cells[3] != 'n/a'
             float(cells[3].split(' ')[0])
+            float(cells[6].split(' ')[0])  # target compute
     assert html.count('data:image/png;base64,') == 8
     for key in ('coco', 'cub'):
         found = osp.join(out, key, 'search', 'search')
         for name in ('arch.json', 'subnet.pth', 'subnet_model.pth',
                      'weight_sources.json', 'finetune.py', 'arch.png'):
             assert osp.isfile(osp.join(found, name)), (key, name)
-        for row in ('hand', 'random', 'nas_plain', 'nas_nws'):
+        for row in KEYS:
             json.load(open(osp.join(out, key, f'{row}_seed0',
                                     'heldout.json')))
     # a second invocation skips every finished step
@@ -48,4 +55,17 @@ def test_demo_pipeline_quick(tmp_path):
                             '--out', out], cwd=ROOT, capture_output=True,
                            text=True, timeout=600)
     assert again.returncode == 0
-    assert again.stdout.count('done already') >= 1 + 2 * (1 + 3 * 3 + 2)
+    assert again.stdout.count('done already') >= 1 + 2 * (1 + 5 * 3 + 2)
+    # the two new rows: scratch loads nothing, finetune the source backbone
+    for key in ('coco', 'cub'):
+        scratch = open(osp.join(out, key, 'scratch_seed0',
+                                'finetune.log')).read()
+        assert 'Load checkpoint from' not in scratch
+        net = json.load(open(osp.join(out, key, 'finetune_seed0', 'net',
+                                      'cost.json')))
+        assert net['kind'] == 'hand'
+        import torch
+        state = torch.load(osp.join(out, key, 'finetune_seed0', 'net',
+                                    'subnet_model.pth'),
+                           weights_only=True)['state_dict']
+        assert state and all(k.startswith('backbone.') for k in state)

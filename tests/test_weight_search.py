@@ -33,7 +33,7 @@ SMALL_CUB = {
     'train_dataloader.dataset.indices': 64,
     'train_dataloader.batch_size': 16,
     'val_dataloader.dataset.indices': 48,
-    'test_dataloader.dataset.indices': list(range(180, 228)),
+    'test_dataloader.dataset.indices': list(range(200, 248)),
     'train_cfg.max_epochs': 2,
     'train_cfg.val_interval': 10,
     'param_scheduler': [],
@@ -107,7 +107,16 @@ def test_hook_writes_outputs_and_never_loses_to_plain(cub_run):
                                                       'nws_log.jsonl'))]
     assert all(s['kind'] == 'inherit' for s in log[0]['sources'])
     assert log[0]['score'] == ws['search_split']['plain']
-    assert max(r['score'] for r in log) == ws['search_split']['nws']
+    top = max(r['score'] for r in log)
+    assert ws['search_split']['best_found'] == top
+    assert ws['margin'] == pytest.approx(2.0 * ws['noise'])
+    # a change is kept only if it beats plain by more than the margin
+    if top - ws['search_split']['plain'] > ws['margin']:
+        assert ws['search_split']['nws'] == top and not ws['kept_plain']
+    else:
+        assert ws['search_split']['nws'] == ws['search_split']['plain']
+        assert ws['kept_plain']
+        assert not any(r['changed'] for r in ws['layers'])
     assert len(ws['layers']) == 10
     assert {r['kind'] for r in log[-1]['sources']} <= {'inherit', 'layer',
                                                        'op', 'fresh'}

@@ -5,6 +5,10 @@ checkpoint), plus its FLOPs/params.
     python tools/baseline_subnet.py SEARCH_CONFIG ADAPTED.pth OUT_DIR \
         --kind hand|random|searched [--arch ARCH.json] [--seed N]
 
+--backbone-only: keep only the backbone weights (e.g. from the *source*
+checkpoint, whose head belongs to the source task: the classic finetune
+baseline).
+
 hand: the fixed hand-designed chain (all ``mb_k3e6``, no extra edges);
 random: a random arch of the space (within the ArchSearchHook's
 flops/params ranges, if the config sets any); searched: ``--arch``.
@@ -32,6 +36,8 @@ def main() -> None:
                         required=True)
     parser.add_argument('--arch')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--backbone-only', action='store_true',
+                        help='write backbone weights only (no neck/head)')
     args = parser.parse_args()
     cfg = Config.fromfile(args.config)
     bb = cfg.model.backbone
@@ -54,7 +60,8 @@ def main() -> None:
     arch_path = osp.join(args.out_dir, 'arch.json')
     save_arch(arch, arch_path)
     export_model_checkpoint(args.checkpoint, arch,
-                            osp.join(args.out_dir, 'subnet_model.pth'))
+                            osp.join(args.out_dir, 'subnet_model.pth'),
+                            backbone_only=args.backbone_only)
     flops, params = table.cost(arch)
     atomic_write_json(osp.join(args.out_dir, 'cost.json'),
                       dict(flops=flops, params=params, kind=args.kind,

@@ -1,5 +1,5 @@
 """The main job on the bundled demo data: one source super-network, two
-targets, four rows each, and a report. It only chains commands a user could
+targets, six rows each, and a report. It only chains commands a user could
 run by hand (tools/train.py, tools/test.py, tools/baseline_subnet.py with
 ordinary configs); each step is skipped when its outputs exist and resumes
 when interrupted.
@@ -7,6 +7,7 @@ when interrupted.
     python tools/run_demo.py [--seeds N] [--out work_dirs/demo]
 """
 import argparse
+import glob
 import json
 import os
 import os.path as osp
@@ -14,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PY = sys.executable
@@ -26,7 +27,9 @@ TARGETS = {
     dict(key='cub', config='configs/transnas/demo/cub_search.py',
          metric='accuracy/top1'),
 }
-ROWS = (('hand', 'hand-designed chain (all mb_k3e6)'),
+ROWS = (('scratch', 'scratch (hand arch, random init)'),
+        ('finetune', 'finetune (hand arch, source weights, no search)'),
+        ('hand', 'hand arch from the adapted supernet'),
         ('random', 'random arch + plain inheritance'),
         ('nas_plain', 'NAS + plain inheritance'),
         ('nas_nws', 'NAS + NWS'))
@@ -70,6 +73,26 @@ def last_checkpoint(work: str) -> str:
         return f.read().strip()
 
 
+def source_accuracy(work: str) -> str:
+    """The source supernet's own held-out accuracy (last validation of the
+    reference, largest and smallest sub-networks), from its scalars log."""
+    logs = sorted(glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')))
+    last = {}
+    for log in logs:
+        for line in open(log):
+            rec = json.loads(line)
+            if 'accuracy/top1' in rec:
+                last = rec
+    if not last:
+        return 'source held-out accuracy: n/a'
+    return ('source held-out top-1 (its own val split, after BN '
+            'recalibration): reference {:.1f}, largest {:.1f}, smallest '
+            '{:.1f}'.format(last.get('accuracy/top1', float('nan')),
+                            last.get('largest/accuracy/top1', float('nan')),
+                            last.get('smallest/accuracy/top1',
+                                     float('nan'))))
+
+
 def search_seconds(path: str) -> float:
     if not osp.isfile(path):
         return 0.0
@@ -80,6 +103,7 @@ def search_seconds(path: str) -> float:
 QUICK = dict(
     source=['train_cfg.max_epochs=2', 'train_cfg.val_interval=2',
             'train_dataloader.dataset.indices=128',
+            'model.backbone.warmup_iters=4',
             'default_hooks.checkpoint.interval=1'],
     search=['train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=32',
             'val_dataloader.dataset.indices=16',
@@ -106,8 +130,92 @@ def quick(step: str, key: str, enabled: bool) -> List[str]:
     return opts
 
 
+def finetune_and_test(name: str, spec: dict, rdir: str, finetune_cfg: str,
+                      arch: str, load: Optional[str], seed: int,
+                      fast: bool) -> Tuple[Optional[float], float]:
+    """Finetune ``arch`` from ``load`` (None: random init) with the target's
+    one finetune budget, then test it on the held-out split. Returns the
+    held-out metric and the finetune seconds."""
+    row_opts = ['--cfg-options', f'model.backbone.arch={arch}',
+                f'load_from={load}', f'randomness.seed={seed}'
+                ] + quick('finetune', spec['key'], fast)
+    ft = osp.join(rdir, 'finetune')
+    seconds = once(
+        osp.join(rdir, 'finetune.done'), f'{name}: finetune',
+        [PY, 'tools/train.py', finetune_cfg, '--work-dir', ft,
+         '--resume'] + row_opts, osp.join(rdir, 'finetune.log'))
+    result = osp.join(rdir, 'heldout.json')
+    once(osp.join(rdir, 'test.done'), f'{name}: held-out test',
+         [PY, 'tools/test.py', finetune_cfg, last_checkpoint(ft),
+          '--work-dir', osp.join(rdir, 'test'), '--out-metrics',
+          result] + row_opts, osp.join(rdir, 'test.log'))
+    return json.load(open(result)).get(spec['metric']), seconds
+
+
+def rank_study(spec: dict, base: str, found: str, adapted: str,
+               finetune_cfg: str, n: int, fast: bool) -> dict:
+    """Does the search's ranking predict the final one? ``n`` architectures
+    the search scored (evenly spread over its score ranks), each exported
+    with plain inheritance, finetuned with the row budget and tested on the
+    held-out split; Kendall tau of search fitness vs held-out result."""
+    from scipy.stats import kendalltau
+    from transnas_mm.space import load_arch, make_arch, save_arch, space_of
+    space = space_of(load_arch(osp.join(found, 'arch.json')))
+    logged = [json.loads(line)
+              for line in open(osp.join(found, 'search_log.jsonl'))]
+    seen, cands = set(), []
+    for c in sorted((c for c in logged if c['score'] is not None),
+                    key=lambda c: c['score']):
+        sig = json.dumps(c['layers'], sort_keys=True)
+        if sig not in seen:
+            seen.add(sig)
+            cands.append(c)
+    if len(cands) > n:
+        cands = [cands[round(i * (len(cands) - 1) / (n - 1))]
+                 for i in range(n)]
+    points = []
+    for k, c in enumerate(cands):
+        rdir = osp.join(base, 'rank_study', f'arch{k:02d}')
+        os.makedirs(rdir, exist_ok=True)
+        arch_file = osp.join(rdir, 'candidate.json')
+        save_arch(make_arch(space, [ly['op'] for ly in c['layers']],
+                            [ly['edges'] for ly in c['layers']]), arch_file)
+        once(osp.join(rdir, 'net.done'), f'{spec["key"]}/rank{k}: network',
+             [PY, 'tools/baseline_subnet.py', spec['config'], adapted,
+              osp.join(rdir, 'net'), '--kind', 'searched', '--arch',
+              arch_file], osp.join(rdir, 'net.log'))
+        metric, _ = finetune_and_test(
+            f'{spec["key"]}/rank{k}', spec, rdir, finetune_cfg,
+            osp.join(rdir, 'net', 'arch.json'),
+            osp.join(rdir, 'net', 'subnet_model.pth'), 0, fast)
+        points.append(dict(fitness=c['score'], heldout=metric))
+    tau = kendalltau([p['fitness'] for p in points],
+                     [p['heldout'] for p in points]).statistic
+    result = dict(metric_key=spec['metric'], kendall_tau=float(tau),
+                  points=points)
+    from transnas_mm.utils.atomic_io import atomic_write_json
+    atomic_write_json(osp.join(base, 'rank_study.json'), result)
+    _plot_rank_study(osp.join(base, 'rank_study.png'), result)
+    return result
+
+
+def _plot_rank_study(path: str, result: dict) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from transnas_mm.search.artifacts import save_figure
+    fig, ax = plt.subplots(figsize=(5, 4))
+    ax.scatter([p['fitness'] for p in result['points']],
+               [p['heldout'] for p in result['points']])
+    ax.set_xlabel('search fitness (search split, before finetune)')
+    ax.set_ylabel(f'held-out {result["metric_key"]} after finetune')
+    ax.set_title(f'Kendall tau = {result["kendall_tau"]:.2f}')
+    save_figure(fig, path)
+    plt.close(fig)
+
+
 def target(name: str, spec: dict, out: str, source: str, seeds: int,
-           fast: bool = False) -> dict:
+           fast: bool = False, rank_archs: int = 0) -> dict:
     key = spec['key']
     base = osp.join(out, key)
     search = osp.join(base, 'search')
@@ -122,61 +230,72 @@ def target(name: str, spec: dict, out: str, source: str, seeds: int,
     finetune_cfg = osp.join(found, 'finetune.py')
     nas_s = search_seconds(osp.join(found, 'search_log.jsonl'))
     nws_s = search_seconds(osp.join(found, 'nws_log.jsonl'))
+    total_s = json.load(open(osp.join(base, 'search.done')))['seconds']
+    adapt_s = max(0.0, total_s - nas_s - nws_s)
     rows = []
     for row, title in ROWS:
         metrics, finetune_s, flops, params = [], [], [], []
         for seed in range(seeds):
             rdir = osp.join(base, f'{row}_seed{seed}')
+            load = None  # scratch: random init
             if row == 'nas_nws':
                 arch = osp.join(found, 'arch.json')
-                weights = osp.join(found, 'subnet_model.pth')
+                load = osp.join(found, 'subnet_model.pth')
                 cost = json.load(open(osp.join(found, 'summary.json')))
             else:
-                kind = dict(hand='hand', random='random',
-                            nas_plain='searched')[row]
+                # finetune: the source supernet's weights (backbone only,
+                # the source head is another task's); the others inherit
+                # from the supernet adapted on this target.
+                kind = dict(scratch='hand', finetune='hand', hand='hand',
+                            random='random', nas_plain='searched')[row]
+                ckpt = source if row == 'finetune' else adapted
                 once(osp.join(rdir, 'net.done'), f'{key}/{row}: network',
                      [PY, 'tools/baseline_subnet.py', spec['config'],
-                      adapted, osp.join(rdir, 'net'), '--kind', kind,
+                      ckpt, osp.join(rdir, 'net'), '--kind', kind,
                       '--seed', str(seed)] +
                      (['--arch', osp.join(found, 'arch.json')]
-                      if kind == 'searched' else []),
+                      if kind == 'searched' else []) +
+                     (['--backbone-only'] if row == 'finetune' else []),
                      osp.join(rdir, 'net.log'))
                 arch = osp.join(rdir, 'net', 'arch.json')
-                weights = osp.join(rdir, 'net', 'subnet_model.pth')
+                if row != 'scratch':
+                    load = osp.join(rdir, 'net', 'subnet_model.pth')
                 cost = json.load(open(osp.join(rdir, 'net', 'cost.json')))
             flops.append(cost['flops'])  # random: another arch per seed
             params.append(cost['params'])
-            row_opts = ['--cfg-options', f'model.backbone.arch={arch}',
-                        f'load_from={weights}', f'randomness.seed={seed}'
-                        ] + quick('finetune', key, fast)
-            ft = osp.join(rdir, 'finetune')
-            finetune_s.append(once(
-                osp.join(rdir, 'finetune.done'), f'{key}/{row}: finetune',
-                [PY, 'tools/train.py', finetune_cfg, '--work-dir', ft,
-                 '--resume'] + row_opts, osp.join(rdir, 'finetune.log')))
-            result = osp.join(rdir, 'heldout.json')
-            once(osp.join(rdir, 'test.done'), f'{key}/{row}: held-out test',
-                 [PY, 'tools/test.py', finetune_cfg, last_checkpoint(ft),
-                  '--work-dir', osp.join(rdir, 'test'), '--out-metrics',
-                  result] + row_opts, osp.join(rdir, 'test.log'))
-            metrics.append(json.load(open(result)).get(spec['metric']))
-        search_s = dict(hand=0.0, random=0.0, nas_plain=nas_s,
-                        nas_nws=nas_s + nws_s)[row]
-        rows.append(dict(name=title, flops=sum(flops) / len(flops),
+            metric, seconds = finetune_and_test(
+                f'{key}/{row}', spec, rdir, finetune_cfg, arch, load, seed,
+                fast)
+            metrics.append(metric)
+            finetune_s.append(seconds)
+        search_s = dict(scratch=0.0, finetune=0.0, hand=0.0, random=0.0,
+                        nas_plain=nas_s, nas_nws=nas_s + nws_s)[row]
+        row_adapt = 0.0 if row in ('scratch', 'finetune') else adapt_s
+        rows.append(dict(key=row, name=title,
+                         flops=sum(flops) / len(flops),
                          params=sum(params) / len(params),
                          metric=metrics, search_s=[search_s],
-                         finetune_s=finetune_s))
+                         finetune_s=finetune_s,
+                         target_s=[row_adapt + search_s + f
+                                   for f in finetune_s]))
     from transnas_mm.hooks.plots import plot_arch
     from transnas_mm.space import load_arch
     plot_arch(osp.join(found, 'arch.png'),
               load_arch(osp.join(found, 'arch.json')))
     nws = json.load(open(osp.join(found, 'weight_sources.json')))
-    return dict(metric_key=spec['metric'], rows=rows, nws=nws, figures={
+    study = rank_study(spec, base, found, adapted, finetune_cfg, rank_archs,
+                       fast) if rank_archs > 1 else None
+    summary = json.load(open(osp.join(found, 'summary.json')))
+    return dict(metric_key=spec['metric'], rows=rows, nws=nws, study=study,
+                summary=summary,
+                figures={
         'search curve': osp.join(found, 'search_curve.png'),
         'Pareto front': osp.join(found, 'pareto.png'),
         'the chosen network (ops and edges)': osp.join(found, 'arch.png'),
         "where each layer's weights came from":
         osp.join(found, 'weight_sources.png'),
+        'search fitness vs held-out after finetune (rank study)':
+        osp.join(base, 'rank_study.png'),
     })
 
 
@@ -184,6 +303,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', default='work_dirs/demo')
     parser.add_argument('--seeds', type=int, default=1)
+    parser.add_argument('--rank-study', type=int, default=0, metavar='N',
+                        help='also finetune N archs the search scored and '
+                        'report the Kendall tau of search fitness vs '
+                        'held-out result')
+    parser.add_argument('--targets', nargs='+', choices=['coco', 'cub'],
+                        default=['coco', 'cub'], help='which targets')
     parser.add_argument('--quick', action='store_true',
                         help='tiny budgets (the CI integration test)')
     args = parser.parse_args()
@@ -207,11 +332,14 @@ def main() -> None:
         os.replace(source + '.tmp', source)
     say('3/4 targets, each from that same source checkpoint')
     targets = {name: target(name, spec, out, source, args.seeds,
-                            args.quick)
-               for name, spec in TARGETS.items()}
+                            args.quick, args.rank_study)
+               for name, spec in TARGETS.items()
+               if spec['key'] in args.targets}
     say('4/4 report')
     from transnas_mm.apis.report import best_row, write_report
-    notes = [f'source: {source} (digits 0-4; targets use digits 5-9)',
+    notes = [f'source: {source} (85 classes: 80 formula-driven textured '
+             'shapes in dead-leaves clutter + digits 0-4, 8500 images; '
+             'targets use digits 5-9)', source_accuracy(src_work),
              f'total wall time of this invocation: '
              f'{time.time() - start:.0f}s (steps already done are skipped)']
     if args.seeds > 1:
@@ -225,6 +353,28 @@ def main() -> None:
                      f'{s["search_split"]["plain"]:.4f}; held-out before '
                      f'finetune {s["heldout"]["nws"]:.4f} vs '
                      f'{s["heldout"]["plain"]:.4f}')
+        summ = t['summary']
+        if summ.get('score_noise') is not None:
+            notes.append(
+                f'{name}: architecture fitness noise (std over '
+                f'calibration draws) {summ["score_noise"]:.4f}; best minus '
+                f'median candidate {summ["best_minus_median"]:.4f}'
+                + (f' ({summ["best_minus_median_over_noise"]:.1f}x the '
+                   f'noise)' if summ.get('best_minus_median_over_noise')
+                   else '') + f'; selected by {summ["selected_by"]}')
+        if s.get('noise') is not None:
+            notes.append(
+                f'{name}: NWS score noise {s["noise"]:.4f}, margin '
+                f'{s["margin"]:.4f}: '
+                + ('kept plain inheritance (no change beat it beyond the '
+                   'margin)' if s.get('kept_plain') else
+                   f'{sum(r["changed"] for r in s["layers"])} layer(s) '
+                   f'changed'))
+        if t['study']:
+            notes.append(f'{name}: rank study, Kendall tau of search '
+                         f'fitness vs held-out after finetune over '
+                         f'{len(t["study"]["points"])} archs = '
+                         f'{t["study"]["kendall_tau"]:.2f}')
     paths = write_report(out, targets, args.seeds, notes)
     say(f'report: {paths["md"]} and {paths["html"]}')
     for name, t in targets.items():

@@ -65,6 +65,16 @@ def main() -> None:
         cfg.resume = True
         cfg.load_from = args.resume
 
+    train_cfg = cfg.get('train_cfg') or {}
+    if (train_cfg.get('max_epochs', None) == 0 or
+            train_cfg.get('max_iters', None) == 0) and \
+            cfg.get('param_scheduler'):
+        # max_epochs=0: search at once. No training, so no LR schedule (an
+        # empty schedule would fail MMEngine's begin < end check).
+        print('train_cfg: 0 epochs/iterations: param_scheduler dropped '
+              '(no training; the search hooks run at once)')
+        cfg.param_scheduler = None
+
     setup_env_for_device(cfg)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

@@ -104,6 +104,18 @@ custom_hooks = [
         input_shape=(3, 800, 1333),
         calibrate_batches=50,
         seed=0),
+    # NWS on the found arch: greedy coordinate ascent over layers (plain
+    # inheritance first, so it never scores below it on the search split);
+    # the held-out split (test_dataloader) is scored for the report only.
+    dict(
+        type='transnas_mm.WeightSearchHook',
+        metric_key='coco/bbox_mAP',
+        mode='greedy',
+        passes=1,
+        input_shape=(3, 800, 1333),
+        calibrate_batches=50,
+        heldout=True,
+        seed=0),
 ]
 resume = True
 visualizer = dict(

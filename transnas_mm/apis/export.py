@@ -28,15 +28,19 @@ def export_subnet_checkpoint(checkpoint: str, arch: Union[str, Arch],
 
 
 def export_model_checkpoint(checkpoint: str, arch: Union[str, Arch],
-                            out: str, prefix: str = 'backbone.') -> str:
+                            out: str, prefix: str = 'backbone.',
+                            backbone_only: bool = False) -> str:
     """Whole-model weights (neck/head as in ``checkpoint``) with the
     supernet backbone replaced by ``arch``'s TransNASNet weights (plain
-    inheritance): what a finetune config's ``load_from`` takes."""
+    inheritance): what a finetune config's ``load_from`` takes.
+    ``backbone_only``: drop the neck/head (a checkpoint of another task,
+    e.g. the source classifier, whose head does not fit the target)."""
     arch = load_arch(arch)
     net = supernet_from_checkpoint(checkpoint, arch, prefix)
     from ..utils import safe_torch_load
     full = safe_torch_load(checkpoint)['state_dict']
-    state = {k: v for k, v in full.items() if not k.startswith(prefix)}
+    state = {} if backbone_only else {
+        k: v for k, v in full.items() if not k.startswith(prefix)}
     state.update({prefix + k: v for k, v in net.export_subnet(arch).items()})
     atomic_torch_save(dict(state_dict=state, meta=dict(
         arch=arch, source=checkpoint, weights='plain inheritance')), out)

@@ -9,7 +9,7 @@ from typing import Dict, List, Sequence
 from ..utils.atomic_io import atomic_write_text
 
 COLUMNS = ('row', 'MFLOPs', 'params (K)', 'held-out metric',
-           'search time (s)', 'finetune time (s)')
+           'search time (s)', 'finetune time (s)', 'target compute (s)')
 
 
 def _stat(values: Sequence[float], fmt: str) -> str:
@@ -24,14 +24,50 @@ def _stat(values: Sequence[float], fmt: str) -> str:
 
 def table_rows(rows: List[dict]) -> List[List[str]]:
     """``rows``: dicts with name, flops, params, metric (list over seeds),
-    search_s, finetune_s (lists)."""
+    search_s, finetune_s, target_s (lists; target_s = adaptation + search
+    + finetune seconds of that row)."""
     out = []
     for r in rows:
         out.append([r['name'], f"{r['flops'] / 1e6:.2f}",
                     f"{r['params'] / 1e3:.1f}", _stat(r['metric'], '.4f'),
                     _stat(r['search_s'], '.0f'),
-                    _stat(r['finetune_s'], '.0f')])
+                    _stat(r['finetune_s'], '.0f'),
+                    _stat(r.get('target_s', r['finetune_s']), '.0f')])
     return out
+
+
+def _mean(row: dict) -> float:
+    values = [m for m in row['metric'] if m is not None]
+    return statistics.mean(values) if values else float('-inf')
+
+
+def verdict(rows: List[dict]) -> str:
+    """One line: which of the demo goal's comparisons hold (NAS + NWS >
+    finetune > scratch; NAS + NWS >= NAS + plain >= random; NAS + NWS
+    FLOPs <= hand FLOPs), with the means they compare."""
+    by = {r.get('key'): r for r in rows}
+    need = ('scratch', 'finetune', 'hand', 'random', 'nas_plain', 'nas_nws')
+    if not all(k in by for k in need):
+        return 'verdict: n/a (rows missing)'
+    m = {k: _mean(by[k]) for k in need}
+    checks = [
+        (f'NAS+NWS > finetune ({m["nas_nws"]:.4f} vs {m["finetune"]:.4f})',
+         m['nas_nws'] > m['finetune']),
+        (f'finetune > scratch ({m["finetune"]:.4f} vs {m["scratch"]:.4f})',
+         m['finetune'] > m['scratch']),
+        (f'NAS+NWS >= NAS+plain ({m["nas_nws"]:.4f} vs '
+         f'{m["nas_plain"]:.4f})', m['nas_nws'] >= m['nas_plain']),
+        (f'NAS+plain >= random ({m["nas_plain"]:.4f} vs '
+         f'{m["random"]:.4f})', m['nas_plain'] >= m['random']),
+        (f'NAS+NWS MFLOPs <= hand ({by["nas_nws"]["flops"] / 1e6:.2f} vs '
+         f'{by["hand"]["flops"] / 1e6:.2f})',
+         by['nas_nws']['flops'] <= by['hand']['flops']),
+    ]
+    held = [c for c, ok in checks if ok]
+    failed = [c for c, ok in checks if not ok]
+    return (f'verdict: {len(held)}/{len(checks)} goal comparisons hold. '
+            f'Hold: {"; ".join(held) or "none"}. '
+            f'Fail: {"; ".join(failed) or "none"}.')
 
 
 def best_row(rows: List[dict]) -> dict:
@@ -58,7 +94,8 @@ def write_report(out_dir: str, targets: Dict[str, dict], seeds: int,
                '| ' + ' | '.join(COLUMNS) + ' |',
                '|' + '---|' * len(COLUMNS)]
         md += ['| ' + ' | '.join(r) + ' |' for r in rows]
-        md += ['']
+        line = verdict(t['rows'])
+        md += ['', line, '']
         body.append(f'<h2>{html.escape(name)} '
                     f'({html.escape(t["metric_key"])})</h2><table border=1 '
                     'cellpadding=4 style="border-collapse:collapse"><tr>' +
@@ -66,7 +103,8 @@ def write_report(out_dir: str, targets: Dict[str, dict], seeds: int,
                     '</tr>' + ''.join(
                         '<tr>' + ''.join(f'<td>{html.escape(c)}</td>'
                                          for c in r) + '</tr>'
-                        for r in rows) + '</table>')
+                        for r in rows) + '</table>' +
+                    f'<p>{html.escape(line)}</p>')
         for title, png in t['figures'].items():
             if not osp.isfile(png):
                 continue

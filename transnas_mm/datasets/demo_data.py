@@ -2,13 +2,18 @@
 from scikit-learn's handwritten digits (shipped inside the package, no
 download).
 
-* ``source/``: ImageNet-style ``CustomDataset`` folders + ann files, digits
-  0-4 (the task the super-network is trained on once).
+* ``source/``: ImageNet-style ``CustomDataset`` folders + ann files: 80
+  formula-driven classes (textured shapes in dead-leaves clutter, see
+  :mod:`.procedural`) plus digits 0-4 in the same clutter, thousands of
+  images (100 train + 10 val per class): the large generic task the
+  super-network is trained on once.
 * ``coco/``: detection in COCO json, digits 5-9 pasted on canvases.
 * ``CUB_200_2011/``: fine-grained classification in the CUB folder layout
-  that mmpretrain's ``CUB`` reads unchanged, digits 5-9 on cluttered scenes.
+  that mmpretrain's ``CUB`` reads unchanged, digits 5-9 on cluttered scenes,
+  few labels per class (the regime where transfer matters).
 
-Source and target classes differ, so the demo is a real transfer.
+Source and target classes differ, so the demo is a real transfer; no digit
+image is shared between a target's train, search and held-out splits.
 """
 import hashlib
 import json
@@ -20,9 +25,17 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
-SOURCE_CLASSES = ('0', '1', '2', '3', '4')
+from .procedural import dead_leaves, procedural_classes, render_procedural
+
+SOURCE_DIGITS = ('0', '1', '2', '3', '4')
+SOURCE_CLASSES = tuple(procedural_classes()) + SOURCE_DIGITS
 TARGET_CLASSES = ('5', '6', '7', '8', '9')
-FORMAT_VERSION = 3
+FORMAT_VERSION = 5
+# Fine-grained target: labelled training images per class (CUB-200 has ~30;
+# the demo lives where transfer pays) and the search split's size.
+CUB_TRAIN_PER_CLASS = 20
+# Detection target: few labelled training canvases (1-3 digits each).
+COCO_TRAIN = 150
 
 
 def _digits() -> Tuple[np.ndarray, np.ndarray]:
@@ -53,25 +66,46 @@ def _split(indices: List[int], rng: np.random.Generator,
     return idx[n_val:], idx[:n_val]
 
 
+def _render_source_digit(digit: np.ndarray, size: int,
+                         rng: np.random.Generator) -> Image.Image:
+    """A source digit in the same dead-leaves clutter as the procedural
+    classes (so the background never tells the class)."""
+    img = dead_leaves(size, rng, leaves=20)
+    s = int(rng.integers(size // 2, size))
+    x, y = (int(v) for v in rng.integers(0, size - s + 1, 2))
+    mask = Image.fromarray((digit * 255).astype(np.uint8)).resize(
+        (s, s), Image.BILINEAR)
+    ink = tuple(int(v) for v in rng.integers(0, 256, 3))
+    img.paste(Image.new('RGB', (s, s), ink), (x, y), mask)
+    return img
+
+
 def make_source(out: str, images: np.ndarray, labels: np.ndarray,
-                rng: np.random.Generator, size: int = 32,
-                per_class: int = 0) -> None:
-    """ImageNet-style layout: ``train/<cls>/*.png``, ``meta/train.txt``."""
+                rng: np.random.Generator, size: int = 48,
+                per_class: int = 100, val_per_class: int = 10) -> None:
+    """ImageNet-style layout: ``train/<cls>/*.png``, ``meta/{train,val}.txt``
+    (``<path> <label>`` lines), ``meta/classes.txt``. ``per_class`` training
+    and ``val_per_class`` held-out images of every class."""
     os.makedirs(osp.join(out, 'meta'))
-    for split in ('train', 'val'):
-        os.makedirs(osp.join(out, split))
     lines: Dict[str, List[str]] = {'train': [], 'val': []}
-    for label, idx in _by_class(labels, SOURCE_CLASSES).items():
-        if per_class:
-            idx = idx[:per_class]
-        train, val = _split(idx, rng, 0.2)
-        for split, ids in (('train', train), ('val', val)):
-            folder = osp.join(out, split, SOURCE_CLASSES[label])
-            os.makedirs(folder, exist_ok=True)
-            for i in ids:
-                name = f'{SOURCE_CLASSES[label]}/{i:04d}.png'
-                _render(images[i], size, rng).save(osp.join(out, split, name))
-                lines[split].append(f'{name} {label}')
+    digit_pools = _by_class(labels, SOURCE_DIGITS)
+    n_proc = len(procedural_classes())
+    for label, name in enumerate(SOURCE_CLASSES):
+        counts = (('train', per_class), ('val', val_per_class))
+        if label >= n_proc:  # digits: disjoint images per split
+            pool = rng.permutation(digit_pools[label - n_proc]).tolist()
+        for split, n in counts:
+            folder = osp.join(out, split, name)
+            os.makedirs(folder)
+            for k in range(n):
+                if label < n_proc:
+                    img = render_procedural(label, size, rng)
+                else:
+                    i = pool.pop()
+                    img = _render_source_digit(images[i], size, rng)
+                rel = f'{name}/{k:04d}.png'
+                img.save(osp.join(out, split, rel))
+                lines[split].append(f'{rel} {label}')
     for split, ls in lines.items():
         ls = [ls[i] for i in rng.permutation(len(ls))]  # mixed subsets
         with open(osp.join(out, 'meta', f'{split}.txt'), 'w') as f:
@@ -113,28 +147,34 @@ def _canvas(images: np.ndarray, pool: List[int], labels: np.ndarray,
 
 
 def make_coco(out: str, images: np.ndarray, labels: np.ndarray,
-              rng: np.random.Generator, num_train: int = 200,
-              num_val: int = 60, num_test: int = 60, size: int = 128) -> None:
+              rng: np.random.Generator, num_train: int = COCO_TRAIN,
+              num_val: int = 100, num_test: int = 200, size: int = 128,
+              max_objects: int = 3, min_px: int = 28,
+              max_px: int = 52) -> None:
     """COCO json detection set: ``{train,val,test}/*.png``,
     ``annotations/instances_{train,val,test}.json``. ``val`` is the search
     split, ``test`` the held-out split (its own canvases)."""
     os.makedirs(osp.join(out, 'annotations'))
     pools = _by_class(labels, TARGET_CLASSES)
-    train_pool, val_pool = [], []
+    # Disjoint digit images per split: train 50%, search 25%, held-out 25%.
+    train_pool, val_pool, test_pool = [], [], []
     for idx in pools.values():
-        tr, va = _split(idx, rng, 0.3)
+        tr, rest = _split(idx, rng, 0.5)
+        va, te = _split(rest, rng, 0.5)
         train_pool += tr
         val_pool += va
+        test_pool += te
     categories = [dict(id=i + 1, name=c, supercategory='digit')
                   for i, c in enumerate(TARGET_CLASSES)]
     cat_of = {int(c): i + 1 for i, c in enumerate(TARGET_CLASSES)}
     for split, n, pool in (('train', num_train, train_pool),
                            ('val', num_val, val_pool),
-                           ('test', num_test, val_pool)):
+                           ('test', num_test, test_pool)):
         os.makedirs(osp.join(out, split))
         imgs, anns = [], []
         for k in range(n):
-            canvas, objs = _canvas(images, pool, labels, rng, size, 4, 20, 44)
+            canvas, objs = _canvas(images, pool, labels, rng, size,
+                                   max_objects, min_px, max_px)
             name = f'{k:05d}.png'
             canvas.save(osp.join(out, split, name))
             imgs.append(dict(id=k + 1, file_name=name, width=size,
@@ -163,8 +203,7 @@ def make_cub(out: str, images: np.ndarray, labels: np.ndarray,
         folder = f'{label + 1:03d}.digit_{TARGET_CLASSES[label]}'
         class_lines.append(f'{label + 1} {folder}')
         os.makedirs(osp.join(out, 'images', folder))
-        train, _ = _split(idx, rng, 0.4)
-        train_set = set(train)
+        train_set = set(rng.permutation(idx)[:CUB_TRAIN_PER_CLASS].tolist())
         for i in idx:
             canvas, _objs = _canvas(images, [i], labels, rng, size, 1, 26, 40)
             name = f'{folder}/digit_{i:04d}.jpg'
@@ -203,11 +242,14 @@ def prepare_demo_data(out: str, seed: int = 0, force: bool = False) -> str:
     tmp = out.rstrip('/') + '.tmp'
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
-    rng = np.random.default_rng(seed)
     images, labels = _digits()
-    make_source(osp.join(tmp, 'source'), images, labels, rng)
-    make_coco(osp.join(tmp, 'coco'), images, labels, rng)
-    make_cub(osp.join(tmp, 'CUB_200_2011'), images, labels, rng)
+    # one random stream per set: changing one set leaves the others as is
+    make_source(osp.join(tmp, 'source'), images, labels,
+                np.random.default_rng([seed, 0]))
+    make_coco(osp.join(tmp, 'coco'), images, labels,
+              np.random.default_rng([seed, 1]))
+    make_cub(osp.join(tmp, 'CUB_200_2011'), images, labels,
+             np.random.default_rng([seed, 2]))
     with open(osp.join(tmp, 'DEMO_DATA'), 'w') as f:
         f.write(_fingerprint(seed) + '\n')
     if osp.exists(out):

@@ -1,20 +1,22 @@
 """ArchSearchHook: the NAS module (architecture transfer) as a thin adapter
 between runner events and :mod:`transnas_mm.search`."""
+import copy
 import hashlib
 import os.path as osp
 import statistics
 from typing import Optional, Sequence, Tuple
 
-from mmengine.dist import is_main_process
+from mmengine.dist import barrier, is_main_process
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
 from ..engine import find_supernet
 from ..registry import HOOKS
-from ..search import (STATE_FILE, WORST, ArchSearch, SearchConfig,
-                      SubnetScorer, calibration_batches, load_state,
-                      plot_pareto, plot_search_curve, run_search, write_log,
-                      write_pareto)
+from ..search import (STATE_FILE, WORST, ArchSearch, ProxyFinetune,
+                      SearchConfig, SubnetScorer, calibration_batches,
+                      load_state, plot_pareto, plot_search_curve, rerank,
+                      run_search, unwrap, write_log, write_pareto)
+from ..search.racing import Racing
 from ..space import CostTable, save_arch
 from ..utils.atomic_io import atomic_write_json
 
@@ -48,6 +50,20 @@ class ArchSearchHook(Hook):
             cost table before any evaluation.
         input_shape: ``(C, H, W)`` at which FLOPs are counted.
         calibrate_batches: training batches for BN recalibration.
+        include_reference: put the hand-designed chain (all ``mb_k3e6``) in
+            the first generation, a known-good start.
+        rerank_top: the final choice is made among the search's top
+            ``rerank_top`` candidates by their score after a proxy finetune
+            of ``proxy_iters`` SGD steps (``proxy_lr``) on fixed training
+            batches: a fitness closer to the post-finetune result than the
+            inherited-weights score. 0 or ``proxy_iters=0``: off.
+        noise_repeats: the best candidate is scored again with this many
+            other calibration draws; the std is the score noise, written
+            to ``summary.json`` next to best minus median.
+        racing: score candidates on growing subsets of the search split
+            (``race_fractions``, then all) and stop one once its partial
+            score plus ``race_margin * sqrt(N / n)`` cannot reach the
+            current top-k (status ``'raced'`` in the log).
         out_dir: folder under ``work_dir``.
     """
 
@@ -68,8 +84,37 @@ class ArchSearchHook(Hook):
                  params_range: Optional[Tuple[float, float]] = None,
                  input_shape: Sequence[int] = (3, 224, 224),
                  calibrate_batches: int = 8,
+                 include_reference: bool = True,
+                 rerank_top: int = 0,
+                 proxy_iters: int = 0,
+                 proxy_lr: float = 0.01,
+                 noise_repeats: int = 2,
+                 racing: bool = False,
+                 race_fractions: Sequence[float] = (0.25, 0.5),
+                 race_margin: float = 0.0,
                  seed: int = 0,
                  out_dir: str = 'search'):
+        self.race = dict(racing=bool(racing),
+                         race_fractions=[float(f) for f in race_fractions],
+                         race_margin=float(race_margin))
+        if racing and (not race_fractions or
+                       not all(0 < f < 1 for f in race_fractions)):
+            raise ValueError(f'{type(self).__name__}: race_fractions: '
+                             f'expected values in (0, 1), got '
+                             f'{list(race_fractions)}')
+        if rule not in ('greater', 'less'):
+            raise ValueError(f"ArchSearchHook: rule: expected 'greater' or "
+                             f"'less', got {rule!r}")
+        if len(tuple(input_shape)) != 3 or tuple(input_shape)[0] != 3:
+            raise ValueError(f'ArchSearchHook: input_shape: expected (3, H, '
+                             f'W), got {tuple(input_shape)}')
+        for name, value in (('calibrate_batches', calibrate_batches),
+                            ('rerank_top', rerank_top),
+                            ('proxy_iters', proxy_iters),
+                            ('noise_repeats', noise_repeats)):
+            if value < 0:
+                raise ValueError(f'ArchSearchHook: {name}: expected >= 0, '
+                                 f'got {value}')
         self.metric_key = metric_key
         self.rule = rule
         self.search_cfg = SearchConfig(
@@ -77,12 +122,26 @@ class ArchSearchHook(Hook):
             top_k=top_k, mutation_prob=mutation_prob,
             num_mutation=num_mutation, num_crossover=num_crossover,
             edge_keep_prob=edge_keep_prob, flops_range=flops_range,
-            params_range=params_range, seed=seed)
+            params_range=params_range, include_reference=include_reference,
+            seed=seed)
+        self.rerank_top = rerank_top
+        self.proxy_iters = proxy_iters
+        self.proxy_lr = proxy_lr
+        self.noise_repeats = noise_repeats
         self.input_shape = tuple(input_shape)
         self.calibrate_batches = calibrate_batches
         self.seed = seed
         self.out_dir = out_dir
         self.result: Optional[dict] = None
+
+    def objective(self, runner) -> dict:
+        """What the saved search state is only valid for: a resume with
+        another objective is refused, naming what changed."""
+        return dict(metric_key=self.metric_key, rule=self.rule,
+                    input_shape=list(self.input_shape),
+                    calibrate_batches=self.calibrate_batches,
+                    val_size=len(runner.val_loop.dataloader.dataset),
+                    **self.race)
 
     def after_train(self, runner) -> None:
         out = osp.join(runner.work_dir, self.out_dir)
@@ -90,17 +149,22 @@ class ArchSearchHook(Hook):
         table = CostTable.measure(supernet.space, self.input_shape,
                                   backbone=supernet)
         search = ArchSearch(supernet.space, table, self.search_cfg)
-        digest = supernet_digest(supernet)
+        extra = dict(supernet=supernet_digest(supernet),
+                     **self.objective(runner))
         state_path = osp.join(out, STATE_FILE)
-        if load_state(search, state_path, dict(supernet=digest)):
+        if load_state(search, state_path, extra):
             print_log(f'resuming architecture search from {state_path} '
                       f'(generation {search.generation})', logger='current')
+        calib = calibration_batches(runner.train_dataloader,
+                                    self.calibrate_batches, self.seed)
         scorer = SubnetScorer(
-            runner.model, lambda cand: supernet.set_arch(cand.arch),
-            calibration_batches(runner.train_dataloader,
-                                self.calibrate_batches, self.seed),
+            runner.model, lambda cand: supernet.set_arch(cand.arch), calib,
             self.calibrate_batches, runner.val_loop.dataloader,
             runner.val_loop.evaluator, self.metric_key, self.rule, self.seed)
+        if self.race['racing']:
+            scorer.racing = Racing(runner.val_loop.dataloader,
+                                   self.race['race_fractions'],
+                                   self.race['race_margin'], self.seed)
 
         def on_generation(s: ArchSearch) -> None:
             best = s.best
@@ -114,17 +178,64 @@ class ArchSearchHook(Hook):
             self._write_outputs(out, s, table)
 
         was_training = runner.model.training
-        run_search(search, scorer, state_path, dict(supernet=digest),
-                   on_generation)
-        self._write_outputs(out, search, table)
-        supernet.set_arch(search.best.arch if search.best else None)
+        run_search(search, scorer, state_path, extra, on_generation)
+        if search.best is None:
+            self._write_outputs(out, search, table)
+            barrier()
+            print_log(f'ArchSearchHook: every candidate failed; no arch.json '
+                      f'(see {osp.join(out, "search_log.jsonl")})',
+                      logger='current', level=30)
+            runner.model.train(was_training)
+            self.result = dict(best=None, timing=scorer.timing)
+            return
+        chosen, ranked = search.best, []
+        if self.rerank_top > 1 and self.proxy_iters > 0:
+            chosen, ranked = self._rerank(runner, supernet, search, scorer)
+        noise = scorer.noise(
+            search.history[chosen.key],
+            [calibration_batches(runner.train_dataloader,
+                                 self.calibrate_batches, self.seed + 1 + k)
+             for k in range(self.noise_repeats)])
+        self._write_outputs(out, search, table, chosen, ranked, noise)
+        barrier()  # every rank sees the final arch.json from here on
+        supernet.set_arch(chosen.arch)
         runner.model.train(was_training)
-        self.result = dict(
-            best=search.best.to_dict() if search.best else None,
-            timing=scorer.timing)
+        self.result = dict(best=chosen.to_dict(), noise=noise,
+                           timing=scorer.timing, images=scorer.images)
+
+    def _rerank(self, runner, supernet, search, scorer):
+        """The final choice among the top candidates by their score after
+        a proxy finetune; weights restored after each and at the end."""
+        model = unwrap(runner.model)
+        snapshot = copy.deepcopy(model.state_dict())
+
+        def prepare(cand) -> None:
+            model.load_state_dict(snapshot)
+            supernet.set_arch(cand.arch)
+
+        proxy = ProxyFinetune(
+            runner.model, calibration_batches(
+                runner.train_dataloader, self.proxy_iters, self.seed + 100),
+            self.proxy_iters, self.proxy_lr, self.seed)
+        proxy_scorer = SubnetScorer(
+            runner.model, prepare, scorer.calib_loader,
+            self.calibrate_batches, scorer.val_loader, scorer.evaluator,
+            self.metric_key, self.rule, self.seed)
+        ranked = rerank(search.top(self.rerank_top), proxy_scorer, proxy)
+        model.load_state_dict(snapshot)
+        chosen = search.history[ranked[0].key] if ranked[0].score > WORST \
+            else search.best
+        print_log('rerank by proxy finetune: ' + ', '.join(
+            f'{c.metrics["search_score"]:.4f}->{c.score:.4f}'
+            for c in ranked), logger='current')
+        return chosen, ranked
 
     def _write_outputs(self, out: str, search: ArchSearch,
-                       table: CostTable) -> None:
+                       table: CostTable, chosen=None, ranked=(),
+                       noise: Optional[float] = None) -> None:
+        """Logs and figures every generation; ``arch.json`` and
+        ``summary.json`` once, at the end (``chosen`` given), so another
+        rank or hook never reads an intermediate arch."""
         if not is_main_process():
             return
         cands = list(search.history.values())
@@ -133,9 +244,11 @@ class ArchSearchHook(Hook):
         plot_search_curve(osp.join(out, 'search_curve.png'), cands,
                           self.metric_key)
         plot_pareto(osp.join(out, 'pareto.png'), cands, self.metric_key)
-        best = search.best
-        if best is None:
+        if chosen is None:
             return
+        best = chosen
+        ok = [c.score for c in cands if c.score > WORST]
+        median = statistics.median(ok)
         save_arch(best.arch, osp.join(out, 'arch.json'))
         table.save(osp.join(out, 'cost_table.json'))
         atomic_write_json(osp.join(out, 'summary.json'), dict(
@@ -146,4 +259,17 @@ class ArchSearchHook(Hook):
             flops=best.flops, params=best.params,
             generations_done=search.generation,
             evaluated=len(search.history), rejected=search.rejected,
-            input_shape=list(self.input_shape)))
+            raced=sum(c.status == 'raced' for c in cands),
+            images_evaluated=sum(c.images for c in cands),
+            input_shape=list(self.input_shape),
+            median_score=median,
+            score_noise=noise,
+            best_minus_median=search.best.score - median,
+            best_minus_median_over_noise=(
+                (search.best.score - median) / noise
+                if noise else None),
+            selected_by='proxy finetune rerank' if ranked else
+            'search score',
+            rerank=[dict(flops=c.flops, search_score=c.metrics.get(
+                'search_score'), proxy_score=c.score,
+                layers=c.arch['layers']) for c in ranked]))

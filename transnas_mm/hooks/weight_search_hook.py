@@ -5,15 +5,17 @@ import os.path as osp
 from typing import Dict, Optional, Sequence
 
 import torch
-from mmengine.dist import is_main_process
+from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
 from ..engine import find_supernet
 from ..registry import HOOKS
-from ..search import (WORST, Candidate, SubnetScorer, calibration_batches,
+from ..search import (WORST, Candidate, ProxyFinetune, SubnetScorer,
+                      calibration_batches,
                       evaluate, load_state, recalibrate_bn, run_search,
                       seeded, unwrap, write_log)
+from ..search.racing import Racing
 from ..search.weight_search import WeightSearch, WeightSearchConfig
 from ..search.weight_sources import source_state
 from ..space import CostTable, SKIP, arch_ops, load_arch
@@ -46,6 +48,15 @@ class WeightSearchHook(Hook):
         heldout: also score plain inheritance and the chosen assignment on
             the runner's test dataloader (reported, never used to choose).
         finetune: overrides merged into the generated ``finetune.py``.
+        noise_repeats: plain inheritance is scored again with this many
+            other calibration draws; their std is the score noise.
+        noise_margin: a changed assignment is kept only if it beats plain
+            inheritance by more than ``noise_margin`` x noise on the search
+            split; otherwise plain is kept (never lose to it by chance).
+        racing: score candidates on growing subsets of the search split
+            (``race_fractions``, then all) and stop one once its partial
+            score plus ``race_margin * sqrt(N / n)`` cannot reach the
+            current top-k (status ``'raced'`` in the log).
         out_dir: folder under ``work_dir``.
     """
 
@@ -67,8 +78,36 @@ class WeightSearchHook(Hook):
                  heldout: bool = True,
                  input_shape: Sequence[int] = (3, 224, 224),
                  finetune: Optional[dict] = None,
+                 noise_repeats: int = 2,
+                 noise_margin: float = 2.0,
+                 racing: bool = False,
+                 race_fractions: Sequence[float] = (0.25, 0.5),
+                 race_margin: float = 0.0,
                  seed: int = 0,
                  out_dir: str = 'search'):
+        self.race = dict(racing=bool(racing),
+                         race_fractions=[float(f) for f in race_fractions],
+                         race_margin=float(race_margin))
+        if racing and (not race_fractions or
+                       not all(0 < f < 1 for f in race_fractions)):
+            raise ValueError(f'{type(self).__name__}: race_fractions: '
+                             f'expected values in (0, 1), got '
+                             f'{list(race_fractions)}')
+        if rule not in ('greater', 'less'):
+            raise ValueError(f"WeightSearchHook: rule: expected 'greater' or "
+                             f"'less', got {rule!r}")
+        for name, value in (('population', population),
+                            ('generations', generations), ('top_k', top_k),
+                            ('passes', passes)):
+            if value < 1:
+                raise ValueError(f'WeightSearchHook: {name}: expected >= 1, '
+                                 f'got {value}')
+        if noise_repeats < 0 or noise_margin < 0:
+            raise ValueError('WeightSearchHook: noise_repeats, noise_margin: '
+                             f'expected >= 0, got {noise_repeats}, '
+                             f'{noise_margin}')
+        self.noise_repeats = noise_repeats
+        self.noise_margin = noise_margin
         self.metric_key = metric_key
         self.rule = rule
         self.arch_path = arch
@@ -99,40 +138,37 @@ class WeightSearchHook(Hook):
             if state is not None:
                 supernet.layers[i][op].load_state_dict(state)
 
-    def _proxy_finetune(self, runner):
-        """K iterations of SGD on the target training set before scoring;
-        ``prepare`` restores the snapshot for the next candidate."""
-        if self.proxy_iters <= 0:
-            return None
-        model = unwrap(runner.model)
-
-        def finetune(cand: Candidate) -> None:
-            from mmengine.optim import OptimWrapper
-            optim = OptimWrapper(torch.optim.SGD(
-                [p for p in model.parameters() if p.requires_grad],
-                lr=self.proxy_lr, momentum=0.9))
-            model.train()
-            with seeded(self.seed):
-                done = 0
-                while done < self.proxy_iters:
-                    for data in self._proxy_loader:
-                        model.train_step(data, optim)
-                        done += 1
-                        if done >= self.proxy_iters:
-                            break
-        return finetune
+    def _read_arch(self, path: str, space) -> tuple:
+        """('ok', arch), ('missing', None) or ('error', message): what
+        rank 0 broadcasts, so every rank acts on the same outcome."""
+        if not osp.isfile(path):
+            if self.arch_path:  # asked for by the user: an error
+                return ('error', f'WeightSearchHook: arch: file not found: '
+                        f'{path}')
+            return ('missing', None)
+        try:
+            return ('ok', load_arch(path, space))
+        except Exception as e:  # noqa: BLE001  re-raised on every rank
+            return ('error', str(e))
 
     # -- runner event ------------------------------------------------------
     def after_train(self, runner) -> None:
         out = osp.join(runner.work_dir, self.out_dir)
         arch_file = self.arch_path or osp.join(out, 'arch.json')
-        if not osp.isfile(arch_file):
+        # Rank 0 reads the arch and broadcasts it: every rank searches the
+        # weights of the same bytes, never a file some rank is writing.
+        supernet = find_supernet(runner.model)
+        shared = [self._read_arch(arch_file, supernet.space)
+                  if is_main_process() else None]
+        broadcast_object_list(shared, src=0)
+        status, arch = shared[0]
+        if status == 'error':
+            raise ValueError(arch)
+        if status == 'missing':
             print_log(f'WeightSearchHook: no {arch_file} (the architecture '
                       f'search found no valid arch?); skipping',
                       logger='current', level=30)
             return
-        supernet = find_supernet(runner.model)
-        arch = load_arch(arch_file, supernet.space)
         supernet.set_arch(arch)
         table = CostTable.measure(supernet.space, self.input_shape,
                                   backbone=supernet)
@@ -144,15 +180,19 @@ class WeightSearchHook(Hook):
         originals = self._originals(supernet)
         snapshot = copy.deepcopy(model.state_dict())
         state_path = osp.join(out, STATE_FILE)
-        extra = dict(supernet=supernet_digest(supernet))
-        if load_state(search, state_path, extra):
+        extra = dict(supernet=supernet_digest(supernet),
+                     metric_key=self.metric_key, rule=self.rule,
+                     calibrate_batches=self.calibrate_batches,
+                     proxy_iters=self.proxy_iters, proxy_lr=self.proxy_lr,
+                     noise_margin=self.noise_margin,
+                     val_size=len(runner.val_loop.dataloader.dataset),
+                     **self.race)
+        resumed = load_state(search, state_path, extra)
+        if resumed:
             print_log(f'resuming weight search from {state_path} '
                       f'(step {search.generation})', logger='current')
         calib = calibration_batches(runner.train_dataloader,
                                     self.calibrate_batches, self.seed)
-        self._proxy_loader = calibration_batches(
-            runner.train_dataloader, max(self.proxy_iters, 1),
-            self.seed + 1)
 
         def prepare(cand: Candidate) -> None:
             model.load_state_dict(snapshot)
@@ -163,10 +203,28 @@ class WeightSearchHook(Hook):
                               self.calibrate_batches, val_loop.dataloader,
                               val_loop.evaluator, self.metric_key, self.rule,
                               self.seed)
-        finetune = self._proxy_finetune(runner)
+        if self.race['racing']:
+            scorer.racing = Racing(val_loop.dataloader,
+                                   self.race['race_fractions'],
+                                   self.race['race_margin'], self.seed)
+        finetune = ProxyFinetune(
+            runner.model, calibration_batches(
+                runner.train_dataloader, max(self.proxy_iters, 1),
+                self.seed + 1), self.proxy_iters, self.proxy_lr,
+            self.seed) if self.proxy_iters > 0 else None
+        if not resumed or search.generation == 0:
+            noise = scorer.noise(
+                scorer.score(search.candidate(search.plain), finetune),
+                [calibration_batches(runner.train_dataloader,
+                                     self.calibrate_batches,
+                                     self.seed + 1 + k)
+                 for k in range(self.noise_repeats)], finetune)
+            search.noise = noise
+            search.margin = self.noise_margin * noise \
+                if noise == noise else 0.0
         run_search(search, scorer, state_path, extra,
                    on_generation=lambda s: self._write_log(out, s),
-                   before_eval=finetune)
+                   before_eval=finetune, race_k=1)
         self._write_log(out, search)
         best, plain = search.best, search.plain_candidate
         if best is None:
@@ -209,6 +267,27 @@ class WeightSearchHook(Hook):
             result[name] = metrics.get(self.metric_key)
         return result
 
+    @staticmethod
+    def _layer_gains(search: WeightSearch) -> Dict[int, float]:
+        """Greedy mode: for each layer, how much its step raised the best
+        search-split score (best of its step minus best before it)."""
+        if search.cfg.mode != 'greedy' or not search.plan:
+            return {}
+        gains: Dict[int, float] = {}
+        by_gen: Dict[int, list] = {}
+        for c in search.history.values():
+            if c.score > WORST:
+                by_gen.setdefault(c.generation, []).append(c.score)
+        best_before = max(by_gen.get(0, [WORST]))
+        for g in range(1, search.generation):
+            layer = search.plan[(g - 1) % len(search.plan)]
+            step = max(by_gen.get(g, [WORST]))
+            if best_before > WORST:
+                gains[layer] = max(gains.get(layer, 0.0),
+                                   max(0.0, step - best_before))
+            best_before = max(best_before, step)
+        return gains
+
     def _write_log(self, out: str, search: WeightSearch) -> None:
         if is_main_process():
             write_log(osp.join(out, 'nws_log.jsonl'),
@@ -231,20 +310,30 @@ class WeightSearchHook(Hook):
             arch=arch, sources=best.sources, score=best.score)),
             osp.join(out, 'subnet_model.pth'))
         plain_layers = plain.sources if plain else None
+        gains = self._layer_gains(search)
         rows = []
         for i, (src, op) in enumerate(zip(best.sources, arch_ops(arch))):
             rows.append(dict(layer=i, op=op, kind=src['kind'],
                              source_layer=src['layer'], source_op=src['op'],
                              changed=plain_layers is not None and
-                             src != plain_layers[i]))
+                             src != plain_layers[i],
+                             step_gain=gains.get(i)))
+        top = search.top(1)[0]
         atomic_write_json(osp.join(out, 'weight_sources.json'), dict(
             metric_key=self.metric_key,
             search_split=dict(
                 plain=plain.score if plain and plain.score > WORST
                 else None,
-                nws=best.score),
+                nws=best.score,
+                best_found=top.score),
+            noise=search.noise,
+            margin=search.margin,
+            kept_plain=best is plain,
             heldout=heldout,
             evaluated=len(search.history),
+            raced=sum(c.status == 'raced'
+                      for c in search.history.values()),
+            images_evaluated=sum(c.images for c in search.history.values()),
             layers=rows))
         write_finetune_config(runner.cfg, osp.join(out, 'finetune.py'),
                               osp.abspath(arch_file),

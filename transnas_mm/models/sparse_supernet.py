@@ -9,8 +9,9 @@ import torch.nn as nn
 from torch import Tensor
 
 from ..registry import MODELS
-from ..space import (Arch, arch_edges, arch_ops, build_op, build_space,
-                     reference_arch, sample_arch, validate_arch)
+from ..space import (SKIP, Arch, arch_edges, arch_ops, build_op,
+                     build_space, reference_arch, sample_arch, validate_arch)
+from ..space.remap import remap_block
 from .dag_backbone import DagBackbone
 
 
@@ -35,6 +36,13 @@ class SparseSuperNet(DagBackbone):
         out_indices: stages whose outputs are returned (default: last).
         frozen_stages: freeze the stem and the first ``frozen_stages``
             stages (-1: nothing).
+        warmup_iters: train only the reference chain (all ``mb_k3e6``,
+            no extra edges) for this many steps, then seed every other op
+            of each layer from it (kernel zero-padded, channels sliced, as
+            in Once-for-All's progressive shrinking) and sample paths from
+            there on. Measured on the demo source (85 classes): with random
+            paths from step 0 the loss stays at chance for thousands of
+            steps; after a warm-up the sampled paths keep learning.
     """
 
     def __init__(self,
@@ -51,6 +59,7 @@ class SparseSuperNet(DagBackbone):
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU6'),
                  norm_eval: bool = False,
+                 warmup_iters: int = 0,
                  init_cfg=None):
         space = build_space(stages, candidates,
                             max_extra_edges=max_extra_edges,
@@ -61,8 +70,12 @@ class SparseSuperNet(DagBackbone):
         if not 0.0 <= edge_drop_prob <= 1.0:
             raise ValueError(f'edge_drop_prob: expected 0..1, got '
                              f'{edge_drop_prob}')
+        if warmup_iters < 0:
+            raise ValueError(f'warmup_iters: expected >= 0, got '
+                             f'{warmup_iters}')
         self.edge_drop_prob = edge_drop_prob
         self.sample_seed = sample_seed
+        self.warmup_iters = warmup_iters
         self.layers = nn.ModuleList([
             nn.ModuleDict({
                 op: build_op(op, ly.in_channels, ly.out_channels, ly.stride,
@@ -105,10 +118,24 @@ class SparseSuperNet(DagBackbone):
         return out
 
     # -- forward --------------------------------------------------------
+    @torch.no_grad()
+    def seed_ops_from_reference(self) -> None:
+        """Every op of every layer gets the reference op's weights,
+        remapped to its shape (the end of the warm-up)."""
+        ref = arch_ops(reference_arch(self.space))
+        for layer, op in zip(self.layers, ref):
+            for name, module in layer.items():
+                if name not in (op, SKIP):
+                    module.load_state_dict(remap_block(layer[op], module))
+
     def _arch_for_step(self) -> Arch:
         if self.training and self._sampling:
             step = int(self.sample_step)
             self.sample_step += 1
+            if step < self.warmup_iters:
+                return reference_arch(self.space)
+            if step == self.warmup_iters and step > 0:
+                self.seed_ops_from_reference()
             rng = np.random.default_rng([self.sample_seed, step])
             return self.sample_arch(rng)
         return self._fixed_arch

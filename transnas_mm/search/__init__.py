@@ -5,10 +5,13 @@ from .evolution import (WORST, ArchSearch, Candidate, SearchConfig,
                         pareto_front)
 from .fitness import SubnetScorer
 from .loop import STATE_FILE, load_state, run_search
+from .proxy import ProxyFinetune
+from .rerank import rerank
 
 __all__ = [
     'plot_pareto', 'plot_search_curve', 'write_log', 'write_pareto',
     'calibration_batches', 'recalibrate_bn', 'seeded', 'unwrap', 'evaluate',
     'WORST', 'ArchSearch', 'Candidate', 'SearchConfig', 'pareto_front',
-    'SubnetScorer', 'STATE_FILE', 'load_state', 'run_search'
+    'SubnetScorer', 'STATE_FILE', 'load_state', 'run_search',
+    'ProxyFinetune', 'rerank'
 ]

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..space import (Arch, CostTable, SearchSpace, arch_key, make_arch,
-                     sample_arch)
+                     reference_arch, sample_arch)
 
 WORST = -math.inf
 
@@ -33,6 +33,7 @@ class SearchConfig:
     flops_range: Optional[Tuple[float, float]] = None
     params_range: Optional[Tuple[float, float]] = None
     max_draws: int = 10000  # per generation, before giving up on filling it
+    include_reference: bool = False  # the hand chain in generation 0
     seed: int = 0
 
     def __post_init__(self):
@@ -65,8 +66,9 @@ class Candidate:
     score: float = WORST
     metrics: Dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
-    status: str = 'ok'
+    status: str = 'ok'  # or 'failed', or 'raced' (stopped early)
     reason: str = ''
+    images: int = 0  # search-split images evaluated (racing stops early)
     sources: Optional[List[Dict[str, Any]]] = None  # weight search only
 
     @property
@@ -172,6 +174,13 @@ class ArchSearch:
                      ] * self.cfg.num_crossover
         draws = 0
         step = 0
+        if self.generation == 0 and self.cfg.include_reference:
+            # The hand-designed chain as a known-good starting point: the
+            # search can then only match or beat it on the search split.
+            ref = reference_arch(self.space)
+            if self.within_constraints(ref)[0] and \
+                    arch_key(ref) not in self.history:
+                out[arch_key(ref)] = ref
         while len(out) < want and draws < self.cfg.max_draws:
             make = plan[step] if step < len(plan) else self._random
             arch = make()

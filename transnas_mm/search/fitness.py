@@ -1,14 +1,18 @@
 """The fitness of a sub-network: target metric with inherited weights after
 BN recalibration. Failures (exception, NaN, missing metric) score worst."""
+import copy
 import math
+import statistics
 import time
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Optional, Sequence
 
 import torch.nn as nn
 
+from ..utils.atomic_io import nonfinite_tensors
 from .calibrate import recalibrate_bn, seeded
 from .evaluate import evaluate
 from .evolution import WORST, Candidate
+from .racing import Racing
 
 
 class SubnetScorer:
@@ -39,10 +43,15 @@ class SubnetScorer:
         self.seed = seed
         self.timing: Dict[str, float] = dict(calibrate=0.0, evaluate=0.0,
                                              total=0.0)
+        self.racing: Optional[Racing] = None  # set to race candidates
+        self.images = 0  # search-split images evaluated so far
 
-    def score(self, cand: Candidate, before_eval: Optional[Callable] = None
-              ) -> Candidate:
-        """Fill ``cand.score/metrics/seconds/status/reason``."""
+    def score(self, cand: Candidate, before_eval: Optional[Callable] = None,
+              threshold: Optional[float] = None) -> Candidate:
+        """Fill ``cand.score/metrics/seconds/status/reason/images``. With
+        ``self.racing`` and a ``threshold`` (the score to beat), a
+        candidate that cannot reach it stops early: status ``'raced'``,
+        score = its partial score (below the threshold)."""
         t0 = time.perf_counter()
         try:
             self.prepare(cand)
@@ -52,8 +61,22 @@ class SubnetScorer:
             with seeded(self.seed):
                 recalibrate_bn(self.model, self.calib_loader,
                                self.calibrate_batches)
+            bad = nonfinite_tensors(self.model.state_dict())
+            if bad:
+                raise FloatingPointError(
+                    f'{len(bad)} non-finite weight/BN tensor(s) (first: '
+                    f'{bad[0]}): the network diverged')
             t2 = time.perf_counter()
-            metrics = evaluate(self.model, self.val_loader, self.evaluator)
+            if self.racing is not None:
+                metrics, seen = self.racing.evaluate(
+                    self.model, self.evaluator, self.metric_key, self.sign,
+                    threshold)
+            else:
+                metrics = evaluate(self.model, self.val_loader,
+                                   self.evaluator)
+                seen = len(self.val_loader.dataset)
+            cand.images = seen
+            self.images += seen
             t3 = time.perf_counter()
             self.timing['calibrate'] += t2 - t1
             self.timing['evaluate'] += t3 - t2
@@ -68,6 +91,11 @@ class SubnetScorer:
                 raise FloatingPointError(f'{self.metric_key} is {value}')
             cand.score = self.sign * value
             cand.status, cand.reason = 'ok', ''
+            if self.racing is not None and seen < self.racing.total:
+                cand.status = 'raced'
+                cand.reason = (f'stopped after {seen}/{self.racing.total} '
+                               f'images: {cand.score:.4f} + allowance < '
+                               f'{threshold:.4f}')
         except Exception as e:  # noqa: BLE001  a failing candidate is data
             cand.score = WORST
             cand.status = 'failed'
@@ -76,6 +104,25 @@ class SubnetScorer:
         cand.seconds = time.perf_counter() - t0
         self.timing['total'] += cand.seconds
         return cand
+
+    def noise(self, cand: Candidate, calib_loaders: Sequence,
+              before_eval: Optional[Callable] = None) -> float:
+        """Score noise: the std of ``cand``'s score (already scored) over
+        its own calibration batches and each of ``calib_loaders`` (other
+        seeded draws). A difference between candidates below it is luck
+        of the calibration draw, not a better network."""
+        scores = [cand.score]
+        own = self.calib_loader
+        try:
+            for loader in calib_loaders:
+                self.calib_loader = loader
+                again = self.score(copy.deepcopy(cand), before_eval)
+                scores.append(again.score)
+        finally:
+            self.calib_loader = own
+        if len(scores) < 2 or any(s == WORST for s in scores):
+            return math.nan
+        return statistics.stdev(scores)
 
     def _clear_evaluator(self) -> None:
         for metric in getattr(self.evaluator, 'metrics', []):

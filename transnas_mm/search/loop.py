@@ -34,12 +34,23 @@ def load_state(search: ArchSearch, path: str,
     return True
 
 
+def _threshold(search, done, k: int) -> Optional[float]:
+    """The k-th best score so far (history + this generation's scored
+    candidates), or None while fewer than k are known."""
+    scores = sorted((c.score for c in list(search.history.values()) + done
+                     if c.score > WORST and c.status == 'ok'), reverse=True)
+    return scores[k - 1] if len(scores) >= k else None
+
+
 def run_search(search: ArchSearch, scorer: SubnetScorer, state_path: str,
                extra_state: Optional[Dict[str, Any]] = None,
                on_generation: Optional[Callable[[ArchSearch], None]] = None,
                before_eval: Optional[Callable] = None,
-               progress: bool = True) -> ArchSearch:
-    """Run the remaining generations of ``search`` (resumable)."""
+               progress: bool = True,
+               race_k: Optional[int] = None) -> ArchSearch:
+    """Run the remaining generations of ``search`` (resumable). With racing
+    on the scorer, a candidate stops once it cannot reach the ``race_k``-th
+    best score so far (default: the search's ``top_k``)."""
     extra_state = extra_state or {}
     while not search.done:
         proposals = [search.propose() if is_main_process() else None]
@@ -47,9 +58,13 @@ def run_search(search: ArchSearch, scorer: SubnetScorer, state_path: str,
         cands = [search.candidate(a) for a in proposals[0]]
         bar = ProgressBar(len(cands)) if progress and is_main_process() \
             else None
+        done = []
         for cand in cands:
-            scorer.score(cand, before_eval)
-            if cand.status != 'ok':
+            scorer.score(cand, before_eval,
+                         _threshold(search, done, race_k or
+                                    search.cfg.top_k))
+            done.append(cand)
+            if cand.status == 'failed':
                 print_log(f'candidate failed, scored worst: {cand.reason}',
                           logger='current')
             if bar is not None:

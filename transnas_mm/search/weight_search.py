@@ -50,6 +50,10 @@ class WeightSearch:
         self.generation = 0
         self.history: Dict[str, Candidate] = {}
         self.rejected = 0
+        # A change of sources is kept only if it beats plain inheritance by
+        # more than this (the measured score noise times a factor).
+        self.margin = 0.0
+        self.noise: Optional[float] = None  # std of plain's score
         if cfg.mode == 'greedy':
             # the log line reads "generation g/N": N steps in all
             self.cfg.generations = 1 + len(self.plan) * cfg.passes
@@ -70,8 +74,16 @@ class WeightSearch:
 
     @property
     def best(self) -> Optional[Candidate]:
+        """The top candidate if it beats plain inheritance by more than
+        ``margin``; otherwise plain (a win within the noise is no win)."""
         top = self.top(1)
-        return top[0] if top and top[0].score > WORST else None
+        if not top or top[0].score == WORST:
+            return None
+        plain = self.plain_candidate
+        if plain is not None and plain.score > WORST and \
+                top[0].score - plain.score <= self.margin:
+            return plain
+        return top[0]
 
     @property
     def plain_candidate(self) -> Optional[Candidate]:
@@ -142,6 +154,7 @@ class WeightSearch:
                     .state, config=asdict(self.cfg),
                     space_fingerprint=self.space.fingerprint(),
                     arch=arch_key(self.arch), rejected=self.rejected,
+                    margin=self.margin, noise=self.noise,
                     history=[c.to_dict() for c in self.history.values()])
 
     def load_state_dict(self, state: Dict[str, Any],
@@ -153,6 +166,8 @@ class WeightSearch:
             raise ValueError(f'{source}: config: weight-search state was '
                              f'written with other settings')
         self.generation = state['generation']
+        self.margin = state.get('margin', 0.0)
+        self.noise = state.get('noise')
         self.rng.bit_generator.state = state['rng']
         self.history = {}
         for d in state['history']:

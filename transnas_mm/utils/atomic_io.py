@@ -4,7 +4,7 @@ import json
 import os
 import os.path as osp
 import tempfile
-from typing import Any, Callable
+from typing import Any, Callable, List
 
 import torch
 
@@ -37,5 +37,28 @@ def atomic_write_json(path: str, obj: Any) -> None:
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False) + '\n')
 
 
+def nonfinite_tensors(obj: Any, prefix: str = '') -> List[str]:
+    """Names of the floating tensors holding NaN/inf inside ``obj`` (a
+    tensor, or dicts/lists of them, e.g. a state dict)."""
+    if isinstance(obj, torch.Tensor):
+        bad = obj.is_floating_point() and not bool(torch.isfinite(obj).all())
+        return [prefix or '<tensor>'] if bad else []
+    if isinstance(obj, dict):
+        return [n for k, v in obj.items()
+                for n in nonfinite_tensors(v, f'{prefix}.{k}' if prefix
+                                           else str(k))]
+    if isinstance(obj, (list, tuple)):
+        return [n for i, v in enumerate(obj)
+                for n in nonfinite_tensors(v, f'{prefix}[{i}]')]
+    return []
+
+
 def atomic_torch_save(obj: Any, path: str) -> None:
+    """``torch.save`` atomically; a checkpoint with a non-finite tensor is
+    refused (nothing is written): a diverged network is never exported."""
+    bad = nonfinite_tensors(obj)
+    if bad:
+        raise FloatingPointError(
+            f'{path}: {len(bad)} tensor(s) with NaN/inf (first: {bad[0]}); '
+            f'refusing to write a diverged network')
     _atomic(path, lambda tmp: torch.save(obj, tmp))

@@ -44,10 +44,16 @@ val_dataloader = dict(
         data_root=data_root,
         ann_file='annotations/instances_val2017.json',
         data_prefix=dict(img='val2017/'),
+        indices=list(range(2500)),
         test_mode=True,
         pipeline=test_pipeline,
         backend_args=backend_args))
-test_dataloader = val_dataloader
+# val2017 split in two: the first 2500 images are the search split (val),
+# the other 2452 are held out (test: reported, never used to choose). The
+# evaluator scores only the images it is given results for.
+test_dataloader = dict(
+    val_dataloader,
+    dataset=dict(val_dataloader['dataset'], indices=list(range(2500, 4952))))
 # Full precision: the search fitness must not be rounded to 3 decimals.
 val_evaluator = dict(
     type='transnas_mm.PreciseCocoMetric',

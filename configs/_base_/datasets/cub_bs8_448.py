@@ -35,8 +35,14 @@ val_dataloader = dict(
         type=dataset_type,
         data_root='data/CUB_200_2011',
         split='test',
+        indices=list(range(2897)),
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False))
 val_evaluator = dict(type='Accuracy', topk=(1, ))
-test_dataloader = val_dataloader
+# CUB has train/test only: the test split's first 2897 images are the search
+# split (val), the other 2897 are held out (test, never used to choose).
+test_dataloader = dict(
+    val_dataloader,
+    dataset=dict(val_dataloader['dataset'],
+                 indices=list(range(2897, 5794))))
 test_evaluator = val_evaluator

@@ -13,6 +13,7 @@ data_preprocessor = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=48, crop_ratio_range=(0.8, 1.0)),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
@@ -30,8 +31,10 @@ train_dataloader = dict(
         metainfo=dict(classes=cub_classes),
         pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True))
-# CUB has train/test only: the test split's first 180 images are the search
-# split (val), the other 179 are held out (test, never used to choose).
+# 20 labelled training images per class (the transfer regime). CUB has
+# train/test only: the test split's first 200 images are the search split
+# (val), the other 596 are held out (test, never used to choose; one image
+# = 0.17 points).
 val_dataloader = dict(
     batch_size=64,
     num_workers=0,
@@ -39,7 +42,7 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         split='test',
-        indices=list(range(180)),
+        indices=list(range(200)),
         metainfo=dict(classes=cub_classes),
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False))
@@ -50,7 +53,7 @@ test_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         split='test',
-        indices=list(range(180, 359)),
+        indices=list(range(200, 796)),
         metainfo=dict(classes=cub_classes),
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False))

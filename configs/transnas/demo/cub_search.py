@@ -1,13 +1,18 @@
 # Step 2 on the demo CUB target: adapt the source SparseSuperNet on target
 # data for `max_epochs`, then ArchSearchHook searches the architecture
-# (fitness: accuracy/top1 on the val split after BN recalibration).
-# Restarting the same command continues (resume=True; search state saved
-# after every generation in work_dir/search/).
+# (fitness: accuracy/top1 on the val split after BN recalibration) and
+# WeightSearchHook the starting weights. Restarting the same command
+# continues (resume=True; search state saved after every generation in
+# work_dir/search/).
 _base_ = ['./cub_supernet.py']
 
-train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=10)
-param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=10)
-default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=1))
+# 20 labelled images per class: small batches, more epochs (iterations are
+# what count). The finetune budget below is shared by every report row.
+train_dataloader = dict(batch_size=16)
+train_cfg = dict(by_epoch=True, max_epochs=20, val_interval=20)
+param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=20)
+default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=1))
+finetune_epochs = 45
 custom_hooks = [
     dict(
         type='transnas_mm.ArchSearchHook',
@@ -28,6 +33,13 @@ custom_hooks = [
         input_shape=(3, 48, 48),
         calibrate_batches=4,
         heldout=True,
-        seed=0),
+        seed=0,
+        finetune={
+            'train_cfg': dict(by_epoch=True, max_epochs=finetune_epochs,
+                              val_interval=finetune_epochs),
+            'param_scheduler': dict(type='CosineAnnealingLR', by_epoch=True,
+                                    T_max=finetune_epochs),
+            'default_hooks.checkpoint.interval': finetune_epochs,
+        }),
 ]
 resume = True

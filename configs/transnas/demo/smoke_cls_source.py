@@ -12,7 +12,7 @@ model = dict(
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='LinearClsHead',
-        num_classes=5,
+        num_classes=_base_.source_num_classes,
         in_channels=1280,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
         topk=(1, )))

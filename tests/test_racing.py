@@ -1,0 +1,91 @@
+"""Racing in the search library, without a runner: a synthetic scorer
+(per-image correctness drawn per candidate) and MMEngine's Evaluator."""
+import numpy as np
+import pytest
+import torch.nn as nn
+from mmengine.evaluator import BaseMetric, Evaluator
+from torch.utils.data import DataLoader
+
+from transnas_mm.search.racing import Racing
+
+N = 400
+
+
+class MeanCorrect(BaseMetric):
+    default_prefix = 'syn'
+
+    def process(self, data_batch, data_samples) -> None:
+        self.results.extend(data_samples)
+
+    def compute_metrics(self, results) -> dict:
+        return {'acc': 100.0 * float(np.mean(results))}
+
+
+class Candidate(nn.Module):
+    """Right on each image with probability ``p`` (fixed per image)."""
+
+    def __init__(self, p: float, seed: int):
+        super().__init__()
+        self.correct = np.random.default_rng(seed).random(N) < p
+
+    def val_step(self, data):
+        return [float(self.correct[i]) for i in data]
+
+
+def _loader() -> DataLoader:
+    return DataLoader(list(range(N)), batch_size=16, shuffle=False,
+                      collate_fn=lambda b: b)
+
+
+def _search(cands, racing, k=3):
+    """Score candidates in order against the k-th best full score so far,
+    as run_search does; returns scores, images used and stop flags."""
+    evaluator = Evaluator([MeanCorrect()])
+    full, images, stopped = [], 0, []
+    for model in cands:
+        ok = sorted((s for s, st in zip(full, stopped) if not st),
+                    reverse=True)
+        thr = ok[k - 1] if len(ok) >= k else None
+        metrics, seen = racing.evaluate(model, evaluator, 'syn/acc', 1.0,
+                                        thr)
+        full.append(metrics['syn/acc'])
+        stopped.append(seen < N)
+        images += seen
+    return full, images, stopped
+
+
+def test_racing_keeps_the_winner_and_saves_images():
+    ps = np.random.default_rng(0).uniform(0.3, 0.8, 30)
+    cands = [Candidate(p, seed) for seed, p in enumerate(ps)]
+    exact = [100.0 * c.correct.mean() for c in cands]
+    # margin ~ 2x the std of a candidate's mean over N images (~2.3 here)
+    racing = Racing(_loader(), (0.25, 0.5), margin=5.0, seed=0)
+    scores, images, stopped = _search(cands, racing)
+    # the eventual winner is never dropped and is scored on every image
+    win = int(np.argmax(exact))
+    assert not stopped[win] and scores[win] == pytest.approx(exact[win])
+    best = max(s for s, st in zip(scores, stopped) if not st)
+    assert best == pytest.approx(max(exact))
+    # every full-split score is exact; losers cost less
+    for s, st, e in zip(scores, stopped, exact):
+        if not st:
+            assert s == pytest.approx(e)
+    assert any(stopped) and images < 0.75 * N * len(cands)
+    # deterministic: the same stages and decisions again
+    again = _search(cands, Racing(_loader(), (0.25, 0.5), 5.0, seed=0))
+    assert again == (scores, images, stopped)
+
+
+def test_no_threshold_scores_everything_once():
+    racing = Racing(_loader(), (0.25, 0.5), margin=0.0, seed=1)
+    model = Candidate(0.6, 7)
+    metrics, seen = racing.evaluate(model, Evaluator([MeanCorrect()]),
+                                    'syn/acc', 1.0, None)
+    assert seen == N
+    assert metrics['syn/acc'] == pytest.approx(100.0 * model.correct.mean())
+
+
+@pytest.mark.parametrize('fractions', [(), (0.0, 0.5), (0.5, 1.0)])
+def test_bad_fractions_are_refused(fractions):
+    with pytest.raises(ValueError, match='race_fractions'):
+        Racing(_loader(), fractions)

@@ -1,0 +1,49 @@
+"""Proxy finetune: a few SGD steps on fixed target training batches before
+a candidate is scored.
+
+Why: a candidate scored with inherited weights before any finetuning ranks
+how well the *supernet* fits that path, not how well the network will do
+after the finetune the user runs next; a short finetune of the candidate
+itself moves its score towards the post-finetune result. The caller's
+``prepare`` restores the weights for the next candidate."""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+from mmengine.optim import OptimWrapper
+
+from .calibrate import seeded, unwrap
+
+
+class ProxyFinetune:
+    """``iters`` SGD steps (momentum 0.9) over ``batches`` (repeated), the
+    same batches and RNG state for every candidate."""
+
+    def __init__(self, model: nn.Module, batches, iters: int, lr: float,
+                 seed: int = 0):
+        if iters < 0:
+            raise ValueError(f'proxy_iters: expected >= 0, got {iters}')
+        if not lr > 0:
+            raise ValueError(f'proxy_lr: expected > 0, got {lr}')
+        self.model = model
+        self.batches = batches
+        self.iters = iters
+        self.lr = lr
+        self.seed = seed
+
+    def __call__(self, cand: Optional[object] = None) -> None:
+        model = unwrap(self.model)
+        optim = OptimWrapper(torch.optim.SGD(
+            [p for p in model.parameters() if p.requires_grad],
+            lr=self.lr, momentum=0.9))
+        was_training = model.training
+        model.train()
+        done = 0
+        with seeded(self.seed):
+            while done < self.iters:
+                for data in self.batches:
+                    model.train_step(data, optim)
+                    done += 1
+                    if done >= self.iters:
+                        break
+        model.train(was_training)

@@ -1,0 +1,74 @@
+"""Racing: score a candidate on growing, nested, seeded subsets of the
+search split and stop it as soon as its partial score cannot reach the
+current top-k. Losers cost a fraction of an evaluation; a candidate that
+might win is always scored on the whole split, so the winner is unchanged
+up to the margin."""
+import math
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from mmengine.dist import get_dist_info
+from torch.utils.data import DataLoader
+
+
+class Racing:
+    """Stages over ``dataset``: the first ``fractions[i]`` of one seeded
+    permutation, each stage adding its chunk (every rank its shard).
+
+    ``margin`` is in score units for the whole split; at a stage with
+    ``n`` of ``N`` images the allowance is ``margin * sqrt(N / n)`` (the
+    sampling noise of a mean grows as the subset shrinks)."""
+
+    def __init__(self, val_loader, fractions: Sequence[float] = (0.25, 0.5),
+                 margin: float = 0.0, seed: int = 0):
+        fractions = sorted(float(f) for f in fractions)
+        if not fractions or fractions[0] <= 0 or fractions[-1] >= 1:
+            raise ValueError(f'race_fractions: expected values in (0, 1), '
+                             f'got {list(fractions)}')
+        if margin < 0:
+            raise ValueError(f'race_margin: expected >= 0, got {margin}')
+        self.margin = margin
+        dataset = val_loader.dataset
+        self.total = len(dataset)
+        order = np.random.default_rng(seed).permutation(self.total).tolist()
+        rank, world = get_dist_info()
+        bounds = sorted({max(1, int(round(f * self.total)))
+                         for f in fractions} | {self.total})
+        self.stages: List[Tuple[DataLoader, int]] = []
+        start = 0
+        batch_size = val_loader.batch_size or 1
+        for end in bounds:
+            chunk = order[start:end][rank::world]
+            self.stages.append((DataLoader(
+                dataset, batch_size=batch_size, sampler=chunk, num_workers=0,
+                collate_fn=val_loader.collate_fn), end))
+            start = end
+
+    def allowance(self, seen: int) -> float:
+        return self.margin * math.sqrt(self.total / max(seen, 1))
+
+    @torch.no_grad()
+    def evaluate(self, model, evaluator, metric_key: str, sign: float,
+                 threshold: Optional[float]
+                 ) -> Tuple[Dict[str, float], int]:
+        """Metrics of the last stage reached and the images it covered;
+        stops early when ``sign * metric + allowance < threshold``."""
+        model.eval()
+        for k, (loader, seen) in enumerate(self.stages):
+            for data in loader:
+                evaluator.process(data_samples=model.val_step(data),
+                                  data_batch=data)
+            if k == len(self.stages) - 1 or threshold is None:
+                if k == len(self.stages) - 1:
+                    return evaluator.evaluate(seen), seen
+                continue
+            kept = [list(m.results) for m in evaluator.metrics]
+            metrics = evaluator.evaluate(seen)  # clears the results
+            value = metrics.get(metric_key)
+            if value is not None and \
+                    sign * float(value) + self.allowance(seen) < threshold:
+                return metrics, seen
+            for m, results in zip(evaluator.metrics, kept):
+                m.results.extend(results)  # go on from what was seen
+        raise AssertionError('unreachable')

@@ -1,0 +1,61 @@
+"""Weights of one inverted-residual op mapped onto another op of the same
+layer (kernel centre-cropped / zero-padded, channels sliced / padded): how
+the supernet's warm-up seeds its other ops and how NWS's ``op`` source
+transfers weights."""
+from typing import Dict
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from .ops import InvertedResidual
+
+__all__ = ['remap_block', 'InvertedResidual']
+
+
+def _roles(block: InvertedResidual) -> Dict[str, nn.Module]:
+    """The ConvModules of an inverted residual by role, so blocks with and
+    without an expand conv map onto each other."""
+    convs = list(block.conv)
+    names = ['expand', 'dw', 'project'] if len(convs) == 3 else \
+        ['dw', 'project']
+    return dict(zip(names, convs))
+
+
+def _fit(src: Tensor, template: Tensor, pad_with_template: bool) -> Tensor:
+    """``src`` reshaped to ``template``'s shape: spatial dims (>= 2 of a 4-d
+    conv weight) centre-cropped / zero-padded, channel dims sliced /
+    padded (zeros for conv weights, the template's values for BN)."""
+    out = template.clone() if pad_with_template else \
+        torch.zeros_like(template)
+    src_idx, dst_idx = [], []
+    for d, (s, t) in enumerate(zip(src.shape, template.shape)):
+        n = min(s, t)
+        if src.dim() == 4 and d >= 2:  # kernel: centred
+            src_idx.append(slice((s - n) // 2, (s - n) // 2 + n))
+            dst_idx.append(slice((t - n) // 2, (t - n) // 2 + n))
+        else:
+            src_idx.append(slice(0, n))
+            dst_idx.append(slice(0, n))
+    out[tuple(dst_idx)] = src[tuple(src_idx)].to(out.dtype)
+    return out
+
+
+def remap_block(src: nn.Module, dst: nn.Module) -> Dict[str, Tensor]:
+    """State dict for ``dst`` built from ``src``'s weights (both inverted
+    residuals); roles missing in ``src`` keep ``dst``'s values."""
+    state = {k: v.clone() for k, v in dst.state_dict().items()}
+    src_roles, dst_roles = _roles(src), _roles(dst)
+    prefix = {id(m): name for name, m in dst.named_modules()}
+    for role, module in dst_roles.items():
+        if role not in src_roles:
+            continue
+        base = prefix[id(module)]
+        for key, value in src_roles[role].state_dict().items():
+            full = f'{base}.{key}'
+            if key.endswith('num_batches_tracked'):
+                continue
+            is_conv = value.dim() == 4
+            state[full] = _fit(value, state[full],
+                               pad_with_template=not is_conv)
+    return state
