@@ -20,10 +20,10 @@ from typing import Dict, List, Optional, Tuple
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PY = sys.executable
 TARGETS = {
-    'detection (COCO json, digits 5-9)':
+    'detection (COCO json, digits 5-9, 150 training canvases)':
     dict(key='coco', config='configs/transnas/demo/coco_search.py',
          metric='coco/bbox_mAP'),
-    'fine-grained (CUB layout, digits 5-9)':
+    'fine-grained (CUB layout, digits 5-9, 20 labels per class)':
     dict(key='cub', config='configs/transnas/demo/cub_search.py',
          metric='accuracy/top1'),
 }

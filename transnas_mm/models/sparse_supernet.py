@@ -43,6 +43,15 @@ class SparseSuperNet(DagBackbone):
             there on. Measured on the demo source (85 classes): with random
             paths from step 0 the loss stays at chance for thousands of
             steps; after a warm-up the sampled paths keep learning.
+        warmup_reseed: at the end of the warm-up, seed the other ops from
+            the reference op (the source, trained from nothing). Target
+            adaptation sets False: its ops are already trained on the
+            source, and the warm-up only lets the new neck/head fit one
+            stable path before paths are sampled.
+
+    Loading pretrained weights (``init_cfg``) restarts the step counter:
+    a target run draws its own path sequence (and warm-up) from step 0;
+    a resumed run gets the counter back from its checkpoint.
     """
 
     def __init__(self,
@@ -60,6 +69,7 @@ class SparseSuperNet(DagBackbone):
                  act_cfg: dict = dict(type='ReLU6'),
                  norm_eval: bool = False,
                  warmup_iters: int = 0,
+                 warmup_reseed: bool = True,
                  init_cfg=None):
         space = build_space(stages, candidates,
                             max_extra_edges=max_extra_edges,
@@ -76,6 +86,7 @@ class SparseSuperNet(DagBackbone):
         self.edge_drop_prob = edge_drop_prob
         self.sample_seed = sample_seed
         self.warmup_iters = warmup_iters
+        self.warmup_reseed = warmup_reseed
         self.layers = nn.ModuleList([
             nn.ModuleDict({
                 op: build_op(op, ly.in_channels, ly.out_channels, ly.stride,
@@ -87,6 +98,11 @@ class SparseSuperNet(DagBackbone):
         self._fixed_arch: Optional[Arch] = reference_arch(space)
         self._sampling = True
         self._last_arch: Arch = self._fixed_arch
+
+    def load_pretrained(self, path: str, prefix: Optional[str] = None
+                        ) -> None:
+        super().load_pretrained(path, prefix)
+        self.sample_step.zero_()  # a new run: its own path sequence
 
     # -- arch API -------------------------------------------------------
     def sample_arch(self, rng: np.random.Generator) -> Arch:
@@ -134,7 +150,7 @@ class SparseSuperNet(DagBackbone):
             self.sample_step += 1
             if step < self.warmup_iters:
                 return reference_arch(self.space)
-            if step == self.warmup_iters and step > 0:
+            if step == self.warmup_iters and step > 0 and self.warmup_reseed:
                 self.seed_ops_from_reference()
             rng = np.random.default_rng([self.sample_seed, step])
             return self.sample_arch(rng)

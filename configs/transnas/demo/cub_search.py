@@ -29,7 +29,11 @@ custom_hooks = [
     dict(
         type='transnas_mm.WeightSearchHook',
         metric_key='accuracy/top1',
-        mode='greedy',
+        # a small evolution: NWS at about a quarter of the arch search
+        mode='evolution',
+        population=4,
+        generations=2,
+        top_k=2,
         input_shape=(3, 48, 48),
         calibrate_batches=4,
         heldout=True,
