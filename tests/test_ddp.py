@@ -20,6 +20,8 @@ val_dataloader = dict(dataset=dict(data_root={src!r}, indices=32))
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs=1, val_interval=1)
 param_scheduler = []
+# sampled paths from the first step (no reference-chain warm-up)
+model = dict(backbone=dict(warmup_iters=0))
 custom_imports = dict(imports=['transnas_mm', 'record_arch_hook'],
                       allow_failed_imports=False)
 custom_hooks = [dict(type='RecordArchHook')]

@@ -97,6 +97,8 @@ def test_real_scale_coco_search_runs_both_hooks(demo_root, in1k_source,
     cfg.test_evaluator = dict(
         cfg.val_evaluator, ann_file=root + 'annotations/instances_test.json')
     cfg.model.backbone.init_cfg.checkpoint = in1k_source
+    # the data's classes (the evaluator maps labels to its categories)
+    cfg.model.bbox_head.num_classes = len(TARGET_CLASSES)
     cfg.model.test_cfg.score_thr = 0.0  # an untrained detector's boxes
     cfg.work_dir = str(tmp_path)
     _tiny(cfg, BUDGET)

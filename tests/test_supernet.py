@@ -104,3 +104,24 @@ def test_frozen_stages_and_norm_eval():
     assert all(p.requires_grad for p in net.layers[2].parameters())
     bns = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     assert bns and not any(m.training for m in bns)
+
+
+def test_warmup_trains_the_reference_then_seeds_the_other_ops():
+    from transnas_mm.space import reference_arch
+    net = SparseSuperNet(**DEMO, warmup_iters=2).train()
+    ref = reference_arch(net.space)
+    x = torch.randn(2, 3, 32, 32)
+    for _ in range(2):
+        net(x)
+        assert net.current_arch == ref  # warm-up: the reference chain only
+    layer = net.layers[3]
+    src = layer['mb_k3e6'].conv[0].conv.weight  # expand conv
+    assert not torch.equal(layer['mb_k3e3'].conv[0].conv.weight,
+                           src[:layer['mb_k3e3'].conv[0].conv.out_channels])
+    net(x)  # step 2: seeds every other op from the reference op, samples
+    e3 = layer['mb_k3e3'].conv[0].conv.weight
+    assert torch.equal(e3, src[:e3.shape[0]])  # channels sliced
+    k5 = layer['mb_k5e6'].conv[1].conv.weight  # depthwise 5x5
+    assert torch.equal(k5[:, :, 1:4, 1:4], layer['mb_k3e6'].conv[1].conv.weight)
+    assert k5[:, :, 0].abs().sum() == 0  # zero-padded border
+    assert int(net.sample_step) == 3

@@ -307,6 +307,9 @@ def main() -> None:
                         help='also finetune N archs the search scored and '
                         'report the Kendall tau of search fitness vs '
                         'held-out result')
+    parser.add_argument('--rank-targets', nargs='+', choices=['coco', 'cub'],
+                        default=['coco', 'cub'],
+                        help='targets the rank study runs on')
     parser.add_argument('--targets', nargs='+', choices=['coco', 'cub'],
                         default=['coco', 'cub'], help='which targets')
     parser.add_argument('--quick', action='store_true',
@@ -332,7 +335,8 @@ def main() -> None:
         os.replace(source + '.tmp', source)
     say('3/4 targets, each from that same source checkpoint')
     targets = {name: target(name, spec, out, source, args.seeds,
-                            args.quick, args.rank_study)
+                            args.quick, args.rank_study
+                            if spec['key'] in args.rank_targets else 0)
                for name, spec in TARGETS.items()
                if spec['key'] in args.targets}
     say('4/4 report')

@@ -60,9 +60,11 @@ def run_search(search: ArchSearch, scorer: SubnetScorer, state_path: str,
             else None
         done = []
         for cand in cands:
-            scorer.score(cand, before_eval,
-                         _threshold(search, done, race_k or
-                                    search.cfg.top_k))
+            if getattr(scorer, 'racing', None) is not None:
+                scorer.score(cand, before_eval, threshold=_threshold(
+                    search, done, race_k or search.cfg.top_k))
+            else:  # any object with score(cand, before_eval) will do
+                scorer.score(cand, before_eval)
             done.append(cand)
             if cand.status == 'failed':
                 print_log(f'candidate failed, scored worst: {cand.reason}',
