@@ -16,7 +16,7 @@ from ..search import (STATE_FILE, WORST, ArchSearch, ProxyFinetune,
                       SearchConfig, SubnetScorer, calibration_batches,
                       load_state, plot_pareto, plot_search_curve, rerank,
                       run_search, unwrap, write_log, write_pareto)
-from ..search.racing import Racing
+from ..search.racing import Racing, race_settings
 from ..space import CostTable, save_arch
 from ..utils.atomic_io import atomic_write_json
 
@@ -94,14 +94,8 @@ class ArchSearchHook(Hook):
                  race_margin: float = 0.0,
                  seed: int = 0,
                  out_dir: str = 'search'):
-        self.race = dict(racing=bool(racing),
-                         race_fractions=[float(f) for f in race_fractions],
-                         race_margin=float(race_margin))
-        if racing and (not race_fractions or
-                       not all(0 < f < 1 for f in race_fractions)):
-            raise ValueError(f'{type(self).__name__}: race_fractions: '
-                             f'expected values in (0, 1), got '
-                             f'{list(race_fractions)}')
+        self.race = race_settings('ArchSearchHook', racing, race_fractions,
+                                  race_margin)
         if rule not in ('greater', 'less'):
             raise ValueError(f"ArchSearchHook: rule: expected 'greater' or "
                              f"'less', got {rule!r}")
@@ -161,10 +155,8 @@ class ArchSearchHook(Hook):
             runner.model, lambda cand: supernet.set_arch(cand.arch), calib,
             self.calibrate_batches, runner.val_loop.dataloader,
             runner.val_loop.evaluator, self.metric_key, self.rule, self.seed)
-        if self.race['racing']:
-            scorer.racing = Racing(runner.val_loop.dataloader,
-                                   self.race['race_fractions'],
-                                   self.race['race_margin'], self.seed)
+        scorer.racing = Racing.from_settings(runner.val_loop.dataloader,
+                                             self.race, self.seed)
 
         def on_generation(s: ArchSearch) -> None:
             best = s.best

@@ -15,7 +15,7 @@ from ..search import (WORST, Candidate, ProxyFinetune, SubnetScorer,
                       calibration_batches,
                       evaluate, load_state, recalibrate_bn, run_search,
                       seeded, unwrap, write_log)
-from ..search.racing import Racing
+from ..search.racing import Racing, race_settings
 from ..search.weight_search import WeightSearch, WeightSearchConfig
 from ..search.weight_sources import source_state
 from ..space import CostTable, SKIP, arch_ops, load_arch
@@ -85,14 +85,8 @@ class WeightSearchHook(Hook):
                  race_margin: float = 0.0,
                  seed: int = 0,
                  out_dir: str = 'search'):
-        self.race = dict(racing=bool(racing),
-                         race_fractions=[float(f) for f in race_fractions],
-                         race_margin=float(race_margin))
-        if racing and (not race_fractions or
-                       not all(0 < f < 1 for f in race_fractions)):
-            raise ValueError(f'{type(self).__name__}: race_fractions: '
-                             f'expected values in (0, 1), got '
-                             f'{list(race_fractions)}')
+        self.race = race_settings('WeightSearchHook', racing, race_fractions,
+                                  race_margin)
         if rule not in ('greater', 'less'):
             raise ValueError(f"WeightSearchHook: rule: expected 'greater' or "
                              f"'less', got {rule!r}")
@@ -203,10 +197,8 @@ class WeightSearchHook(Hook):
                               self.calibrate_batches, val_loop.dataloader,
                               val_loop.evaluator, self.metric_key, self.rule,
                               self.seed)
-        if self.race['racing']:
-            scorer.racing = Racing(val_loop.dataloader,
-                                   self.race['race_fractions'],
-                                   self.race['race_margin'], self.seed)
+        scorer.racing = Racing.from_settings(val_loop.dataloader, self.race,
+                                             self.seed)
         finetune = ProxyFinetune(
             runner.model, calibration_batches(
                 runner.train_dataloader, max(self.proxy_iters, 1),

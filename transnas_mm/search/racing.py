@@ -12,6 +12,29 @@ from mmengine.dist import get_dist_info
 from torch.utils.data import DataLoader
 
 
+def check_fractions(fractions: Sequence[float]) -> List[float]:
+    """Sorted stage fractions, each in (0, 1); a one-line error if not."""
+    out = sorted(float(f) for f in fractions)
+    if not out or out[0] <= 0 or out[-1] >= 1:
+        raise ValueError(f'race_fractions: expected values in (0, 1), '
+                         f'got {list(fractions)}')
+    return out
+
+
+def race_settings(owner: str, racing: bool, fractions: Sequence[float],
+                  margin: float) -> Dict:
+    """The hooks' racing arguments, checked before any training (the
+    message names the hook); recorded with a saved search state."""
+    if racing:
+        try:
+            check_fractions(fractions)
+        except ValueError as e:
+            raise ValueError(f'{owner}: {e}') from None
+    return dict(racing=bool(racing),
+                race_fractions=[float(f) for f in fractions],
+                race_margin=float(margin))
+
+
 class Racing:
     """Stages over ``dataset``: the first ``fractions[i]`` of one seeded
     permutation, each stage adding its chunk (every rank its shard).
@@ -22,10 +45,7 @@ class Racing:
 
     def __init__(self, val_loader, fractions: Sequence[float] = (0.25, 0.5),
                  margin: float = 0.0, seed: int = 0):
-        fractions = sorted(float(f) for f in fractions)
-        if not fractions or fractions[0] <= 0 or fractions[-1] >= 1:
-            raise ValueError(f'race_fractions: expected values in (0, 1), '
-                             f'got {list(fractions)}')
+        fractions = check_fractions(fractions)
         if margin < 0:
             raise ValueError(f'race_margin: expected >= 0, got {margin}')
         self.margin = margin
@@ -44,6 +64,15 @@ class Racing:
                 dataset, batch_size=batch_size, sampler=chunk, num_workers=0,
                 collate_fn=val_loader.collate_fn), end))
             start = end
+
+    @classmethod
+    def from_settings(cls, val_loader, settings: Dict,
+                      seed: int) -> Optional['Racing']:
+        """``Racing`` from :func:`race_settings`, or None when off."""
+        if not settings['racing']:
+            return None
+        return cls(val_loader, settings['race_fractions'],
+                   settings['race_margin'], seed)
 
     def allowance(self, seen: int) -> float:
         return self.margin * math.sqrt(self.total / max(seen, 1))
