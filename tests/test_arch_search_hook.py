@@ -1,6 +1,7 @@
 """ArchSearchHook through the real Runner on the demo targets: outputs,
 search quality vs random candidates, 1 vs 2 ranks, kill + resume, and
 candidates without detections."""
+import glob
 import json
 import os
 import os.path as osp
@@ -15,6 +16,7 @@ from mmengine.runner import Runner
 
 from conftest import CONFIGS, ROOT, demo_cfg, free_port
 from transnas_mm.space import load_arch
+from transnas_mm.utils import safe_torch_load
 
 SEARCH = dict(type='transnas_mm.ArchSearchHook', metric_key='accuracy/top1',
               population=6, generations=3, top_k=3, mutation_prob=0.3,
@@ -107,7 +109,7 @@ def test_rerank_by_proxy_finetune_and_score_noise(demo_root, source_ckpt,
             r['score'] for r in log))
 
 
-def test_detector_without_detections_fails_candidates_not_the_search(
+def test_detector_without_detections_fails_candidates_then_the_run(
         demo_root, source_ckpt, tmp_path):
     hook = dict(SEARCH, metric_key='coco/bbox_mAP', population=3,
                 generations=2, top_k=2, num_mutation=1, num_crossover=1,
@@ -123,7 +125,12 @@ def test_detector_without_detections_fails_candidates_not_the_search(
                        'model.test_cfg.score_thr': 1.01,  # nothing passes
                        'custom_hooks': [hook],
                    })
-    Runner.from_cfg(cfg).train()
+    # every candidate is scored (a failure is data), then the run stops
+    # with the reason instead of exiting 0 with nothing
+    with pytest.raises(RuntimeError) as err:
+        Runner.from_cfg(cfg).train()
+    assert 'every candidate failed' in str(err.value)
+    assert 'no detections' in str(err.value)
     log = _log(str(tmp_path))
     assert len(log) == 6
     for r in log:
@@ -135,9 +142,17 @@ def test_detector_without_detections_fails_candidates_not_the_search(
 # -- distributed and resume: real tools/train.py subprocesses ------------
 
 
+NWS = dict(type='transnas_mm.WeightSearchHook', metric_key='accuracy/top1',
+           mode='evolution', population=3, generations=2, top_k=2,
+           input_shape=(3, 48, 48), calibrate_batches=2, heldout=False,
+           seed=0)
+
+
 def _write_config(path, demo_root, source_ckpt) -> str:
     cub = osp.join(demo_root, 'CUB_200_2011') + '/'
     hook = dict(SEARCH, generations=3)
+    # max_epochs=0 (search at once) with the config's LR schedule kept:
+    # tools/train.py must cope, as README says.
     path.write_text(f'''
 _base_ = {osp.join(CONFIGS, 'transnas/demo/cub_search.py')!r}
 model = dict(backbone=dict(init_cfg=dict(checkpoint={source_ckpt!r})))
@@ -148,21 +163,23 @@ test_dataloader = val_dataloader
 # Search at once (no adaptation): N-rank training would see other batches
 # than 1-rank training, the search itself must not differ.
 train_cfg = dict(max_epochs=0, val_interval=10)
-param_scheduler = []
-custom_hooks = [{hook!r}]
+custom_hooks = [{hook!r}, {NWS!r}]
 ''')
     return str(path)
 
 
 def _launch(config: str, work: str, nproc: int) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
-    train = osp.join(ROOT, 'tools', 'train.py')
+    """1 rank: python tools/train.py; N ranks: tools/dist_train.sh, which
+    finds the interpreter itself (here: the repository's .venv)."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', PORT=str(free_port()))
+    env.pop('PYTHON', None)
     if nproc == 1:
-        cmd = [sys.executable, train, config, '--work-dir', work]
+        cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config,
+               '--work-dir', work]
+        env['PYTHONPATH'] = ROOT
     else:
-        cmd = [sys.executable, '-m', 'torch.distributed.run',
-               f'--nproc_per_node={nproc}', f'--master_port={free_port()}',
-               train, config, '--launcher', 'pytorch', '--work-dir', work]
+        cmd = ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), config,
+               str(nproc), '--work-dir', work]
     return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
@@ -185,13 +202,28 @@ def _result(work: str):
     return [(json.dumps(r['layers']), r['score']) for r in _log(work)]
 
 
-def test_one_and_two_ranks_find_the_same_arch(one_rank, tmp_path):
+def _outputs(work: str) -> dict:
+    """What must be byte-identical on 1 and N ranks."""
+    out = osp.join(work, 'search')
+    files = {name: open(osp.join(out, name)).read()
+             for name in ('arch.json', 'weight_sources.json')}
+    subnet = safe_torch_load(osp.join(out, 'subnet.pth'))['state_dict']
+    return dict(files, subnet={k: v.numpy().tobytes()
+                               for k, v in subnet.items()})
+
+
+def test_one_and_two_ranks_find_the_same_arch_and_weights(one_rank,
+                                                          tmp_path):
     config, work1 = one_rank
     work2 = str(tmp_path / 'work')
     _finish(_launch(config, work2, 2))
     assert _result(work2) == _result(work1)
-    assert open(osp.join(work2, 'search', 'arch.json')).read() == \
-        open(osp.join(work1, 'search', 'arch.json')).read()
+    one, two = _outputs(work1), _outputs(work2)
+    assert one['subnet'] and one['subnet'].keys() == two['subnet'].keys()
+    for key in one['subnet']:
+        assert one['subnet'][key] == two['subnet'][key], key
+    assert one == two
+    assert not glob.glob(osp.join(work2, '**', '*.tmp'), recursive=True)
 
 
 def test_killed_search_resumes_to_the_same_result(one_rank, tmp_path):
@@ -210,3 +242,5 @@ def test_killed_search_resumes_to_the_same_result(one_rank, tmp_path):
     assert json.load(open(state))['generation'] < 3
     _finish(_launch(config, work, 1))
     assert _result(work) == _result(work1)
+    assert _outputs(work) == _outputs(work1)
+    assert not glob.glob(osp.join(work, '**', '*.tmp'), recursive=True)

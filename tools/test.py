@@ -10,7 +10,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import transnas_mm  # noqa: F401  (registries, checkpoint compat)
-from transnas_mm.utils import setup_env_for_device
+from transnas_mm.utils import check_data_files, setup_env_for_device
 
 
 def parse_args() -> argparse.Namespace:
@@ -47,6 +47,7 @@ def main() -> None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    check_data_files(cfg)
     setup_env_for_device(cfg)
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \

@@ -6,10 +6,11 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
-from mmengine.runner import Runner, find_latest_checkpoint
+from mmengine.runner import Runner
 
 import transnas_mm  # noqa: F401  (registries, checkpoint compat)
-from transnas_mm.utils import setup_env_for_device
+from transnas_mm.utils import (check_data_files, latest_checkpoint,
+                               setup_env_for_device)
 
 
 def parse_args() -> argparse.Namespace:
@@ -53,13 +54,14 @@ def main() -> None:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.loss_scale = 'dynamic'
 
-    if args.resume == 'auto':
+    if args.resume == 'auto' or (cfg.get('resume') is True and
+                                 not cfg.get('load_from')):
         # Unlike MMEngine's resume=True with load_from=None, keep load_from
-        # when there is nothing to resume yet: a first run of a finetune
-        # config must start from its searched weights.
-        latest = find_latest_checkpoint(cfg.work_dir)
+        # (and say nothing) when there is nothing to resume yet: a first run
+        # of a finetune config must start from its searched weights.
+        latest = latest_checkpoint(cfg.work_dir)
+        cfg.resume = latest is not None
         if latest is not None:
-            cfg.resume = True
             cfg.load_from = latest
     elif args.resume is not None:
         cfg.resume = True
@@ -75,6 +77,7 @@ def main() -> None:
               '(no training; the search hooks run at once)')
         cfg.param_scheduler = None
 
+    check_data_files(cfg)
     setup_env_for_device(cfg)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

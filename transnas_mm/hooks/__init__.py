@@ -1,4 +1,5 @@
 from .arch_search_hook import ArchSearchHook
+from .checkpoint_hook import AtomicCheckpointHook
 from .weight_search_hook import WeightSearchHook
 
-__all__ = ['ArchSearchHook', 'WeightSearchHook']
+__all__ = ['ArchSearchHook', 'AtomicCheckpointHook', 'WeightSearchHook']

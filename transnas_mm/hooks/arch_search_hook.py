@@ -14,11 +14,12 @@ from ..engine import find_supernet
 from ..registry import HOOKS
 from ..search import (STATE_FILE, WORST, ArchSearch, ProxyFinetune,
                       SearchConfig, SubnetScorer, calibration_batches,
-                      load_state, plot_pareto, plot_search_curve, rerank,
-                      run_search, unwrap, write_log, write_pareto)
+                      check_finite, load_state, plot_pareto,
+                      plot_search_curve, rerank, run_search, unwrap,
+                      write_log, write_pareto)
 from ..search.racing import Racing, race_settings
 from ..space import CostTable, save_arch
-from ..utils.atomic_io import atomic_write_json
+from ..utils.atomic_io import atomic_write_json, remove_stale_temps
 
 
 def supernet_digest(supernet) -> str:
@@ -111,13 +112,16 @@ class ArchSearchHook(Hook):
                                  f'got {value}')
         self.metric_key = metric_key
         self.rule = rule
-        self.search_cfg = SearchConfig(
-            mode=mode, population=population, generations=generations,
-            top_k=top_k, mutation_prob=mutation_prob,
-            num_mutation=num_mutation, num_crossover=num_crossover,
-            edge_keep_prob=edge_keep_prob, flops_range=flops_range,
-            params_range=params_range, include_reference=include_reference,
-            seed=seed)
+        try:
+            self.search_cfg = SearchConfig(
+                mode=mode, population=population, generations=generations,
+                top_k=top_k, mutation_prob=mutation_prob,
+                num_mutation=num_mutation, num_crossover=num_crossover,
+                edge_keep_prob=edge_keep_prob, flops_range=flops_range,
+                params_range=params_range,
+                include_reference=include_reference, seed=seed)
+        except ValueError as e:
+            raise ValueError(f'ArchSearchHook: {e}') from None
         self.rerank_top = rerank_top
         self.proxy_iters = proxy_iters
         self.proxy_lr = proxy_lr
@@ -139,6 +143,9 @@ class ArchSearchHook(Hook):
 
     def after_train(self, runner) -> None:
         out = osp.join(runner.work_dir, self.out_dir)
+        if is_main_process():
+            remove_stale_temps(out)  # left by a kill during a write
+        check_finite(unwrap(runner.model), 'ArchSearchHook')
         supernet = find_supernet(runner.model)
         table = CostTable.measure(supernet.space, self.input_shape,
                                   backbone=supernet)
@@ -174,12 +181,12 @@ class ArchSearchHook(Hook):
         if search.best is None:
             self._write_outputs(out, search, table)
             barrier()
-            print_log(f'ArchSearchHook: every candidate failed; no arch.json '
-                      f'(see {osp.join(out, "search_log.jsonl")})',
-                      logger='current', level=30)
-            runner.model.train(was_training)
-            self.result = dict(best=None, timing=scorer.timing)
-            return
+            first = next(iter(search.history.values()), None)
+            raise RuntimeError(
+                f'ArchSearchHook: every candidate failed (first: '
+                f'{first.reason if first else "none evaluated"}); no '
+                f'arch.json. See {osp.join(out, "search_log.jsonl")}; delete '
+                f'{osp.join(out, STATE_FILE)} to search again')
         chosen, ranked = search.best, []
         if self.rerank_top > 1 and self.proxy_iters > 0:
             chosen, ranked = self._rerank(runner, supernet, search, scorer)

@@ -1,11 +1,10 @@
 """Write the ready finetune config of a searched network."""
 import copy
-import os
-import os.path as osp
-import tempfile
 from typing import Sequence
 
 from mmengine.config import Config
+
+from ..utils.atomic_io import atomic_write_text
 
 SEARCH_HOOKS = ('ArchSearchHook', 'WeightSearchHook')
 
@@ -50,9 +49,5 @@ def write_finetune_config(cfg: Config, path: str, arch_file: str,
             'searched network.\n# python tools/train.py ' + path + '\n' +
             finetune_config(cfg, arch_file, weights, out_indices,
                             overrides).pretty_text)
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(osp.abspath(path)),
-                               suffix='.py')
-    with os.fdopen(fd, 'w') as f:
-        f.write(text)
-    os.replace(tmp, path)
+    atomic_write_text(path, text)
     return path

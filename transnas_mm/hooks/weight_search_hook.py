@@ -12,14 +12,15 @@ from mmengine.logging import print_log
 from ..engine import find_supernet
 from ..registry import HOOKS
 from ..search import (WORST, Candidate, ProxyFinetune, SubnetScorer,
-                      calibration_batches,
+                      calibration_batches, check_finite,
                       evaluate, load_state, recalibrate_bn, run_search,
                       seeded, unwrap, write_log)
 from ..search.racing import Racing, race_settings
 from ..search.weight_search import WeightSearch, WeightSearchConfig
 from ..search.weight_sources import source_state
 from ..space import CostTable, SKIP, arch_ops, load_arch
-from ..utils.atomic_io import atomic_torch_save, atomic_write_json
+from ..utils.atomic_io import (atomic_torch_save, atomic_write_json,
+                               remove_stale_temps)
 from .arch_search_hook import supernet_digest
 from .finetune_config import write_finetune_config
 from .plots import plot_weight_sources
@@ -96,6 +97,9 @@ class WeightSearchHook(Hook):
             if value < 1:
                 raise ValueError(f'WeightSearchHook: {name}: expected >= 1, '
                                  f'got {value}')
+        if len(tuple(input_shape)) != 3 or tuple(input_shape)[0] != 3:
+            raise ValueError(f'WeightSearchHook: input_shape: expected (3, '
+                             f'H, W), got {tuple(input_shape)}')
         if noise_repeats < 0 or noise_margin < 0:
             raise ValueError('WeightSearchHook: noise_repeats, noise_margin: '
                              f'expected >= 0, got {noise_repeats}, '
@@ -145,13 +149,24 @@ class WeightSearchHook(Hook):
         except Exception as e:  # noqa: BLE001  re-raised on every rank
             return ('error', str(e))
 
-    # -- runner event ------------------------------------------------------
+    # -- runner events -----------------------------------------------------
+    def before_train(self, runner) -> None:
+        """A user-given arch must exist before hours of adaptation."""
+        if self.arch_path and not osp.isfile(self.arch_path):
+            raise FileNotFoundError(
+                f'WeightSearchHook: arch: {self.arch_path}: file not found; '
+                f'expected an arch.json (from ArchSearchHook or '
+                f'tools/baseline_subnet.py)')
+
     def after_train(self, runner) -> None:
         out = osp.join(runner.work_dir, self.out_dir)
         arch_file = self.arch_path or osp.join(out, 'arch.json')
         # Rank 0 reads the arch and broadcasts it: every rank searches the
         # weights of the same bytes, never a file some rank is writing.
         supernet = find_supernet(runner.model)
+        if is_main_process():
+            remove_stale_temps(out)  # left by a kill during a write
+        check_finite(unwrap(runner.model), 'WeightSearchHook')
         shared = [self._read_arch(arch_file, supernet.space)
                   if is_main_process() else None]
         broadcast_object_list(shared, src=0)
@@ -221,9 +236,12 @@ class WeightSearchHook(Hook):
         best, plain = search.best, search.plain_candidate
         if best is None:
             model.load_state_dict(snapshot)
-            print_log('WeightSearchHook: every candidate failed; no '
-                      'subnet written', logger='current', level=30)
-            return
+            first = next(iter(search.history.values()), None)
+            raise RuntimeError(
+                f'WeightSearchHook: every candidate failed (first: '
+                f'{first.reason if first else "none evaluated"}); no '
+                f'subnet written. See {osp.join(out, "nws_log.jsonl")}; '
+                f'delete {osp.join(out, STATE_FILE)} to search again')
         heldout = self._heldout(runner, scorer, best, plain, finetune)
         # Final weights = the best candidate's, recalibrated as scored.
         self._materialize(runner, scorer, best, finetune)

@@ -12,6 +12,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..space import SearchSpace
 from ..space.ops import InvertedResidual
+from ..utils.checkpoint_compat import last_loaded_checkpoint
 
 DEFAULT_INIT_CFG = [
     dict(type='Kaiming', layer=['Conv2d']),
@@ -28,8 +29,13 @@ def _fingerprint_str(t: torch.Tensor) -> str:
 
 
 class DagBackbone(BaseModule):
-    """Base of both backbones; subclasses own ``self.layers`` and decide
-    which op runs at each layer via :meth:`_run_layer`."""
+    """Base of both backbones; subclasses own ``self.layers`` and their
+    ``forward`` picks the op each layer runs (:meth:`_forward_dag`).
+
+    ``strict_keys``: a checkpoint loaded through a parent model
+    (``load_from``, resume) must hold exactly this backbone's tensors."""
+
+    strict_keys = False
 
     def __init__(self, space: SearchSpace, out_indices: Sequence[int],
                  frozen_stages: int, norm_cfg: dict, act_cfg: dict,
@@ -79,7 +85,14 @@ class DagBackbone(BaseModule):
         """Load weights, refusing (one line, naming file and key) a
         checkpoint of another space or with missing/mis-shaped tensors."""
         ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+        if not isinstance(ckpt, dict):
+            raise ValueError(f'{path}: expected a checkpoint dict (a state '
+                             f'dict, or a dict with "state_dict"), got a '
+                             f'{type(ckpt).__name__}')
         state: Dict[str, torch.Tensor] = ckpt.get('state_dict', ckpt)
+        if not isinstance(state, dict):
+            raise ValueError(f'{path}: state_dict: expected a dict of '
+                             f'tensors, got a {type(state).__name__}')
         shown = ''
         if prefix:
             shown = prefix if prefix.endswith('.') else prefix + '.'
@@ -107,6 +120,42 @@ class DagBackbone(BaseModule):
                     f'{path}: {shown}{key}: shape {tuple(state[key].shape)}'
                     f', expected {tuple(value.shape)} (another space/arch?)')
         self.load_state_dict(state, strict=False)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        """Check the whole backbone before any tensor is copied (``load_from``
+        and resume go through here): a checkpoint of another space or arch
+        is refused by name instead of loading half of it with
+        size-mismatch warnings."""
+        source = last_loaded_checkpoint()
+        theirs = state_dict.get(prefix + 'space_id')
+        if theirs is not None and not torch.equal(theirs, self.space_id):
+            raise ValueError(
+                f'{source}: {prefix}space_id: checkpoint is from another '
+                f'search space ({_fingerprint_str(theirs)}), expected '
+                f'{self.space.fingerprint()}')
+        own = self.state_dict(prefix=prefix)
+        for key, value in own.items():
+            if key in state_dict and state_dict[key].shape != value.shape:
+                raise ValueError(
+                    f'{source}: {key}: shape {tuple(state_dict[key].shape)}, '
+                    f'expected {tuple(value.shape)}: the checkpoint is of '
+                    f'another arch (use the arch.json it was exported with)')
+        if self.strict_keys and prefix:
+            given = [k for k in state_dict if k.startswith(prefix)]
+            extra = sorted(set(given) - set(own))
+            missing = sorted(set(own) - set(given))
+            if given and (extra or missing):
+                key = (extra or missing)[0]
+                raise ValueError(
+                    f'{source}: {key}: {"unexpected" if extra else "missing"}'
+                    f' ({len(extra)} unexpected, {len(missing)} missing '
+                    f'backbone tensors): the checkpoint is of another arch '
+                    f'(use the arch.json it was exported with)')
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     @property
     def out_channels(self) -> List[int]:

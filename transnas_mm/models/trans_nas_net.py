@@ -17,6 +17,8 @@ class TransNASNet(DagBackbone):
     Initialise from ``subnet.pth`` with
     ``init_cfg=dict(type='Pretrained', checkpoint=...)``."""
 
+    strict_keys = True  # a static net loads only its own arch's weights
+
     def __init__(self,
                  arch: Union[str, Arch],
                  out_indices: Sequence[int] = (-1, ),

@@ -1,12 +1,9 @@
 """Files a search leaves in ``work_dir/search/``: the log, the Pareto
 front and their plots. All written atomically."""
 import json
-import os
-import os.path as osp
-import tempfile
 from typing import List, Sequence
 
-from ..utils.atomic_io import atomic_write_json, atomic_write_text
+from ..utils.atomic_io import atomic_write, atomic_write_json, atomic_write_text
 from .evolution import WORST, Candidate, pareto_front
 
 
@@ -24,11 +21,8 @@ def write_pareto(path: str, cands: Sequence[Candidate]) -> List[Candidate]:
 
 def save_figure(fig, path: str) -> None:
     """Save a matplotlib figure atomically."""
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(osp.abspath(path)),
-                               suffix='.png')
-    os.close(fd)
-    fig.savefig(tmp, dpi=100, bbox_inches='tight')
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format='png', dpi=100,
+                                               bbox_inches='tight'))
 
 
 def plot_search_curve(path: str, cands: Sequence[Candidate],

@@ -15,6 +15,23 @@ from .evolution import WORST, Candidate
 from .racing import Racing
 
 
+class ObjectiveError(ValueError):
+    """The objective cannot be scored for any candidate (a metric key the
+    evaluator does not report): stops the search at the first candidate
+    instead of failing them all."""
+
+
+def check_finite(model: nn.Module, who: str) -> None:
+    """Refuse to search a model that already holds NaN/inf (a diverged
+    adaptation): every candidate would fail or score garbage."""
+    bad = nonfinite_tensors(model.state_dict())
+    if bad:
+        raise FloatingPointError(
+            f'{who}: the model to search has {len(bad)} non-finite tensor(s)'
+            f' (first: {bad[0]}): the adaptation diverged; expected finite '
+            f'weights (lower optim_wrapper.optimizer.lr?)')
+
+
 class SubnetScorer:
     """Scores a candidate in place: ``prepare(cand)`` puts its weights in
     ``model`` (set the supernet's arch, or load transferred weights), an
@@ -82,6 +99,11 @@ class SubnetScorer:
             self.timing['evaluate'] += t3 - t2
             cand.metrics = {k: float(v) for k, v in metrics.items()
                             if isinstance(v, (int, float))}
+            if self.metric_key not in metrics and metrics:
+                raise ObjectiveError(
+                    f'metric_key: {self.metric_key!r} is not among the val '
+                    f'evaluator\'s results; expected one of '
+                    f'{sorted(metrics)}')
             if self.metric_key not in metrics:
                 raise KeyError(
                     f'metric {self.metric_key!r} not in results '
@@ -97,6 +119,9 @@ class SubnetScorer:
                                f'images: {cand.score:.4f} + allowance < '
                                f'{threshold:.4f}')
         except Exception as e:  # noqa: BLE001  a failing candidate is data
+            if isinstance(e, ObjectiveError):
+                self._clear_evaluator()
+                raise
             cand.score = WORST
             cand.status = 'failed'
             cand.reason = f'{type(e).__name__}: {e}'.splitlines()[0][:300]

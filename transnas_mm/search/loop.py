@@ -18,18 +18,30 @@ STATE_FILE = 'search_state.json'
 
 def load_state(search: ArchSearch, path: str,
                extra: Dict[str, Any]) -> bool:
-    """Restore ``search`` from ``path`` if present; ``extra`` entries (e.g.
-    the supernet digest) must match. Returns whether it resumed."""
+    """Restore ``search`` from ``path`` if present. ``extra`` is what the
+    state is valid for (supernet digest, objective: metric key, rule, input
+    shape, calibration, val set size, racing); a resume with another value
+    is refused, naming what changed. Returns whether it resumed."""
     if not osp.isfile(path):
         return False
-    with open(path) as f:
-        state = json.load(f)
+    try:
+        with open(path) as f:
+            state = json.load(f)
+    except json.JSONDecodeError as e:
+        raise ValueError(f'{path}: malformed JSON ({e}); expected a search '
+                         f'state written by transnas_mm: delete it to '
+                         f'search again') from None
+    if not isinstance(state, dict):
+        raise ValueError(f'{path}: expected a JSON object (search state), '
+                         f'got {type(state).__name__}')
+    saved = state.get('extra', {})
     for key, value in extra.items():
-        if state.get('extra', {}).get(key) != value:
+        if saved.get(key) != value:
             raise ValueError(
-                f'{path}: extra.{key}: the saved search was run with another '
-                f'{key}; restart the same run (with resume) or delete '
-                f'{path}')
+                f'{path}: extra.{key}: the saved search used '
+                f'{saved.get(key)!r}, this run {value!r}; resume with the '
+                f'same settings, or delete {path} (and its logs) to search '
+                f'again')
     search.load_state_dict(state, source=path)
     return True
 

@@ -1,5 +1,7 @@
 """Write files atomically (temp file in the same folder + rename), so a
-crash never leaves a half-written file behind."""
+crash never leaves a half-written file behind, and a rerun removes the
+temp files a kill left (:func:`remove_stale_temps`)."""
+import glob
 import json
 import os
 import os.path as osp
@@ -8,20 +10,42 @@ from typing import Any, Callable, List
 
 import torch
 
+TEMP_SUFFIX = '.transnas.tmp'
 
-def _atomic(path: str, write: Callable[[str], None]) -> None:
+
+def _umask_mode() -> int:
+    """The mode ``open()`` would give a new file (0666 minus the umask);
+    ``mkstemp`` makes 0600 files, unreadable to a shared work dir."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def atomic_write(path: str, write: Callable[[str], None]) -> None:
+    """Call ``write(tmp)`` on a temp file next to ``path``, then rename it
+    to ``path``: readers see the old file or the whole new one."""
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix='.' + osp.basename(path),
-                               suffix='.tmp')
+                               suffix=TEMP_SUFFIX)
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
     except BaseException:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def remove_stale_temps(folder: str) -> List[str]:
+    """Delete the temp files of :func:`atomic_write` that a kill left in
+    ``folder``; call it before writing there again (one writer)."""
+    stale = sorted(glob.glob(osp.join(folder, '.*' + TEMP_SUFFIX)))
+    for path in stale:
+        os.remove(path)
+    return stale
 
 
 def atomic_write_text(path: str, text: str) -> None:
@@ -30,7 +54,7 @@ def atomic_write_text(path: str, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-    _atomic(path, write)
+    atomic_write(path, write)
 
 
 def atomic_write_json(path: str, obj: Any) -> None:
@@ -61,4 +85,4 @@ def atomic_torch_save(obj: Any, path: str) -> None:
         raise FloatingPointError(
             f'{path}: {len(bad)} tensor(s) with NaN/inf (first: {bad[0]}); '
             f'refusing to write a diverged network')
-    _atomic(path, lambda tmp: torch.save(obj, tmp))
+    atomic_write(path, lambda tmp: torch.save(obj, tmp))

@@ -86,10 +86,20 @@ def safe_torch_load(filename: str, map_location: Any = None) -> Any:
             f' {detail}. Only load checkpoints you trust.') from None
 
 
+_LAST_LOADED: List[str] = []
+
+
+def last_loaded_checkpoint() -> str:
+    """The local checkpoint MMEngine loaded last (for error messages raised
+    while its tensors are copied into a model), or ``'checkpoint'``."""
+    return _LAST_LOADED[-1] if _LAST_LOADED else 'checkpoint'
+
+
 def _load_from_local(filename: str, map_location: Any = None) -> Any:
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
+    _LAST_LOADED[:] = [filename]
     return safe_torch_load(filename, map_location)
 
 
