@@ -59,7 +59,6 @@ step "create venv $VENV"
 
 step "torch + torchvision (requirements/torch.txt)"
 pip_ -r "$ROOT/requirements/torch.txt"
-pip_ -r "$ROOT/requirements/build.txt"
 TORCH_TAG="$("$PY" -c 'import torch; print(torch.__version__.replace("+", "_"))')"
 PY_TAG="$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
 OPS_TAG=$([ "$FORCE_CUDA" = "1" ] && echo cudaops || echo cpuops)
@@ -82,6 +81,9 @@ if ! have_mmcv; then
   fi
   if [ -z "$wheel" ]; then
     echo "[install] compiling mmcv (about 30 min on 2 cores, once per machine and torch)"
+    # The build needs an old setuptools (requirements/build.txt); the
+    # runtime step below puts back the one torch declares.
+    pip_ -r "$ROOT/requirements/build.txt"
     build="$(mktemp -d)"
     "$PY" -m pip download --disable-pip-version-check -q --no-deps --no-binary :all: \
       --no-build-isolation "mmcv==$MMCV_VERSION" -d "$build" 2> >(quiet)
@@ -102,16 +104,21 @@ if ! have_mmcv; then
   pip_ --force-reinstall --no-deps "$wheel"
 fi
 
-step "OpenMMLab packages (requirements/mminstall.txt) and runtime/test requirements"
+step "OpenMMLab packages (requirements/mminstall.txt), runtime/test requirements, mim"
 # mmcv is already installed from the wheel above; pip sees it satisfies ==2.1.0.
 pip_ -r "$ROOT/requirements/mminstall.txt" -r "$ROOT/requirements/runtime.txt" \
-  -r "$ROOT/requirements/tests.txt"
+  -r "$ROOT/requirements/tests.txt" -r "$ROOT/requirements/mim.txt" \
+  -r "$ROOT/requirements/setuptools.txt"
 
-step "transnas_mm (editable)"
-pip_ --no-deps --no-build-isolation -e "$ROOT"
+step "transnas_mm (editable, egg-link: what mim can locate)"
+if ls "$VENV"/lib/python*/site-packages/__editable__*transnas_mm* >/dev/null 2>&1; then
+  "$PY" -m pip uninstall --disable-pip-version-check -y -q transnas_mm 2> >(quiet)
+fi
+pip_ --no-deps --no-build-isolation --no-use-pep517 -e "$ROOT"
 
-step "verify imports and mmcv.ops"
+step "verify imports and mmcv.ops; pip check"
 verify
+"$PY" -m pip check --disable-pip-version-check
 fingerprint > "$STAMP"
 echo "[install] done: $VENV"
 trap - EXIT
