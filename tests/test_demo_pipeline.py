@@ -26,7 +26,10 @@ def test_demo_pipeline_quick(tmp_path):
     assert len(re.findall(r'best row', proc.stdout)) == 2
     md = open(osp.join(out, 'report.md')).read()
     html = open(osp.join(out, 'report.html')).read()
-    sections = md.split('\n## ')[1:]
+    outcome, *sections = md.split('\n## ')[1:]
+    # the outcome first: best row per target, by how much, the verdict
+    assert outcome.startswith('Outcome')
+    assert len(re.findall(r'best row .+ over', outcome)) == 2
     assert len(sections) == 2
     for section in sections:
         lines = [ln for ln in section.splitlines() if ln.startswith('| ')]

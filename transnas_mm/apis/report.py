@@ -75,49 +75,102 @@ def best_row(rows: List[dict]) -> dict:
         [m for m in r['metric'] if m is not None] or [float('-inf')]))
 
 
+def headline(name: str, rows: List[dict]) -> str:
+    """Which row won on the held-out split and by how much over the next
+    best and over the classic finetune baseline."""
+    ranked = sorted(rows, key=_mean, reverse=True)
+    if not ranked or _mean(ranked[0]) == float('-inf'):
+        return f'{name}: no row has a result'
+    best = ranked[0]
+    text = f'{name}: best row {best["name"]} ({_mean(best):.4f})'
+    if len(ranked) > 1:
+        text += (f', {_mean(best) - _mean(ranked[1]):+.4f} over '
+                 f'{ranked[1]["name"]}')
+    base = next((r for r in rows if r.get('key') == 'finetune'), None)
+    if base is not None and base is not best:
+        text += f', {_mean(best) - _mean(base):+.4f} over classic finetune'
+    return text
+
+
+STYLE = """
+body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto,
+       'Helvetica Neue', Arial, sans-serif; font-size: 15px;
+       line-height: 1.45; color: #222; max-width: 1100px; margin: 2em auto;
+       padding: 0 1.5em; }
+h1 { font-size: 1.6em; margin-bottom: .3em; }
+h2 { font-size: 1.25em; margin-top: 1.8em; border-bottom: 1px solid #ddd;
+     padding-bottom: .2em; }
+h3 { font-size: 1.05em; color: #444; }
+table { border-collapse: collapse; margin: .8em 0; font-size: 14px; }
+th, td { padding: 6px 12px; border-bottom: 1px solid #e3e3e3; }
+th { background: #f4f6f8; text-align: left; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums;
+         white-space: nowrap; }
+tr:nth-child(even) td { background: #fafbfc; }
+tr.best td { background: #eaf5ea; font-weight: 600; }
+.summary { background: #f4f8fc; border-left: 4px solid #4c72b0;
+           padding: .6em 1em; margin: 1em 0; }
+.verdict { color: #333; }
+img { max-width: 100%; height: auto; border: 1px solid #eee; }
+"""
+
+
 def write_report(out_dir: str, targets: Dict[str, dict], seeds: int,
                  notes: List[str]) -> Dict[str, str]:
-    """``targets[name] = dict(metric_key, rows, figures={title: png})``."""
-    md = ['# transnas_mm demo report', '',
-          f'All numbers below were measured by this run ({seeds} seed'
-          f'{"s" if seeds > 1 else ""}; mean ± std over seeds where more '
-          'than one). Every row of a target starts from the same source '
-          'checkpoint and is finetuned with the same budget; the metric is '
-          'on the held-out split, never used by any search.', '']
-    md += [f'- {n}' for n in notes] + ['']
-    body = [f'<h1>transnas_mm demo report</h1><p>{html.escape(md[2])}</p>',
+    """``targets[name] = dict(metric_key, rows, figures={title: png})``.
+    The outcome (best row per target and the verdict) comes first."""
+    intro = (f'All numbers below were measured by this run ({seeds} seed'
+             f'{"s" if seeds > 1 else ""}; mean ± std over seeds where more '
+             'than one). Every row of a target starts from the same source '
+             'checkpoint and is finetuned with the same budget; the metric '
+             'is on the held-out split, never used by any search.')
+    heads = [(headline(n, t['rows']), verdict(t['rows']))
+             for n, t in targets.items()]
+    md = ['# transnas_mm demo report', '', '## Outcome', '']
+    for head, line in heads:
+        md += [f'- **{head}**; {line}']
+    md += ['', intro, ''] + [f'- {n}' for n in notes] + ['']
+    body = ['<h1>transnas_mm demo report</h1><div class="summary">' +
+            ''.join(f'<p><b>{html.escape(h)}</b><br><span class="verdict">'
+                    f'{html.escape(v)}</span></p>' for h, v in heads) +
+            '</div>', f'<p>{html.escape(intro)}</p>',
             '<ul>' + ''.join(f'<li>{html.escape(n)}</li>' for n in notes) +
             '</ul>']
     for name, t in targets.items():
         rows = table_rows(t['rows'])
+        best = best_row(t['rows']) if t['rows'] else None
         md += [f'## {name} ({t["metric_key"]})', '',
                '| ' + ' | '.join(COLUMNS) + ' |',
                '|' + '---|' * len(COLUMNS)]
         md += ['| ' + ' | '.join(r) + ' |' for r in rows]
         line = verdict(t['rows'])
         md += ['', line, '']
+        cells = ''.join(
+            ('<tr class="best">' if raw is best else '<tr>') + ''.join(
+                f'<td class="num">{html.escape(c)}</td>' if i else
+                f'<td>{html.escape(c)}</td>' for i, c in enumerate(r)) +
+            '</tr>' for raw, r in zip(t['rows'], rows))
         body.append(f'<h2>{html.escape(name)} '
-                    f'({html.escape(t["metric_key"])})</h2><table border=1 '
-                    'cellpadding=4 style="border-collapse:collapse"><tr>' +
+                    f'({html.escape(t["metric_key"])})</h2><table><tr>' +
                     ''.join(f'<th>{html.escape(c)}</th>' for c in COLUMNS) +
-                    '</tr>' + ''.join(
-                        '<tr>' + ''.join(f'<td>{html.escape(c)}</td>'
-                                         for c in r) + '</tr>'
-                        for r in rows) + '</table>' +
-                    f'<p>{html.escape(line)}</p>')
+                    '</tr>' + cells + '</table>' +
+                    f'<p class="verdict">{html.escape(line)}</p>')
         for title, png in t['figures'].items():
             if not osp.isfile(png):
                 continue
-            md += [f'### {title}', '', f'![{title}]({osp.relpath(png, out_dir)})',
-                   '']
+            md += [f'### {title}', '',
+                   f'![{title}]({osp.relpath(png, out_dir)})', '']
             data = base64.b64encode(open(png, 'rb').read()).decode()
-            body.append(f'<h3>{html.escape(title)}</h3><img '
+            body.append(f'<h3>{html.escape(title)}</h3><img alt="'
+                        f'{html.escape(title)}" '
                         f'src="data:image/png;base64,{data}">')
     paths = dict(md=osp.join(out_dir, 'report.md'),
                  html=osp.join(out_dir, 'report.html'))
     atomic_write_text(paths['md'], '\n'.join(md) + '\n')
-    atomic_write_text(paths['html'], '<!doctype html><html><head><meta '
-                      'charset="utf-8"><title>transnas_mm demo report'
-                      '</title></head><body>' + '\n'.join(body) +
+    atomic_write_text(paths['html'], '<!doctype html><html lang="en"><head>'
+                      '<meta charset="utf-8"><meta name="viewport" '
+                      'content="width=device-width, initial-scale=1">'
+                      '<title>transnas_mm demo report</title><style>' +
+                      STYLE + '</style></head><body>' + '\n'.join(body) +
                       '</body></html>\n')
     return paths

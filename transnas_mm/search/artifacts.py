@@ -31,6 +31,7 @@ def plot_search_curve(path: str, cands: Sequence[Candidate],
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
     ok = [c for c in cands if c.score > WORST]
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.scatter([c.generation for c in ok], [c.score for c in ok], s=12,
@@ -41,6 +42,7 @@ def plot_search_curve(path: str, cands: Sequence[Candidate],
         best = max([best] + [c.score for c in ok if c.generation == g])
         curve.append(best)
     ax.plot(gens, curve, 'r-o', label='best so far')
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel('generation')
     ax.set_ylabel(metric_key)
     ax.legend()

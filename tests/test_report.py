@@ -1,0 +1,94 @@
+"""The report reads well: outcome first, the best row marked, the usual
+file mode, embedded figures, and (where Chromium is installed) a real
+headless-browser rendering."""
+import os
+import os.path as osp
+import stat
+import subprocess
+import sys
+
+import matplotlib
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from transnas_mm.apis.report import headline, write_report
+from transnas_mm.utils.atomic_io import atomic_write_text
+
+matplotlib.use('Agg')
+sys.path.insert(0, osp.join(ROOT, 'tools'))
+from report_screenshot import find_browser  # noqa: E402
+
+
+def _row(key, name, metric, flops=5e6):
+    return dict(key=key, name=name, flops=flops, params=2e5, metric=metric,
+                search_s=[1.0], finetune_s=[2.0], target_s=[3.0])
+
+
+ROWS = [_row('scratch', 'scratch', [0.50, 0.52]),
+        _row('finetune', 'finetune', [0.70, 0.72]),
+        _row('hand', 'hand', [0.71, 0.71]),
+        _row('random', 'random', [0.69, 0.70]),
+        _row('nas_plain', 'NAS + plain', [0.74, 0.76], 4e6),
+        _row('nas_nws', 'NAS + NWS', [0.75, 0.77], 4e6)]
+
+
+@pytest.fixture
+def report(tmp_path):
+    import matplotlib.pyplot as plt
+    png = str(tmp_path / 'curve.png')
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    fig.savefig(png)
+    plt.close(fig)
+    old = os.umask(0o022)
+    try:
+        paths = write_report(str(tmp_path), {'cub': dict(
+            metric_key='accuracy/top1', rows=ROWS,
+            figures={'curve': png})}, 2, ['a note'])
+    finally:
+        os.umask(old)
+    return paths
+
+
+def test_outcome_first_and_best_row_marked(report):
+    assert headline('cub', ROWS) == ('cub: best row NAS + NWS (0.7600), '
+                                     '+0.0100 over NAS + plain, +0.0500 '
+                                     'over classic finetune')
+    md = open(report['md']).read()
+    assert md.index('## Outcome') < md.index('## cub')
+    assert '**cub: best row NAS + NWS' in md
+    page = open(report['html']).read()
+    assert page.index('best row NAS + NWS') < page.index('<table>')
+    assert page.count('<tr class="best"><td>NAS + NWS</td>') == 1
+    assert 'font-family' in page and 'border=1' not in page
+    assert page.count('data:image/png;base64,') == 1
+
+
+def test_atomic_files_keep_the_usual_mode(report, tmp_path):
+    for path in report.values():
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o644, path
+    old = os.umask(0o027)
+    try:
+        atomic_write_text(str(tmp_path / 'x.txt'), 'x')
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / 'x.txt').st_mode) == 0o640
+
+
+@pytest.mark.skipif(not find_browser(), reason='no Chromium installed '
+                    '(.ci/run installs Debian\'s chromium when it can)')
+def test_report_renders_in_headless_chromium(report, tmp_path):
+    out = str(tmp_path / 'page.png')
+    subprocess.run([sys.executable, osp.join(ROOT, 'tools',
+                                             'report_screenshot.py'),
+                    report['html'], out, '--height', '900'], check=True,
+                   timeout=180)
+    from PIL import Image
+    img = Image.open(out).convert('L')
+    assert img.size == (1366, 900)
+    # something was drawn: text and the table, not a blank page
+    lo, hi = img.getextrema()
+    assert hi - lo > 100
+    dark = int((np.asarray(img) < 128).sum())
+    assert dark > 1000
