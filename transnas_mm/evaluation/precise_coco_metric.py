@@ -1,4 +1,5 @@
-"""mmdet's CocoMetric without its rounding to 3 decimals."""
+"""mmdet's CocoMetric without its rounding to 3 decimals, scored on the
+images that were evaluated."""
 import sys
 
 from mmdet.evaluation.metrics import CocoMetric
@@ -12,14 +13,19 @@ def _no_round(value, ndigits=None):
 
 @METRICS.register_module()
 class PreciseCocoMetric(CocoMetric):
-    """``CocoMetric`` that returns full-precision values.
+    """``CocoMetric`` that returns full-precision values and scores only the
+    images it was given.
 
     mmdet 3.3 rounds every result to 3 decimals; a search whose candidates
     differ by less than 1e-3 mAP (early in training, small val sets) would
-    see ties. Same arguments and keys as ``CocoMetric``.
+    see ties. And it scores every image of ``ann_file``: a split carved from
+    one json with ``indices`` (search / held-out halves of COCO val), or a
+    racing subset, would count the images it never saw as misses. Same
+    arguments and keys as ``CocoMetric``.
     """
 
     def compute_metrics(self, results: list) -> dict:
+        self.img_ids = sorted({pred['img_id'] for _, pred in results})
         module = sys.modules[CocoMetric.__module__]
         module.round = _no_round  # shadows the builtin inside that module
         try:
