@@ -5,6 +5,12 @@ ordinary configs); each step is skipped when its outputs exist and resumes
 when interrupted.
 
     python tools/run_demo.py [--seeds N] [--out work_dirs/demo]
+
+The same six rows for your own target (a search config, e.g. from
+tools/new_target.py), from a given source checkpoint:
+
+    python tools/run_demo.py --target-config my_search.py \
+        --source SOURCE.pth --out work_dirs/my_report
 """
 import argparse
 import glob
@@ -125,7 +131,7 @@ def quick(step: str, key: str, enabled: bool) -> List[str]:
     if not enabled:
         return []
     opts = QUICK[step]
-    if key == 'cub':  # ImageClassifier has no test_cfg.score_thr
+    if key in ('cub', 'cls'):  # ImageClassifier has no test_cfg.score_thr
         opts = [o for o in opts if 'score_thr' not in o]
     return opts
 
@@ -138,7 +144,7 @@ def finetune_and_test(name: str, spec: dict, rdir: str, finetune_cfg: str,
     held-out metric and the finetune seconds."""
     row_opts = ['--cfg-options', f'model.backbone.arch={arch}',
                 f'load_from={load}', f'randomness.seed={seed}'
-                ] + quick('finetune', spec['key'], fast)
+                ] + quick('finetune', spec.get('task', spec['key']), fast)
     ft = osp.join(rdir, 'finetune')
     seconds = once(
         osp.join(rdir, 'finetune.done'), f'{name}: finetune',
@@ -221,7 +227,7 @@ def target(name: str, spec: dict, out: str, source: str, seeds: int,
     search = osp.join(base, 'search')
     opts = ['--cfg-options',
             f'model.backbone.init_cfg.checkpoint={source}'] + \
-        quick('search', key, fast)
+        quick('search', spec.get('task', key), fast)
     once(osp.join(base, 'search.done'), f'{key}: adapt + NAS + NWS',
          [PY, 'tools/train.py', spec['config'], '--work-dir', search] +
          opts, osp.join(base, 'search.log'))
@@ -299,6 +305,45 @@ def target(name: str, spec: dict, out: str, source: str, seeds: int,
     })
 
 
+def own_target(config: str, metric: Optional[str]) -> Dict[str, dict]:
+    """The one target of ``--target-config``: its metric key from the
+    config's ArchSearchHook unless given; classifier or detector from the
+    model (the quick options differ)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    hook = next((h for h in cfg.get('custom_hooks', [])
+                 if str(h.get('type', '')).endswith('ArchSearchHook')), None)
+    if hook is None:
+        raise SystemExit(f'{config}: custom_hooks: no ArchSearchHook; '
+                         f'expected a search config (tools/new_target.py)')
+    task = 'det' if 'bbox_head' in cfg.model or 'rpn_head' in cfg.model \
+        else 'cls'
+    name = osp.splitext(osp.basename(config))[0]
+    return {name: dict(key='own', config=osp.abspath(config), task=task,
+                       metric=metric or hook['metric_key'])}
+
+
+def demo_source(out: str, fast: bool) -> Tuple[str, str]:
+    """Steps 1-2: the demo data and the source super-network, trained once
+    (skipped when done). Returns (checkpoint, its work dir)."""
+    say('1/4 demo data')
+    # the demo configs read data/demo/ (relative to the repo root)
+    run('data', [PY, 'tools/prepare_demo_data.py', '--out', 'data/demo'],
+        osp.join(out, 'data.log'))
+    say('2/4 source super-network, trained once')
+    src_work = osp.join(out, 'supernet_source')
+    once(osp.join(out, 'source.done'), 'source',
+         [PY, 'tools/train.py', 'configs/transnas/demo/supernet_source.py',
+          '--work-dir', src_work, '--resume'] +
+         (['--cfg-options'] + quick('source', '', True) if fast else []),
+         osp.join(out, 'supernet_source.log'))
+    source = osp.join(out, 'supernet_source.pth')
+    if not osp.isfile(source):
+        shutil.copyfile(last_checkpoint(src_work), source + '.tmp')
+        os.replace(source + '.tmp', source)
+    return source, src_work
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', default='work_dirs/demo')
@@ -314,36 +359,44 @@ def main() -> None:
                         default=['coco', 'cub'], help='which targets')
     parser.add_argument('--quick', action='store_true',
                         help='tiny budgets (the CI integration test)')
+    parser.add_argument('--target-config',
+                        help='your own target instead of the demo ones: a '
+                        'search config (e.g. from tools/new_target.py); '
+                        'needs --source')
+    parser.add_argument('--metric', help='with --target-config: the metric '
+                        "key (default: its ArchSearchHook's metric_key)")
+    parser.add_argument('--source', help='source super-network checkpoint '
+                        '(skips the demo data and source steps)')
     args = parser.parse_args()
     out = osp.abspath(args.out)
     start = time.time()
-    say('1/4 demo data')
-    # the demo configs read data/demo/ (relative to the repo root)
-    run('data', [PY, 'tools/prepare_demo_data.py', '--out', 'data/demo'],
-        osp.join(out, 'data.log'))
-    say('2/4 source super-network, trained once')
-    src_work = osp.join(out, 'supernet_source')
-    once(osp.join(out, 'source.done'), 'source',
-         [PY, 'tools/train.py', 'configs/transnas/demo/supernet_source.py',
-          '--work-dir', src_work, '--resume'] +
-         (['--cfg-options'] + quick('source', '', True) if args.quick
-          else []),
-         osp.join(out, 'supernet_source.log'))
-    source = osp.join(out, 'supernet_source.pth')
-    if not osp.isfile(source):
-        shutil.copyfile(last_checkpoint(src_work), source + '.tmp')
-        os.replace(source + '.tmp', source)
+    targets_spec = TARGETS
+    if args.target_config:
+        if not args.source:
+            parser.error('--target-config needs --source SOURCE.pth')
+        targets_spec = own_target(args.target_config, args.metric)
+        args.targets = args.rank_targets = ['own']
+    if args.source:
+        if not osp.isfile(args.source):
+            parser.error(f'--source: {args.source}: file not found')
+        source, src_work = osp.abspath(args.source), None
+    else:
+        source, src_work = demo_source(out, args.quick)
     say('3/4 targets, each from that same source checkpoint')
     targets = {name: target(name, spec, out, source, args.seeds,
                             args.quick, args.rank_study
                             if spec['key'] in args.rank_targets else 0)
-               for name, spec in TARGETS.items()
+               for name, spec in targets_spec.items()
                if spec['key'] in args.targets}
     say('4/4 report')
     from transnas_mm.apis.report import best_row, write_report
-    notes = [f'source: {source} (85 classes: 80 formula-driven textured '
-             'shapes in dead-leaves clutter + digits 0-4, 8500 images; '
-             'targets use digits 5-9)', source_accuracy(src_work),
+    notes = [f'source: {source}' + ('' if args.source else
+                                     ' (85 classes: 80 formula-driven '
+                                     'textured shapes in dead-leaves clutter'
+                                     ' + digits 0-4, 8500 images; targets '
+                                     'use digits 5-9)'),
+             source_accuracy(src_work) if src_work else
+             'source held-out accuracy: n/a (given checkpoint)',
              f'total wall time of this invocation: '
              f'{time.time() - start:.0f}s (steps already done are skipped)']
     if args.seeds > 1:
