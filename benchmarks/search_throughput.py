@@ -15,6 +15,8 @@ import os.path as osp
 import tempfile
 import time
 
+import numpy as np
+
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -22,7 +24,8 @@ import transnas_mm  # noqa: F401
 from transnas_mm.datasets import prepare_demo_data
 from transnas_mm.engine import find_supernet
 from transnas_mm.search import (ArchSearch, SearchConfig, SubnetScorer,
-                                calibration_batches, run_search)
+                                calibration_batches, run_search,
+                                sample_arch_within)
 from transnas_mm.space import CostTable
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -52,7 +55,9 @@ def main() -> None:
         population=args.population, generations=args.generations,
         top_k=4, num_mutation=4, num_crossover=4))
 
-    archs = [search._random() for _ in range(2000)]
+    rng = np.random.default_rng(1)
+    archs = [sample_arch_within(supernet.space, table, rng)
+             for _ in range(2000)]
     t0 = time.perf_counter()
     for a in archs:
         search.within_constraints(a)

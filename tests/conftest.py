@@ -13,6 +13,10 @@ from transnas_mm.datasets import prepare_demo_data
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(ROOT, 'configs')
+# The demo space (configs/_base_/models/demo_space.py), for library tests.
+DEMO_SPACE = dict(stages=[(2, 24, 2), (3, 32, 2), (3, 64, 2), (2, 96, 2)],
+                  candidates=['mb_k3e3', 'mb_k3e6', 'mb_k5e3', 'mb_k5e6',
+                              'skip'], stem_channels=16)
 
 
 @pytest.fixture(scope='session')

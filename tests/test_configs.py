@@ -38,3 +38,19 @@ def test_config_builds_model(path):
         assert list(model.neck.in_channels) == [o.shape[1] for o in outs]
     if hasattr(getattr(model, 'head', None), 'in_channels'):
         assert model.head.in_channels == outs[-1].shape[1]
+
+
+def test_cfg_options_address_hooks_by_type():
+    from transnas_mm.utils import hooks_by_type
+    cfg = Config.fromfile(osp.join(CONFIGS, 'transnas/demo/cub_search.py'))
+    opts = hooks_by_type(cfg, {
+        'custom_hooks.WeightSearchHook.population': 2,
+        'custom_hooks.ArchSearchHook.top_k': 3,
+        'custom_hooks.0.seed': 1, 'train_cfg.max_epochs': 0})
+    assert opts == {'custom_hooks.1.population': 2,
+                    'custom_hooks.0.top_k': 3, 'custom_hooks.0.seed': 1,
+                    'train_cfg.max_epochs': 0}
+    cfg.merge_from_dict(opts)
+    assert cfg.custom_hooks[1].population == 2
+    with pytest.raises(ValueError, match="0 hooks of type 'EMAHook'"):
+        hooks_by_type(cfg, {'custom_hooks.EMAHook.momentum': 0.1})

@@ -5,13 +5,13 @@ import json
 import numpy as np
 import pytest
 
+from conftest import DEMO_SPACE
 from transnas_mm.search import (WORST, ArchSearch, Candidate, SearchConfig,
-                                load_state, pareto_front, run_search)
+                                load_state, pareto_front, run_search,
+                                sample_arch_within)
 from transnas_mm.space import CostTable, build_space
 
-SPACE = build_space(stages=[(2, 24, 2), (3, 32, 2), (3, 64, 2), (2, 96, 2)],
-                    candidates=['mb_k3e3', 'mb_k3e6', 'mb_k5e3', 'mb_k5e6',
-                                'skip'], stem_channels=16)
+SPACE = build_space(**DEMO_SPACE)
 
 
 @pytest.fixture(scope='module')
@@ -66,7 +66,7 @@ def test_evolution_improves_and_never_repeats(table, tmp_path):
 
 def test_constraints_reject_before_evaluation(table, tmp_path):
     flops = sorted(table.flops(a) for a in [
-        ArchSearch(SPACE, table, SearchConfig(seed=s))._random()
+        sample_arch_within(SPACE, table, np.random.default_rng(s))
         for s in range(40)])
     lo, hi = flops[10], flops[30]
     search, state = _search(table, tmp_path, flops_range=(lo, hi))

@@ -5,13 +5,12 @@ import numpy as np
 import torch
 from mmengine.analysis import FlopAnalyzer, parameter_count
 
+from conftest import DEMO_SPACE
 from transnas_mm import SparseSuperNet, TransNASNet
 from transnas_mm.space import (CostTable, arch_key, build_space, load_arch,
                                save_arch)
 
-DEMO = dict(stages=[(2, 24, 2), (3, 32, 2), (3, 64, 2), (2, 96, 2)],
-            candidates=['mb_k3e3', 'mb_k3e6', 'mb_k5e3', 'mb_k5e6', 'skip'],
-            stem_channels=16)
+DEMO = DEMO_SPACE
 
 
 def _searchable_params(net: SparseSuperNet) -> int:

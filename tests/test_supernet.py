@@ -3,12 +3,11 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import DEMO_SPACE
 from transnas_mm import SparseSuperNet, TransNASNet
 from transnas_mm.space import arch_key
 
-DEMO = dict(stages=[(2, 24, 2), (3, 32, 2), (3, 64, 2), (2, 96, 2)],
-            candidates=['mb_k3e3', 'mb_k3e6', 'mb_k5e3', 'mb_k5e6', 'skip'],
-            stem_channels=16, out_indices=(0, 1, 2, 3))
+DEMO = dict(DEMO_SPACE, out_indices=(0, 1, 2, 3))
 
 
 def _trained_like(net: SparseSuperNet) -> SparseSuperNet:

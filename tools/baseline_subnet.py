@@ -18,10 +18,11 @@ import json
 import os
 import os.path as osp
 
+import numpy as np
 from mmengine.config import Config
 
 from transnas_mm.apis import export_model_checkpoint
-from transnas_mm.search import ArchSearch, SearchConfig
+from transnas_mm.search import sample_arch_within
 from transnas_mm.space import (CostTable, build_space, load_arch,
                                reference_arch, save_arch)
 from transnas_mm.utils.atomic_io import atomic_write_json
@@ -52,10 +53,9 @@ def main() -> None:
     elif args.kind == 'searched':
         arch = load_arch(args.arch, space)
     else:
-        search = ArchSearch(space, table, SearchConfig(
-            seed=args.seed, flops_range=hook.get('flops_range'),
-            params_range=hook.get('params_range')))
-        arch = search.propose()[0]
+        arch = sample_arch_within(
+            space, table, np.random.default_rng(args.seed),
+            hook.get('flops_range'), hook.get('params_range'))
     os.makedirs(args.out_dir, exist_ok=True)
     arch_path = osp.join(args.out_dir, 'arch.json')
     save_arch(arch, arch_path)

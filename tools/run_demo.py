@@ -115,10 +115,13 @@ QUICK = dict(
             'val_dataloader.dataset.indices=16',
             'test_dataloader.dataset.indices=16',
             'model.test_cfg.score_thr=0.0',
-            'custom_hooks.0.population=3', 'custom_hooks.0.generations=2',
-            'custom_hooks.0.num_mutation=2', 'custom_hooks.0.num_crossover=1',
-            'custom_hooks.1.mode=evolution', 'custom_hooks.1.population=2',
-            'custom_hooks.1.generations=2',
+            'custom_hooks.ArchSearchHook.population=3',
+            'custom_hooks.ArchSearchHook.generations=2',
+            'custom_hooks.ArchSearchHook.num_mutation=2',
+            'custom_hooks.ArchSearchHook.num_crossover=1',
+            'custom_hooks.WeightSearchHook.mode=evolution',
+            'custom_hooks.WeightSearchHook.population=2',
+            'custom_hooks.WeightSearchHook.generations=2',
             'default_hooks.checkpoint.interval=1'],
     finetune=['train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=32',
               'val_dataloader.dataset.indices=16',
@@ -209,7 +212,7 @@ def _plot_rank_study(path: str, result: dict) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from transnas_mm.search.artifacts import save_figure
+    from transnas_mm.search import save_figure
     fig, ax = plt.subplots(figsize=(5, 4))
     ax.scatter([p['fitness'] for p in result['points']],
                [p['heldout'] for p in result['points']])
@@ -284,7 +287,7 @@ def target(name: str, spec: dict, out: str, source: str, seeds: int,
                          finetune_s=finetune_s,
                          target_s=[row_adapt + search_s + f
                                    for f in finetune_s]))
-    from transnas_mm.hooks.plots import plot_arch
+    from transnas_mm.search import plot_arch
     from transnas_mm.space import load_arch
     plot_arch(osp.join(found, 'arch.png'),
               load_arch(osp.join(found, 'arch.json')))

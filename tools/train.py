@@ -9,8 +9,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import transnas_mm  # noqa: F401  (registries, checkpoint compat)
-from transnas_mm.utils import (check_data_files, latest_checkpoint,
-                               setup_env_for_device)
+from transnas_mm.utils import (check_data_files, hooks_by_type,
+                               latest_checkpoint, setup_env_for_device)
 
 
 def parse_args() -> argparse.Namespace:
@@ -42,7 +42,7 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+        cfg.merge_from_dict(hooks_by_type(cfg, args.cfg_options))
 
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

@@ -1,12 +1,10 @@
 """transnas_mm registries: children of MMEngine's root registries, scope
 ``transnas_mm``, so our classes are found from mmdet- and mmpretrain-scoped
 configs alike as ``type='transnas_mm.Name'``."""
-from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
-from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
 
 MODELS = Registry(
@@ -15,12 +13,6 @@ MODELS = Registry(
 HOOKS = Registry(
     'hook', parent=MMENGINE_HOOKS, scope='transnas_mm',
     locations=['transnas_mm.hooks'])
-DATASETS = Registry(
-    'dataset', parent=MMENGINE_DATASETS, scope='transnas_mm',
-    locations=['transnas_mm.datasets'])
-TRANSFORMS = Registry(
-    'transform', parent=MMENGINE_TRANSFORMS, scope='transnas_mm',
-    locations=['transnas_mm.datasets'])
 METRICS = Registry(
     'metric', parent=MMENGINE_METRICS, scope='transnas_mm',
     locations=['transnas_mm.evaluation'])

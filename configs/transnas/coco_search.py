@@ -90,32 +90,29 @@ val_cfg = dict(type='transnas_mm.SubnetValLoop', archs=('reference', ),
 test_cfg = dict(type='TestLoop')
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 
+# What both search hooks share (the objective and its calibration).
+search_common = dict(metric_key='coco/bbox_mAP', input_shape=(3, 800, 1333),
+                     calibrate_batches=50, seed=0)
 custom_hooks = [
     dict(
         type='transnas_mm.ArchSearchHook',
-        metric_key='coco/bbox_mAP',
+        **search_common,
         population=50,
         generations=20,
         top_k=10,
         mutation_prob=0.1,
         num_mutation=25,
         num_crossover=25,
-        flops_range=None,  # e.g. (0, 3.0e9) at input_shape
-        input_shape=(3, 800, 1333),
-        calibrate_batches=50,
-        seed=0),
+        flops_range=None),  # e.g. (0, 3.0e9) at input_shape
     # NWS on the found arch: greedy coordinate ascent over layers (plain
     # inheritance first, so it never scores below it on the search split);
     # the held-out split (test_dataloader) is scored for the report only.
     dict(
         type='transnas_mm.WeightSearchHook',
-        metric_key='coco/bbox_mAP',
+        **search_common,
         mode='greedy',
         passes=1,
-        input_shape=(3, 800, 1333),
-        calibrate_batches=50,
-        heldout=True,
-        seed=0),
+        heldout=True),
 ]
 resume = True
 visualizer = dict(

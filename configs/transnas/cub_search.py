@@ -34,31 +34,28 @@ val_cfg = dict(type='transnas_mm.SubnetValLoop', archs=('reference', ),
                calibrate_batches=50)
 test_cfg = dict()
 
+# What both search hooks share (the objective and its calibration).
+search_common = dict(metric_key='accuracy/top1', input_shape=(3, 448, 448),
+                     calibrate_batches=50, seed=0)
 custom_hooks = [
     dict(
         type='transnas_mm.ArchSearchHook',
-        metric_key='accuracy/top1',
+        **search_common,
         population=50,
         generations=20,
         top_k=10,
         mutation_prob=0.1,
         num_mutation=25,
-        num_crossover=25,
-        input_shape=(3, 448, 448),
-        calibrate_batches=50,
-        seed=0),
+        num_crossover=25),
     # NWS on the found arch: greedy coordinate ascent over layers (plain
     # inheritance first, so it never scores below it on the search split);
     # the held-out split (test_dataloader) is scored for the report only.
     dict(
         type='transnas_mm.WeightSearchHook',
-        metric_key='accuracy/top1',
+        **search_common,
         mode='greedy',
         passes=1,
-        input_shape=(3, 448, 448),
-        calibrate_batches=50,
-        heldout=True,
-        seed=0),
+        heldout=True),
 ]
 resume = True
 visualizer = dict(type='UniversalVisualizer', vis_backends=_base_.vis_backends)

@@ -1,7 +1,9 @@
 from .export import (export_model_checkpoint, export_subnet_checkpoint,
-                     supernet_from_checkpoint)
+                     splice_backbone, supernet_from_checkpoint)
+from .finetune_config import finetune_config, write_finetune_config
 
 __all__ = [
     'export_model_checkpoint', 'export_subnet_checkpoint',
-    'supernet_from_checkpoint'
+    'splice_backbone', 'supernet_from_checkpoint', 'finetune_config',
+    'write_finetune_config'
 ]

@@ -1,5 +1,8 @@
-"""Supernet checkpoint + arch -> TransNASNet weights (``subnet.pth``)."""
-from typing import Union
+"""Supernet checkpoint + arch -> TransNASNet weights (``subnet.pth``), and
+whole-model checkpoints with that backbone spliced in."""
+from typing import Dict, Union
+
+from torch import Tensor
 
 from ..models import SparseSuperNet
 from ..space import Arch, load_arch, space_of
@@ -27,6 +30,19 @@ def export_subnet_checkpoint(checkpoint: str, arch: Union[str, Arch],
     return out
 
 
+def splice_backbone(model_state: Dict[str, Tensor], prefix: str,
+                    backbone: Dict[str, Tensor],
+                    backbone_only: bool = False) -> Dict[str, Tensor]:
+    """A whole-model state dict whose ``prefix`` (e.g. ``'backbone.'``)
+    tensors are replaced by ``backbone`` (a TransNASNet's): what a finetune
+    config's ``load_from`` takes. ``backbone_only``: drop the rest."""
+    state = {} if backbone_only else {
+        k: v.clone() for k, v in model_state.items()
+        if not k.startswith(prefix)}
+    state.update({prefix + k: v for k, v in backbone.items()})
+    return state
+
+
 def export_model_checkpoint(checkpoint: str, arch: Union[str, Arch],
                             out: str, prefix: str = 'backbone.',
                             backbone_only: bool = False) -> str:
@@ -38,10 +54,8 @@ def export_model_checkpoint(checkpoint: str, arch: Union[str, Arch],
     arch = load_arch(arch)
     net = supernet_from_checkpoint(checkpoint, arch, prefix)
     from ..utils import safe_torch_load
-    full = safe_torch_load(checkpoint)['state_dict']
-    state = {} if backbone_only else {
-        k: v for k, v in full.items() if not k.startswith(prefix)}
-    state.update({prefix + k: v for k, v in net.export_subnet(arch).items()})
+    state = splice_backbone(safe_torch_load(checkpoint)['state_dict'],
+                            prefix, net.export_subnet(arch), backbone_only)
     atomic_torch_save(dict(state_dict=state, meta=dict(
         arch=arch, source=checkpoint, weights='plain inheritance')), out)
     return out

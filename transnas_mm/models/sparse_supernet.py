@@ -1,6 +1,7 @@
 """SparseSuperNet: the one-shot super-network, reduced by random edge
 dropping, trained once on the source task."""
 import copy
+import hashlib
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
@@ -122,6 +123,15 @@ class SparseSuperNet(DagBackbone):
     def current_arch(self) -> Arch:
         """The arch of the last forward (or the fixed one)."""
         return copy.deepcopy(self._last_arch)
+
+    def digest(self) -> str:
+        """Hash of the parameters (not BN buffers, which a search changes):
+        a saved search state is only resumed on the same weights."""
+        h = hashlib.sha256()
+        for name, p in sorted(self.named_parameters()):
+            h.update(name.encode())
+            h.update(p.detach().cpu().numpy().tobytes())
+        return h.hexdigest()[:16]
 
     def export_subnet(self, arch: Arch) -> Dict[str, Tensor]:
         """State dict of the static :class:`TransNASNet` for ``arch``."""

@@ -1,22 +1,15 @@
-"""Evolutionary (and random) architecture search, independent of any runner.
-
-The search is a resumable state machine: :meth:`ArchSearch.propose` draws
-the next generation (rank 0 in a distributed run), the caller scores each
-candidate, :meth:`ArchSearch.finish_generation` records them. Its whole
-state (history, top-k, RNG) is a JSON-able dict saved after every
-generation, so a killed run continues to the same result.
-"""
-import json
-import math
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+"""The architecture search (NAS): evolution, or random search as the
+baseline, over (op, edge subset) per layer under FLOPs/params ranges,
+independent of any runner (protocol: :class:`~.base.Search`)."""
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from ..space import (Arch, CostTable, SearchSpace, arch_key, make_arch,
                      reference_arch, sample_arch)
-
-WORST = -math.inf
+from .base import Search
+from .candidate import WORST, Candidate
 
 
 @dataclass
@@ -56,47 +49,38 @@ class SearchConfig:
                 setattr(self, name, (float(rng[0]), float(rng[1])))
 
 
-@dataclass
-class Candidate:
-    """One evaluated architecture, as logged in ``search_log.jsonl``."""
-    arch: Arch
-    flops: int
-    params: int
-    generation: int
-    score: float = WORST
-    metrics: Dict[str, float] = field(default_factory=dict)
-    seconds: float = 0.0
-    status: str = 'ok'  # or 'failed', or 'raced' (stopped early)
-    reason: str = ''
-    images: int = 0  # search-split images evaluated (racing stops early)
-    sources: Optional[List[Dict[str, Any]]] = None  # weight search only
-
-    @property
-    def key(self) -> str:
-        if self.sources is None:
-            return arch_key(self.arch)
-        return arch_key(self.arch) + json.dumps(self.sources,
-                                                sort_keys=True)
-
-    def to_dict(self) -> Dict[str, Any]:
-        d = asdict(self)
-        d['layers'] = d.pop('arch')['layers']
-        d['score'] = None if self.score == WORST else self.score
-        if self.sources is None:
-            d.pop('sources')
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Dict[str, Any], space: SearchSpace) -> 'Candidate':
-        d = dict(d)
-        layers = d.pop('layers')
-        score = d.pop('score')
-        arch = make_arch(space, [ly['op'] for ly in layers],
-                         [ly['edges'] for ly in layers])
-        return cls(arch=arch, score=WORST if score is None else score, **d)
+def within_ranges(cost_table: CostTable, arch: Arch,
+                  flops_range: Optional[Tuple[float, float]] = None,
+                  params_range: Optional[Tuple[float, float]] = None
+                  ) -> Tuple[bool, int, int]:
+    """(inside both ranges, FLOPs, params) by a cost-table lookup."""
+    flops, params = cost_table.cost(arch)
+    ok = True
+    if flops_range is not None:
+        ok = ok and flops_range[0] <= flops <= flops_range[1]
+    if params_range is not None:
+        ok = ok and params_range[0] <= params <= params_range[1]
+    return ok, flops, params
 
 
-class ArchSearch:
+def sample_arch_within(space: SearchSpace, cost_table: CostTable,
+                       rng: np.random.Generator,
+                       flops_range: Optional[Tuple[float, float]] = None,
+                       params_range: Optional[Tuple[float, float]] = None,
+                       edge_keep_prob: float = 0.5,
+                       max_draws: int = 10000) -> Arch:
+    """A uniformly drawn arch inside the ranges (the random baseline, and
+    what tools, tests and benchmarks use to draw one)."""
+    for _ in range(max_draws):
+        arch = sample_arch(space, rng, edge_keep_prob)
+        if within_ranges(cost_table, arch, flops_range, params_range)[0]:
+            return arch
+    raise RuntimeError(f'no architecture within flops_range={flops_range} '
+                       f'params_range={params_range} after {max_draws} '
+                       f'draws; widen the ranges')
+
+
+class ArchSearch(Search):
     """Evolution over (op, edge-subset) per layer under FLOPs/params ranges.
 
     Out-of-range candidates are rejected by a cost-table lookup before any
@@ -105,25 +89,13 @@ class ArchSearch:
 
     def __init__(self, space: SearchSpace, cost_table: CostTable,
                  cfg: SearchConfig):
-        self.space = space
+        super().__init__(space, cfg)
         self.cost_table = cost_table
-        self.cfg = cfg
-        self.rng = np.random.default_rng(cfg.seed)
-        self.generation = 0
-        self.history: Dict[str, Candidate] = {}
-        self.rejected = 0
 
     # -- constraints ---------------------------------------------------
     def within_constraints(self, arch: Arch) -> Tuple[bool, int, int]:
-        flops, params = self.cost_table.cost(arch)
-        ok = True
-        if self.cfg.flops_range is not None:
-            lo, hi = self.cfg.flops_range
-            ok = ok and lo <= flops <= hi
-        if self.cfg.params_range is not None:
-            lo, hi = self.cfg.params_range
-            ok = ok and lo <= params <= hi
-        return ok, flops, params
+        return within_ranges(self.cost_table, arch, self.cfg.flops_range,
+                             self.cfg.params_range)
 
     # -- variation -------------------------------------------------------
     def _random(self) -> Arch:
@@ -150,11 +122,9 @@ class ArchSearch:
         return make_arch(self.space, [ly['op'] for ly in layers],
                          [ly['edges'] for ly in layers])
 
-    def top(self, k: Optional[int] = None) -> List[Candidate]:
-        """Best first; ties broken by fewer FLOPs, then first evaluated."""
-        ranked = sorted(self.history.values(),
-                        key=lambda c: (-c.score, c.flops))
-        return ranked[:k or self.cfg.top_k]
+    def _rank_key(self, cand: Candidate, order: int) -> tuple:
+        """Ties broken by fewer FLOPs, then first evaluated."""
+        return (-cand.score, cand.flops, order)
 
     def propose(self) -> List[Arch]:
         """The next generation: unique, never-evaluated, within range."""
@@ -206,55 +176,8 @@ class ArchSearch:
         return Candidate(arch=arch, flops=flops, params=params,
                          generation=self.generation)
 
-    def finish_generation(self, results: Sequence[Candidate]) -> None:
-        for c in results:
-            self.history[c.key] = c
-        self.generation += 1
-
-    @property
-    def done(self) -> bool:
-        return self.generation >= self.cfg.generations
-
-    @property
-    def best(self) -> Optional[Candidate]:
-        top = self.top(1)
-        return top[0] if top and top[0].score > WORST else None
-
-    # -- persistence -----------------------------------------------------
-    def state_dict(self) -> Dict[str, Any]:
-        return dict(generation=self.generation, rejected=self.rejected,
-                    rng=self.rng.bit_generator.state,
-                    config=asdict(self.cfg),
-                    space_fingerprint=self.space.fingerprint(),
-                    history=[c.to_dict() for c in self.history.values()])
-
-    def load_state_dict(self, state: Dict[str, Any], source: str = '<state>'
-                        ) -> None:
-        if state.get('space_fingerprint') != self.space.fingerprint():
-            raise ValueError(f'{source}: space_fingerprint: search state is '
-                             f'from another search space')
-        saved = dict(state['config'])
+    def _saved_config(self, saved: Dict[str, Any]) -> Dict[str, Any]:
         for key in ('flops_range', 'params_range'):
             if saved.get(key) is not None:
                 saved[key] = tuple(saved[key])
-        if saved != asdict(self.cfg):
-            diff = [k for k in saved if saved[k] != asdict(self.cfg).get(k)]
-            raise ValueError(f'{source}: config: search state was written '
-                             f'with other settings ({", ".join(diff)}); use '
-                             f'another work_dir or delete the state')
-        self.generation = state['generation']
-        self.rejected = state['rejected']
-        self.rng.bit_generator.state = state['rng']
-        self.history = {}
-        for d in state['history']:
-            c = Candidate.from_dict(d, self.space)
-            self.history[c.key] = c
-
-
-def pareto_front(cands: Sequence[Candidate]) -> List[Candidate]:
-    """Candidates no other beats on both score (higher) and FLOPs (lower)."""
-    ok = [c for c in cands if c.score > WORST]
-    front = [c for c in ok if not any(
-        (o.score >= c.score and o.flops <= c.flops) and
-        (o.score > c.score or o.flops < c.flops) for o in ok)]
-    return sorted(front, key=lambda c: c.flops)
+        return saved

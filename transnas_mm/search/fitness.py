@@ -11,7 +11,7 @@ import torch.nn as nn
 from ..utils.atomic_io import nonfinite_tensors
 from .calibrate import recalibrate_bn, seeded
 from .evaluate import evaluate
-from .evolution import WORST, Candidate
+from .candidate import WORST, Candidate
 from .racing import Racing
 
 

@@ -1,5 +1,6 @@
-"""Drive an :class:`ArchSearch` generation by generation: draw on rank 0,
-broadcast, score on every rank, save the state after each generation."""
+"""Drive a :class:`~.base.Search` (architecture or weights) generation by
+generation: draw on rank 0, broadcast, score on every rank, save the state
+after each generation."""
 import json
 import os.path as osp
 import statistics
@@ -10,13 +11,14 @@ from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
 from ..utils.atomic_io import atomic_write_json
-from .evolution import WORST, ArchSearch
+from .base import Search
+from .candidate import WORST
 from .fitness import SubnetScorer
 
 STATE_FILE = 'search_state.json'
 
 
-def load_state(search: ArchSearch, path: str,
+def load_state(search: Search, path: str,
                extra: Dict[str, Any]) -> bool:
     """Restore ``search`` from ``path`` if present. ``extra`` is what the
     state is valid for (supernet digest, objective: metric key, rule, input
@@ -54,12 +56,12 @@ def _threshold(search, done, k: int) -> Optional[float]:
     return scores[k - 1] if len(scores) >= k else None
 
 
-def run_search(search: ArchSearch, scorer: SubnetScorer, state_path: str,
+def run_search(search: Search, scorer: SubnetScorer, state_path: str,
                extra_state: Optional[Dict[str, Any]] = None,
-               on_generation: Optional[Callable[[ArchSearch], None]] = None,
+               on_generation: Optional[Callable[[Search], None]] = None,
                before_eval: Optional[Callable] = None,
                progress: bool = True,
-               race_k: Optional[int] = None) -> ArchSearch:
+               race_k: Optional[int] = None) -> Search:
     """Run the remaining generations of ``search`` (resumable). With racing
     on the scorer, a candidate stops once it cannot reach the ``race_k``-th
     best score so far (default: the search's ``top_k``)."""

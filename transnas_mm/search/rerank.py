@@ -3,7 +3,7 @@ what the user gets: the score after a short proxy finetune."""
 import copy
 from typing import Callable, List, Optional, Sequence
 
-from .evolution import WORST, Candidate
+from .candidate import WORST, Candidate
 from .fitness import SubnetScorer
 
 

@@ -1,19 +1,20 @@
-"""Neural weight search (NWS) for a fixed architecture: which super-network
-weights each layer starts from. Same protocol as :class:`ArchSearch`
-(propose / finish_generation / state_dict), so :func:`run_search` drives
-both with the same resume, broadcast and failure handling.
+"""The weight search (NWS) for a fixed architecture: which super-network
+weights each layer starts from. Same protocol as the architecture search
+(:class:`~.base.Search`), so :func:`run_search` drives both with the same
+resume, broadcast, racing and failure handling.
 
-Generation 0 is plain inheritance alone, so the chosen assignment can only
-match or beat it on the search split (ties keep the earlier candidate).
+Generation 0 is plain inheritance (first), so the chosen assignment can
+only match or beat it on the search split (ties keep the earlier
+candidate), and a change is kept only if it wins by more than ``margin``.
 """
 import copy
-from dataclasses import asdict, dataclass
+import dataclasses
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
-import numpy as np
-
 from ..space import Arch, SearchSpace, arch_key
-from .evolution import WORST, Candidate
+from .base import Search
+from .candidate import WORST, Candidate
 from .weight_sources import Source, all_sources
 
 Assignment = List[Source]
@@ -21,6 +22,7 @@ Assignment = List[Source]
 
 @dataclass
 class WeightSearchConfig:
+    """The weight search's knobs (``WeightSearchHook`` arguments)."""
     mode: str = 'greedy'  # coordinate ascent; or 'evolution'
     passes: int = 1  # greedy: sweeps over the layers
     population: int = 10  # evolution
@@ -33,30 +35,35 @@ class WeightSearchConfig:
         if self.mode not in ('greedy', 'evolution'):
             raise ValueError(f"mode: expected 'greedy' or 'evolution', got "
                              f'{self.mode!r}')
+        for name in ('passes', 'population', 'generations', 'top_k'):
+            if getattr(self, name) < 1:
+                raise ValueError(f'{name}: expected >= 1, got '
+                                 f'{getattr(self, name)}')
 
 
-class WeightSearch:
+class WeightSearch(Search):
+    """Greedy coordinate ascent over layers (each step tries every source
+    of one layer on top of the best assignment so far) or evolution over
+    whole assignments. ``margin``/``noise`` are set by the caller from
+    plain inheritance's measured score noise."""
 
     def __init__(self, space: SearchSpace, arch: Arch,
                  cfg: WeightSearchConfig, flops: int = 0, params: int = 0):
-        self.space = space
-        self.arch = arch
-        self.cfg = cfg
-        self.flops, self.params = flops, params
         self.options = all_sources(space, arch)
         self.plan = [i for i, opts in enumerate(self.options)
                      if len(opts) > 1]
-        self.rng = np.random.default_rng(cfg.seed)
-        self.generation = 0
-        self.history: Dict[str, Candidate] = {}
-        self.rejected = 0
+        if cfg.mode == 'greedy':
+            # one step per layer and pass, after plain inheritance; the log
+            # line reads "generation g/N" (the caller's cfg is not changed)
+            cfg = dataclasses.replace(
+                cfg, generations=1 + len(self.plan) * cfg.passes)
+        super().__init__(space, cfg)
+        self.arch = arch
+        self.flops, self.params = flops, params
         # A change of sources is kept only if it beats plain inheritance by
         # more than this (the measured score noise times a factor).
         self.margin = 0.0
         self.noise: Optional[float] = None  # std of plain's score
-        if cfg.mode == 'greedy':
-            # the log line reads "generation g/N": N steps in all
-            self.cfg.generations = 1 + len(self.plan) * cfg.passes
 
     @property
     def plain(self) -> Assignment:
@@ -64,13 +71,6 @@ class WeightSearch:
 
     def _key(self, sources: Assignment) -> str:
         return Candidate(self.arch, 0, 0, 0, sources=sources).key
-
-    def top(self, k: Optional[int] = None) -> List[Candidate]:
-        """Best first; ties keep the earlier candidate (plain first)."""
-        order = {key: i for i, key in enumerate(self.history)}
-        ranked = sorted(self.history.values(),
-                        key=lambda c: (-c.score, order[c.key]))
-        return ranked[:k or self.cfg.top_k]
 
     @property
     def best(self) -> Optional[Candidate]:
@@ -88,10 +88,6 @@ class WeightSearch:
     @property
     def plain_candidate(self) -> Optional[Candidate]:
         return self.history.get(self._key(self.plain))
-
-    @property
-    def done(self) -> bool:
-        return self.generation >= self.cfg.generations
 
     def _mutate(self, sources: Assignment) -> Assignment:
         out = copy.deepcopy(sources)
@@ -144,32 +140,35 @@ class WeightSearch:
                          params=self.params, generation=self.generation,
                          sources=sources)
 
-    def finish_generation(self, results: List[Candidate]) -> None:
-        for c in results:
-            self.history[c.key] = c
-        self.generation += 1
+    def layer_gains(self) -> Dict[int, float]:
+        """Greedy mode: for each layer, how much its step raised the best
+        search-split score (best of its step minus best before it)."""
+        if self.cfg.mode != 'greedy' or not self.plan:
+            return {}
+        by_gen: Dict[int, list] = {}
+        for c in self.history.values():
+            if c.score > WORST:
+                by_gen.setdefault(c.generation, []).append(c.score)
+        gains: Dict[int, float] = {}
+        best_before = max(by_gen.get(0, [WORST]))
+        for g in range(1, self.generation):
+            layer = self.plan[(g - 1) % len(self.plan)]
+            step = max(by_gen.get(g, [WORST]))
+            if best_before > WORST:
+                gains[layer] = max(gains.get(layer, 0.0),
+                                   max(0.0, step - best_before))
+            best_before = max(best_before, step)
+        return gains
 
     def state_dict(self) -> Dict[str, Any]:
-        return dict(generation=self.generation, rng=self.rng.bit_generator
-                    .state, config=asdict(self.cfg),
-                    space_fingerprint=self.space.fingerprint(),
-                    arch=arch_key(self.arch), rejected=self.rejected,
-                    margin=self.margin, noise=self.noise,
-                    history=[c.to_dict() for c in self.history.values()])
+        return dict(super().state_dict(), arch=arch_key(self.arch),
+                    margin=self.margin, noise=self.noise)
 
     def load_state_dict(self, state: Dict[str, Any],
                         source: str = '<state>') -> None:
         if state.get('arch') != arch_key(self.arch):
             raise ValueError(f'{source}: arch: weight-search state is for '
                              f'another architecture; delete it to restart')
-        if state.get('config') != asdict(self.cfg):
-            raise ValueError(f'{source}: config: weight-search state was '
-                             f'written with other settings')
-        self.generation = state['generation']
+        super().load_state_dict(state, source)
         self.margin = state.get('margin', 0.0)
         self.noise = state.get('noise')
-        self.rng.bit_generator.state = state['rng']
-        self.history = {}
-        for d in state['history']:
-            c = Candidate.from_dict(d, self.space)
-            self.history[c.key] = c

@@ -8,7 +8,7 @@ same op at another layer of the stage with identical shapes), ``op``
 channels sliced/zero-padded) or ``fresh`` (re-initialised, no transfer).
 """
 import copy
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -86,3 +86,26 @@ def source_state(supernet, layer: int, op: str, source: Source,
     if kind == 'layer':
         return {k: v.clone() for k, v in src.state_dict().items()}
     return remap_block(src, dst)
+
+
+class WeightAssigner:
+    """Puts a source assignment's weights into a supernet's chosen ops.
+
+    Snapshots every op's trained weights once (``originals``), so each
+    assignment reads the untouched supernet whatever was applied before.
+    """
+
+    def __init__(self, supernet, arch: Arch, seed: int = 0):
+        self.supernet = supernet
+        self.ops = arch_ops(arch)
+        self.seed = seed
+        self.originals = {f'{i}.{op}': copy.deepcopy(m.state_dict())
+                          for i, layer in enumerate(supernet.layers)
+                          for op, m in layer.items() if op != SKIP}
+
+    def apply(self, sources: Sequence[Source]) -> None:
+        for i, (op, src) in enumerate(zip(self.ops, sources)):
+            state = source_state(self.supernet, i, op, src, self.originals,
+                                 self.seed)
+            if state is not None:
+                self.supernet.layers[i][op].load_state_dict(state)

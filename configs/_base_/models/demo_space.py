@@ -9,7 +9,6 @@ demo_space = dict(
     edge_seed=0,
     widen_factor=1.0,
     stem_channels=16)
-demo_stage_channels = [24, 32, 64, 96]
 
 # Where tools/run_demo.sh publishes the source super-network; target configs
 # load their SparseSuperNet from it (override with --cfg-options

@@ -18,30 +18,27 @@ default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=1))
 # The finetune budget shared by every report row (measured on the search
 # split, hand arch: held-out-free learning curve in the README).
 finetune_epochs = 18
+# What both search hooks share (the objective and its calibration).
+search_common = dict(metric_key='coco/bbox_mAP', input_shape=(3, 128, 128),
+                     calibrate_batches=4, seed=0)
 custom_hooks = [
     dict(
         type='transnas_mm.ArchSearchHook',
-        metric_key='coco/bbox_mAP',
+        **search_common,
         population=8,
         generations=3,
         top_k=4,
         mutation_prob=0.2,
         num_mutation=4,
-        num_crossover=4,
-        input_shape=(3, 128, 128),
-        calibrate_batches=4,
-        seed=0),
+        num_crossover=4),
     dict(
         type='transnas_mm.WeightSearchHook',
-        metric_key='coco/bbox_mAP',
+        **search_common,
         mode='evolution',
         population=4,
         generations=2,
         top_k=2,
-        input_shape=(3, 128, 128),
-        calibrate_batches=4,
         heldout=True,
-        seed=0,
         finetune={
             'train_cfg': dict(type='EpochBasedTrainLoop',
                               max_epochs=finetune_epochs,

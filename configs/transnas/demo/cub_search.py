@@ -13,31 +13,28 @@ train_cfg = dict(by_epoch=True, max_epochs=20, val_interval=20)
 param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=20)
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=1))
 finetune_epochs = 45
+# What both search hooks share (the objective and its calibration).
+search_common = dict(metric_key='accuracy/top1', input_shape=(3, 48, 48),
+                     calibrate_batches=4, seed=0)
 custom_hooks = [
     dict(
         type='transnas_mm.ArchSearchHook',
-        metric_key='accuracy/top1',
+        **search_common,
         population=10,
         generations=4,
         top_k=5,
         mutation_prob=0.2,
         num_mutation=5,
-        num_crossover=5,
-        input_shape=(3, 48, 48),
-        calibrate_batches=4,
-        seed=0),
+        num_crossover=5),
     dict(
         type='transnas_mm.WeightSearchHook',
-        metric_key='accuracy/top1',
+        **search_common,
         # a small evolution: NWS at about a quarter of the arch search
         mode='evolution',
         population=4,
         generations=2,
         top_k=2,
-        input_shape=(3, 48, 48),
-        calibrate_batches=4,
         heldout=True,
-        seed=0,
         finetune={
             'train_cfg': dict(by_epoch=True, max_epochs=finetune_epochs,
                               val_interval=finetune_epochs),

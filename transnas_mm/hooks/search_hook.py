@@ -1,0 +1,105 @@
+"""What both search hooks share: the objective and its checks, the scorer,
+calibration batches and what a saved search state is valid for."""
+import os.path as osp
+from typing import Callable, List, Sequence
+
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+
+from ..engine import find_supernet
+from ..search import SubnetScorer, calibration_batches, check_finite, unwrap
+from ..search.racing import Racing, race_settings
+from ..utils.atomic_io import remove_stale_temps
+
+
+class SearchHook(Hook):
+    """Base of ``ArchSearchHook`` and ``WeightSearchHook``: arguments common
+    to both, checked when the hook is built (before any training).
+
+    Args:
+        metric_key: the val evaluator's key, e.g. ``'coco/bbox_mAP'``.
+        rule: ``'greater'`` or ``'less'`` is better.
+        input_shape: ``(3, H, W)`` at which FLOPs are counted.
+        calibrate_batches: fixed training batches for BN recalibration.
+        noise_repeats: extra calibration draws that measure score noise.
+        racing, race_fractions, race_margin: score candidates on growing
+            subsets of the search split and stop one that cannot reach the
+            top (see :class:`~transnas_mm.search.racing.Racing`).
+        seed: calibration/search seed.
+        out_dir: folder under ``work_dir``.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, metric_key: str, rule: str = 'greater',
+                 input_shape: Sequence[int] = (3, 224, 224),
+                 calibrate_batches: int = 8, noise_repeats: int = 2,
+                 racing: bool = False,
+                 race_fractions: Sequence[float] = (0.25, 0.5),
+                 race_margin: float = 0.0, seed: int = 0,
+                 out_dir: str = 'search'):
+        name = type(self).__name__
+        self.race = race_settings(name, racing, race_fractions, race_margin)
+        if rule not in ('greater', 'less'):
+            raise ValueError(f"{name}: rule: expected 'greater' or 'less', "
+                             f'got {rule!r}')
+        if len(tuple(input_shape)) != 3 or tuple(input_shape)[0] != 3:
+            raise ValueError(f'{name}: input_shape: expected (3, H, W), got '
+                             f'{tuple(input_shape)}')
+        for arg, value in (('calibrate_batches', calibrate_batches),
+                           ('noise_repeats', noise_repeats)):
+            if value < 0:
+                raise ValueError(f'{name}: {arg}: expected >= 0, got '
+                                 f'{value}')
+        self.metric_key = metric_key
+        self.rule = rule
+        self.input_shape = tuple(input_shape)
+        self.calibrate_batches = calibrate_batches
+        self.noise_repeats = noise_repeats
+        self.seed = seed
+        self.out_dir = out_dir
+
+    def _start(self, runner) -> str:
+        """The output folder, cleaned of temp files a kill left; refuses a
+        model that already diverged."""
+        out = osp.join(runner.work_dir, self.out_dir)
+        if is_main_process():
+            remove_stale_temps(out)
+        check_finite(unwrap(runner.model), type(self).__name__)
+        return out
+
+    def _supernet(self, runner):
+        return find_supernet(runner.model)
+
+    def _batches(self, runner, num: int, offset: int = 0):
+        """``num`` fixed training batches drawn with ``seed + offset``."""
+        return calibration_batches(runner.train_dataloader, num,
+                                   self.seed + offset)
+
+    def _noise_batches(self, runner) -> List:
+        """The other calibration draws the score noise is measured on."""
+        return [self._batches(runner, self.calibrate_batches, 1 + k)
+                for k in range(self.noise_repeats)]
+
+    def _scorer(self, runner, prepare: Callable, calib=None
+                ) -> SubnetScorer:
+        """Fitness on the runner's val loader, racing as configured."""
+        val = runner.val_loop
+        scorer = SubnetScorer(
+            runner.model, prepare,
+            calib if calib is not None else self._batches(
+                runner, self.calibrate_batches),
+            self.calibrate_batches, val.dataloader, val.evaluator,
+            self.metric_key, self.rule, self.seed)
+        scorer.racing = Racing.from_settings(val.dataloader, self.race,
+                                             self.seed)
+        return scorer
+
+    def _valid_for(self, runner, supernet, **more) -> dict:
+        """What a saved state is only valid for: a resume with another
+        value is refused, naming it."""
+        return dict(supernet=supernet.digest(), metric_key=self.metric_key,
+                    rule=self.rule, input_shape=list(self.input_shape),
+                    calibrate_batches=self.calibrate_batches,
+                    val_size=len(runner.val_loop.dataloader.dataset),
+                    **more, **self.race)

@@ -1,0 +1,60 @@
+"""One evaluated candidate of either search (an architecture, or an
+architecture plus a weight-source assignment), and the Pareto front."""
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+from ..space import Arch, SearchSpace, arch_key, make_arch
+
+WORST = -math.inf
+
+
+@dataclass
+class Candidate:
+    """One evaluated architecture (with ``sources``: also where each layer's
+    weights come from), as logged in ``search_log.jsonl``/``nws_log.jsonl``."""
+    arch: Arch
+    flops: int
+    params: int
+    generation: int
+    score: float = WORST
+    metrics: Dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    status: str = 'ok'  # or 'failed', or 'raced' (stopped early)
+    reason: str = ''
+    images: int = 0  # search-split images evaluated (racing stops early)
+    sources: Optional[List[Dict[str, Any]]] = None  # weight search only
+
+    @property
+    def key(self) -> str:
+        if self.sources is None:
+            return arch_key(self.arch)
+        return arch_key(self.arch) + json.dumps(self.sources,
+                                                sort_keys=True)
+
+    def to_dict(self) -> Dict[str, Any]:
+        d = asdict(self)
+        d['layers'] = d.pop('arch')['layers']
+        d['score'] = None if self.score == WORST else self.score
+        if self.sources is None:
+            d.pop('sources')
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any], space: SearchSpace) -> 'Candidate':
+        d = dict(d)
+        layers = d.pop('layers')
+        score = d.pop('score')
+        arch = make_arch(space, [ly['op'] for ly in layers],
+                         [ly['edges'] for ly in layers])
+        return cls(arch=arch, score=WORST if score is None else score, **d)
+
+
+def pareto_front(cands: Sequence[Candidate]) -> List[Candidate]:
+    """Candidates no other beats on both score (higher) and FLOPs (lower)."""
+    ok = [c for c in cands if c.score > WORST]
+    front = [c for c in ok if not any(
+        (o.score >= c.score and o.flops <= c.flops) and
+        (o.score > c.score or o.flops < c.flops) for o in ok)]
+    return sorted(front, key=lambda c: c.flops)
