@@ -1,11 +1,17 @@
-"""Racing in the search library, without a runner: a synthetic scorer
-(per-image correctness drawn per candidate) and MMEngine's Evaluator."""
+"""Racing in the search library, without a runner (a synthetic scorer:
+per-image correctness drawn per candidate, and MMEngine's Evaluator), and
+through both hooks."""
+import json
+import os.path as osp
+
 import numpy as np
 import pytest
 import torch.nn as nn
 from mmengine.evaluator import BaseMetric, Evaluator
+from mmengine.runner import Runner
 from torch.utils.data import DataLoader
 
+from conftest import demo_cfg
 from transnas_mm.search.racing import Racing
 
 N = 400
@@ -89,3 +95,41 @@ def test_no_threshold_scores_everything_once():
 def test_bad_fractions_are_refused(fractions):
     with pytest.raises(ValueError, match='race_fractions'):
         Racing(_loader(), fractions)
+
+
+def test_racing_through_both_hooks(demo_root, source_ckpt, tmp_path):
+    """Raced candidates stop on a subset, the chosen ones are scored on
+    the whole search split, and the counts reach the outputs."""
+    race = dict(racing=True, race_fractions=(0.25, 0.5), race_margin=0.0)
+    hooks = [dict(type='transnas_mm.ArchSearchHook',
+                  metric_key='accuracy/top1', population=6, generations=2,
+                  top_k=2, num_mutation=3, num_crossover=3,
+                  input_shape=(3, 48, 48), calibrate_batches=1,
+                  noise_repeats=0, **race),
+             dict(type='transnas_mm.WeightSearchHook',
+                  metric_key='accuracy/top1', mode='evolution',
+                  population=4, generations=2, top_k=2,
+                  input_shape=(3, 48, 48), calibrate_batches=1,
+                  heldout=False, noise_repeats=0, **race)]
+    cfg = demo_cfg('transnas/demo/cub_search.py', demo_root, str(tmp_path),
+                   source_ckpt, {
+                       'train_dataloader.dataset.indices': 32,
+                       'train_dataloader.batch_size': 16,
+                       'val_dataloader.dataset.indices': 64,
+                       'train_cfg.max_epochs': 0, 'param_scheduler': [],
+                       'custom_hooks': hooks})
+    Runner.from_cfg(cfg).train()
+    out = osp.join(str(tmp_path), 'search')
+    for log, summary_file in (('search_log.jsonl', 'summary.json'),
+                              ('nws_log.jsonl', 'weight_sources.json')):
+        rows = [json.loads(ln) for ln in open(osp.join(out, log))]
+        summary = json.load(open(osp.join(out, summary_file)))
+        assert summary['images_evaluated'] == sum(r['images'] for r in rows)
+        assert summary['raced'] == sum(r['status'] == 'raced' for r in rows)
+        for r in rows:
+            assert (r['images'] < 64) == (r['status'] == 'raced'), r
+        full = [r for r in rows if r['status'] == 'ok']
+        best = max(full, key=lambda r: r['score'])
+        assert best['images'] == 64
+    summary = json.load(open(osp.join(out, 'summary.json')))
+    assert summary['raced'] > 0  # margin 0 on 16/32 images: some stop

@@ -121,6 +121,13 @@ class WeightSearch(Search):
                 for _ in range(8 * self.cfg.population)]
         return self._unique(pool, self.cfg.population, [])
 
+    def sample_assignments(self, n: int) -> List[Assignment]:
+        """Plain inheritance and ``n - 1`` distinct seeded mutations of it
+        (for studies of the fitness; does not touch the history)."""
+        plain = self.plain
+        pool = [self._mutate(plain) for _ in range(20 * n)]
+        return [plain] + self._unique(pool, n - 1, [plain])
+
     def _unique(self, pool: List[Assignment], want: int,
                 taken: List[Assignment]) -> List[Assignment]:
         seen = {self._key(a) for a in taken}
