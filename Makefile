@@ -22,6 +22,7 @@ bench: install
 	@$(PY) benchmarks/supernet_step.py
 	@$(PY) benchmarks/search_throughput.py
 	@$(PY) benchmarks/search_cost_ratio.py
+	@$(PY) benchmarks/latency_table.py
 
 clean:
 	rm -rf work_dirs data

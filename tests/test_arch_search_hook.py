@@ -139,6 +139,31 @@ def test_detector_without_detections_fails_candidates_then_the_run(
     assert not osp.exists(osp.join(str(tmp_path), 'search', 'arch.json'))
 
 
+def test_latency_range_through_the_hook(demo_root, source_ckpt, tmp_path):
+    hook = dict(SEARCH, population=3, generations=1, num_mutation=1,
+                num_crossover=1, noise_repeats=0,
+                latency_range=(0.0, 1e6))
+    opts = {**SMALL_CUB, 'train_cfg.max_epochs': 0, 'custom_hooks': [hook]}
+    Runner.from_cfg(demo_cfg('transnas/demo/cub_search.py', demo_root,
+                             str(tmp_path), source_ckpt, opts)).train()
+    out = osp.join(str(tmp_path), 'search')
+    table_file = osp.join(out, 'latency_table.json')
+    table = json.load(open(table_file))
+    assert table['unit'] == 'ms' and table['input_shape'] == [3, 48, 48]
+    log = _log(str(tmp_path))
+    assert all(r['latency'] > table['stem'] for r in log)
+    summary = json.load(open(osp.join(out, 'summary.json')))
+    best = max(log, key=lambda r: (r['score'], -r['flops']))
+    assert summary['latency_ms'] == pytest.approx(best['latency'])
+    # a rerun resumes with the saved table, not a new (noisy) measurement
+    before = open(table_file).read()
+    Runner.from_cfg(demo_cfg('transnas/demo/cub_search.py', demo_root,
+                             str(tmp_path), source_ckpt, opts)).train()
+    assert open(table_file).read() == before
+    assert [r['latency'] for r in _log(str(tmp_path))] == \
+        [r['latency'] for r in log]
+
+
 # -- distributed and resume: real tools/train.py subprocesses ------------
 
 

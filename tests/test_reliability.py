@@ -279,3 +279,14 @@ def test_empty_or_missing_ann_file_is_named(tmp_path):
     (tmp_path / 'ok.txt').write_text('a.png 0\n')
     check_data_files(Config(dict(test_dataloader=dict(dataset=dict(
         base, ann_file='ok.txt')))))
+
+
+def test_train_checks_only_the_loaders_it_builds():
+    from transnas_mm.utils.data_checks import loaders_for_training
+    cfg = Config(dict(custom_hooks=[dict(type='transnas_mm.ArchSearchHook')]))
+    assert loaders_for_training(cfg) == ('train_dataloader',
+                                         'val_dataloader')
+    cfg.custom_hooks.append(dict(type='transnas_mm.WeightSearchHook'))
+    assert 'test_dataloader' in loaders_for_training(cfg)
+    cfg.custom_hooks[1]['heldout'] = False
+    assert 'test_dataloader' not in loaders_for_training(cfg)

@@ -9,7 +9,7 @@ from conftest import DEMO_SPACE
 from transnas_mm.search import (WORST, ArchSearch, Candidate, SearchConfig,
                                 load_state, pareto_front, run_search,
                                 sample_arch_within)
-from transnas_mm.space import CostTable, build_space
+from transnas_mm.space import CostTable, LatencyTable, build_space
 
 SPACE = build_space(**DEMO_SPACE)
 
@@ -138,3 +138,42 @@ def test_pareto_front_is_non_dominated():
              mk(WORST, 1)]
     assert [(c.score, c.flops) for c in pareto_front(cands)] == \
         [(1.0, 10), (2.0, 20), (3.0, 40)]
+
+
+def _latency_table(seed=5):
+    """A synthetic latency table (ms): known numbers, no timing noise."""
+    rng = np.random.default_rng(seed)
+    return LatencyTable(SPACE, (3, 32, 32), 0.5,
+                        [{op: 0.0 if op == 'skip' else
+                          float(rng.uniform(0.1, 1.0))
+                          for op in ly.candidates} for ly in SPACE.layers],
+                        [0.01] * SPACE.num_layers)
+
+
+def test_latency_is_a_table_sum_and_a_constraint(table, tmp_path):
+    lat = _latency_table()
+    arch = sample_arch_within(SPACE, table, np.random.default_rng(0))
+    expect = 0.5 + sum(lat.ops[i][ly['op']] + 0.01 * len(ly['edges'])
+                       for i, ly in enumerate(arch['layers']))
+    assert lat.latency(arch) == pytest.approx(expect)
+    again = LatencyTable.from_dict(json.loads(json.dumps(lat.to_dict())),
+                                   SPACE)
+    assert again.latency(arch) == pytest.approx(expect)
+    other = build_space(**{**DEMO_SPACE, 'stem_channels': 8})
+    with pytest.raises(ValueError, match='space_fingerprint'):
+        LatencyTable.from_dict(lat.to_dict(), other)
+    values = sorted(lat.latency(sample_arch_within(
+        SPACE, table, np.random.default_rng(s))) for s in range(40))
+    lo, hi = values[10], values[30]
+    cfg = SearchConfig(population=8, generations=3, top_k=4,
+                       num_mutation=4, num_crossover=4,
+                       latency_range=(lo, hi))
+    search = ArchSearch(SPACE, table, cfg, lat)
+    scorer = SyntheticScorer()
+    run_search(search, scorer, str(tmp_path / 's.json'), progress=False)
+    assert search.rejected > 0 and scorer.calls == len(search.history)
+    for c in search.history.values():
+        assert lo <= c.latency <= hi
+        assert c.latency == pytest.approx(lat.latency(c.arch))
+    with pytest.raises(ValueError, match='latency_range'):
+        ArchSearch(SPACE, table, cfg)  # a range needs a table

@@ -48,7 +48,7 @@ def main() -> None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
-    check_data_files(cfg)
+    check_data_files(cfg, ['test_dataloader'])
     setup_env_for_device(cfg)
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \

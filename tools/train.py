@@ -11,6 +11,7 @@ from mmengine.runner import Runner
 import transnas_mm  # noqa: F401  (registries, checkpoint compat)
 from transnas_mm.utils import (check_data_files, hooks_by_type,
                                latest_checkpoint, setup_env_for_device)
+from transnas_mm.utils.data_checks import loaders_for_training
 
 
 def parse_args() -> argparse.Namespace:
@@ -77,7 +78,7 @@ def main() -> None:
               '(no training; the search hooks run at once)')
         cfg.param_scheduler = None
 
-    check_data_files(cfg)
+    check_data_files(cfg, loaders_for_training(cfg))
     setup_env_for_device(cfg)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

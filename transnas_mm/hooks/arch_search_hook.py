@@ -5,7 +5,7 @@ import os.path as osp
 import statistics
 from typing import Optional, Sequence, Tuple
 
-from mmengine.dist import barrier, is_main_process
+from mmengine.dist import barrier, broadcast_object_list, is_main_process
 from mmengine.logging import print_log
 
 from ..registry import HOOKS
@@ -13,7 +13,7 @@ from ..search import (STATE_FILE, WORST, ArchSearch, ProxyFinetune, Search,
                       SearchConfig, load_state, plot_pareto,
                       plot_search_curve, rerank, run_search, unwrap,
                       write_log, write_pareto)
-from ..space import CostTable, save_arch
+from ..space import CostTable, LatencyTable, save_arch
 from ..utils.atomic_io import atomic_write_json
 from .search_hook import SearchHook
 
@@ -36,6 +36,10 @@ class ArchSearchHook(SearchHook):
         num_crossover, edge_keep_prob: evolution settings.
         flops_range, params_range: ``(low, high)`` or None; checked on the
             cost table before any evaluation.
+        latency_range: ``(low, high)`` ms at ``input_shape``, batch 1, on
+            this machine's CPU threads: a per-(layer, op) latency table is
+            measured once (rank 0; kept in ``latency_table.json`` so a
+            resume uses the same numbers) and checked like FLOPs.
         include_reference: put the hand-designed chain (all ``mb_k3e6``) in
             the first generation, a known-good start.
         rerank_top: the final choice is made among the search's top
@@ -61,6 +65,7 @@ class ArchSearchHook(SearchHook):
                  edge_keep_prob: float = 0.5,
                  flops_range: Optional[Tuple[float, float]] = None,
                  params_range: Optional[Tuple[float, float]] = None,
+                 latency_range: Optional[Tuple[float, float]] = None,
                  input_shape: Sequence[int] = (3, 224, 224),
                  calibrate_batches: int = 8,
                  include_reference: bool = True,
@@ -87,7 +92,7 @@ class ArchSearchHook(SearchHook):
                 top_k=top_k, mutation_prob=mutation_prob,
                 num_mutation=num_mutation, num_crossover=num_crossover,
                 edge_keep_prob=edge_keep_prob, flops_range=flops_range,
-                params_range=params_range,
+                params_range=params_range, latency_range=latency_range,
                 include_reference=include_reference, seed=seed)
         except ValueError as e:
             raise ValueError(f'ArchSearchHook: {e}') from None
@@ -101,7 +106,9 @@ class ArchSearchHook(SearchHook):
         supernet = self._supernet(runner)
         table = CostTable.measure(supernet.space, self.input_shape,
                                   backbone=supernet)
-        search = ArchSearch(supernet.space, table, self.search_cfg)
+        latency = self._latency_table(out, supernet) \
+            if self.search_cfg.latency_range is not None else None
+        search = ArchSearch(supernet.space, table, self.search_cfg, latency)
         valid_for = self._valid_for(runner, supernet)
         state_path = osp.join(out, STATE_FILE)
         if load_state(search, state_path, valid_for):
@@ -143,6 +150,22 @@ class ArchSearchHook(SearchHook):
         runner.model.train(was_training)
         self.result = dict(best=chosen.to_dict(), noise=noise,
                            timing=scorer.timing, images=scorer.images)
+
+    def _latency_table(self, out: str, supernet) -> LatencyTable:
+        """Measured once on rank 0 (or read back on resume), broadcast: every
+        rank checks the same numbers."""
+        path = osp.join(out, 'latency_table.json')
+        doc = [None]
+        if is_main_process():
+            if osp.isfile(path):
+                doc[0] = LatencyTable.load(path, supernet.space).to_dict()
+            else:
+                table = LatencyTable.measure(supernet.space, self.input_shape,
+                                             backbone=supernet)
+                table.save(path)
+                doc[0] = table.to_dict()
+        broadcast_object_list(doc, src=0)
+        return LatencyTable.from_dict(doc[0], supernet.space, path)
 
     def _rerank(self, runner, supernet, search, scorer):
         """The final choice among the top candidates by their score after
@@ -199,7 +222,7 @@ class ArchSearchHook(SearchHook):
             best_score=best.score,
             best_value=best.metrics.get(self.metric_key),
             best_metrics=best.metrics,
-            flops=best.flops, params=best.params,
+            flops=best.flops, params=best.params, latency_ms=best.latency,
             generations_done=search.generation,
             evaluated=len(search.history), rejected=search.rejected,
             raced=sum(c.status == 'raced' for c in cands),

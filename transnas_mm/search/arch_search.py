@@ -6,8 +6,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..space import (Arch, CostTable, SearchSpace, arch_key, make_arch,
-                     reference_arch, sample_arch)
+from ..space import (Arch, CostTable, LatencyTable, SearchSpace, arch_key,
+                     make_arch, reference_arch, sample_arch)
 from .base import Search
 from .candidate import WORST, Candidate
 
@@ -25,6 +25,7 @@ class SearchConfig:
     edge_keep_prob: float = 0.5
     flops_range: Optional[Tuple[float, float]] = None
     params_range: Optional[Tuple[float, float]] = None
+    latency_range: Optional[Tuple[float, float]] = None  # ms, needs a table
     max_draws: int = 10000  # per generation, before giving up on filling it
     include_reference: bool = False  # the hand chain in generation 0
     seed: int = 0
@@ -40,7 +41,7 @@ class SearchConfig:
         if not 0.0 <= self.mutation_prob <= 1.0:
             raise ValueError(f'mutation_prob: expected 0..1, got '
                              f'{self.mutation_prob}')
-        for name in ('flops_range', 'params_range'):
+        for name in ('flops_range', 'params_range', 'latency_range'):
             rng = getattr(self, name)
             if rng is not None:
                 if len(rng) != 2 or rng[0] > rng[1]:
@@ -88,14 +89,24 @@ class ArchSearch(Search):
     """
 
     def __init__(self, space: SearchSpace, cost_table: CostTable,
-                 cfg: SearchConfig):
+                 cfg: SearchConfig,
+                 latency_table: Optional[LatencyTable] = None):
         super().__init__(space, cfg)
+        if cfg.latency_range is not None and latency_table is None:
+            raise ValueError('latency_range: needs a latency table (the '
+                             'hook measures one)')
         self.cost_table = cost_table
+        self.latency_table = latency_table
 
     # -- constraints ---------------------------------------------------
     def within_constraints(self, arch: Arch) -> Tuple[bool, int, int]:
-        return within_ranges(self.cost_table, arch, self.cfg.flops_range,
-                             self.cfg.params_range)
+        ok, flops, params = within_ranges(self.cost_table, arch,
+                                          self.cfg.flops_range,
+                                          self.cfg.params_range)
+        if ok and self.cfg.latency_range is not None:
+            lo, hi = self.cfg.latency_range
+            ok = lo <= self.latency_table.latency(arch) <= hi
+        return ok, flops, params
 
     # -- variation -------------------------------------------------------
     def _random(self) -> Arch:
@@ -167,17 +178,21 @@ class ArchSearch(Search):
             raise RuntimeError(
                 f'no new architecture within flops_range='
                 f'{self.cfg.flops_range} params_range='
-                f'{self.cfg.params_range} after {draws} draws; widen the '
+                f'{self.cfg.params_range} latency_range='
+                f'{self.cfg.latency_range} after {draws} draws; widen the '
                 f'ranges')
         return list(out.values())
 
     def candidate(self, arch: Arch) -> Candidate:
         _, flops, params = self.within_constraints(arch)
+        latency = self.latency_table.latency(arch) \
+            if self.latency_table is not None else None
         return Candidate(arch=arch, flops=flops, params=params,
-                         generation=self.generation)
+                         generation=self.generation, latency=latency)
 
     def _saved_config(self, saved: Dict[str, Any]) -> Dict[str, Any]:
-        for key in ('flops_range', 'params_range'):
+        saved.setdefault('latency_range', None)  # states before latency
+        for key in ('flops_range', 'params_range', 'latency_range'):
             if saved.get(key) is not None:
                 saved[key] = tuple(saved[key])
         return saved

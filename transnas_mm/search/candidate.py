@@ -24,6 +24,7 @@ class Candidate:
     status: str = 'ok'  # or 'failed', or 'raced' (stopped early)
     reason: str = ''
     images: int = 0  # search-split images evaluated (racing stops early)
+    latency: Optional[float] = None  # ms, from a LatencyTable if searched
     sources: Optional[List[Dict[str, Any]]] = None  # weight search only
 
     @property
@@ -39,6 +40,8 @@ class Candidate:
         d['score'] = None if self.score == WORST else self.score
         if self.sources is None:
             d.pop('sources')
+        if self.latency is None:
+            d.pop('latency')
         return d
 
     @classmethod

@@ -2,7 +2,7 @@
 a missing or empty file is named with its config field instead of failing
 deep inside dataset serialisation."""
 import os.path as osp
-from typing import Any, Iterator, Tuple
+from typing import Any, Iterator, Sequence, Tuple
 
 from mmengine.config import Config
 
@@ -22,10 +22,20 @@ def _datasets(node: Any, field: str) -> Iterator[Tuple[str, dict]]:
         yield from _datasets(sub, f'{field}.datasets.{i}')
 
 
-def check_data_files(cfg: Config) -> None:
+def loaders_for_training(cfg: Config) -> Tuple[str, ...]:
+    """The dataloaders ``tools/train.py`` builds: train and val, and test
+    when a ``WeightSearchHook`` scores the held-out split."""
+    held_out = any(str(h.get('type', '')).endswith('WeightSearchHook') and
+                   h.get('heldout', True)
+                   for h in cfg.get('custom_hooks') or [])
+    return LOADERS if held_out else LOADERS[:2]
+
+
+def check_data_files(cfg: Config,
+                     loaders: Sequence[str] = LOADERS) -> None:
     """Raise a one-line ``ValueError`` naming the config field and the file
-    when an ``ann_file`` is missing or empty."""
-    for loader in LOADERS:
+    when an ``ann_file`` of one of ``loaders`` is missing or empty."""
+    for loader in loaders:
         node = cfg.get(loader)
         if not isinstance(node, dict):
             continue
