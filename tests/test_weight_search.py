@@ -163,12 +163,17 @@ def test_weight_search_alone_resumes_from_its_state(cub_run, demo_root,
         str(tmp_path), 'search', 'weight_sources.json')))['evaluated']
 
 
-def test_detector_gets_a_subnet_too(demo_root, source_ckpt, tmp_path):
+@pytest.mark.parametrize('config,detector,score_thr', [
+    ('coco_search.py', 'RetinaNet', 'model.test_cfg.score_thr'),
+    ('faster_rcnn_search.py', 'FasterRCNN', 'model.test_cfg.rcnn.score_thr'),
+])
+def test_detector_gets_a_subnet_too(demo_root, source_ckpt, tmp_path,
+                                    config, detector, score_thr):
     hooks = [dict(ARCH_HOOK, metric_key='coco/bbox_mAP',
                   input_shape=(3, 128, 128)),
              dict(NWS_HOOK, metric_key='coco/bbox_mAP', mode='evolution',
                   population=3, generations=2, input_shape=(3, 128, 128))]
-    cfg = demo_cfg('transnas/demo/coco_search.py', demo_root, str(tmp_path),
+    cfg = demo_cfg(f'transnas/demo/{config}', demo_root, str(tmp_path),
                    source_ckpt, {
                        'train_dataloader.dataset.indices': 16,
                        'train_dataloader.batch_size': 8,
@@ -177,7 +182,7 @@ def test_detector_gets_a_subnet_too(demo_root, source_ckpt, tmp_path):
                        'train_cfg.max_epochs': 1,
                        'train_cfg.val_interval': 10,
                        'param_scheduler': [],
-                       'model.test_cfg.score_thr': 0.0,
+                       score_thr: 0.0,
                        'custom_hooks': hooks,
                    })
     Runner.from_cfg(cfg).train()
@@ -189,7 +194,7 @@ def test_detector_gets_a_subnet_too(demo_root, source_ckpt, tmp_path):
                                                       'search_log.jsonl'))]
     assert any(r['score'] != round(r['score'], 3) for r in log)
     ft = Config.fromfile(osp.join(out, 'finetune.py'))
-    assert ft.model.type == 'RetinaNet'
+    assert ft.model.type == detector
     assert ft.model.neck.in_channels == [24, 32, 64, 96]
     assert ft.val_cfg == dict(type='ValLoop')
 
