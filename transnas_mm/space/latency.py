@@ -19,7 +19,7 @@ from .search_space import SearchSpace
 
 @torch.no_grad()
 def measure_latency(module: nn.Module, shape: Sequence[int],
-                    repeats: int = 30, warmup: int = 5) -> float:
+                    repeats: int = 30, warmup: int = 10) -> float:
     """Median forward time in ms of ``module`` (eval mode, no grad) on one
     input of ``shape`` (batch 1), after ``warmup`` untimed runs."""
     was_training = module.training
@@ -62,7 +62,7 @@ class LatencyTable:
     def measure(cls, space: SearchSpace,
                 input_shape: Sequence[int] = (3, 224, 224),
                 backbone: Optional[nn.Module] = None, repeats: int = 30,
-                warmup: int = 5) -> 'LatencyTable':
+                warmup: int = 10) -> 'LatencyTable':
         """Time every (layer, op) once, using ``backbone``'s own modules
         when given (a SparseSuperNet), else building each op."""
         c, h, w = input_shape
