@@ -18,8 +18,8 @@ custom_hooks = [
          generations=3, top_k=4, mutation_prob=0.2, num_mutation=4,
          num_crossover=4),
     dict(type='transnas_mm.WeightSearchHook', **search_common,
-         mode='evolution', population=4, generations=2, top_k=2,
-         heldout=True,
+         mode='evolution', racing=True, population=4, generations=2,
+         top_k=2, heldout=True,
          finetune={
              'train_cfg': dict(type='EpochBasedTrainLoop',
                                max_epochs=finetune_epochs,
