@@ -133,12 +133,8 @@ class ArchSearchHook(SearchHook):
         if search.best is None:
             self._write_outputs(out, search, table)
             barrier()
-            first = next(iter(search.history.values()), None)
-            raise RuntimeError(
-                f'ArchSearchHook: every candidate failed (first: '
-                f'{first.reason if first else "none evaluated"}); no '
-                f'arch.json. See {osp.join(out, "search_log.jsonl")}; delete '
-                f'{state_path} to search again')
+            raise self._all_failed(search, osp.join(out, 'search_log.jsonl'),
+                                   state_path, 'no arch.json')
         chosen, ranked = search.best, []
         if self.rerank_top > 1 and self.proxy_iters > 0:
             chosen, ranked = self._rerank(runner, supernet, search, scorer)

@@ -95,6 +95,16 @@ class SearchHook(Hook):
                                              self.seed)
         return scorer
 
+    def _all_failed(self, search, log: str, state_path: str,
+                    lost: str) -> RuntimeError:
+        """The error when no candidate could be scored: the first reason,
+        where the log is, how to start over."""
+        first = next(iter(search.history.values()), None)
+        return RuntimeError(
+            f'{type(self).__name__}: every candidate failed (first: '
+            f'{first.reason if first else "none evaluated"}); {lost}. See '
+            f'{log}; delete {state_path} to search again')
+
     def _valid_for(self, runner, supernet, **more) -> dict:
         """What a saved state is only valid for: a resume with another
         value is refused, naming it."""

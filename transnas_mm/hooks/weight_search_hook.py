@@ -170,12 +170,8 @@ class WeightSearchHook(SearchHook):
         best, plain = search.best, search.plain_candidate
         if best is None:
             model.load_state_dict(snapshot)
-            first = next(iter(search.history.values()), None)
-            raise RuntimeError(
-                f'WeightSearchHook: every candidate failed (first: '
-                f'{first.reason if first else "none evaluated"}); no '
-                f'subnet written. See {osp.join(out, "nws_log.jsonl")}; '
-                f'delete {state_path} to search again')
+            raise self._all_failed(search, osp.join(out, 'nws_log.jsonl'),
+                                   state_path, 'no subnet written')
         heldout = self._heldout(runner, scorer, best, plain, proxy)
         # Final weights = the best candidate's, recalibrated as scored.
         self._materialize(scorer, best, proxy)
