@@ -39,6 +39,31 @@ def _measure(module: nn.Module, shape: Sequence[int]) -> Tuple[int, int]:
     return total, int(parameter_count(module)[''])
 
 
+def stem_and_layers(space: SearchSpace, input_shape: Sequence[int],
+                    backbone: Optional[nn.Module] = None,
+                    norm_cfg: Optional[dict] = None,
+                    act_cfg: Optional[dict] = None):
+    """What a per-(layer, op) table measures: ``(stem, layers)`` with
+    ``layers[i] = (input shape, {op: module})``. Uses ``backbone``'s own
+    modules when given (a SparseSuperNet), else builds each one."""
+    c, h, w = input_shape
+    if backbone is not None:
+        stem = backbone.stem
+    else:
+        from mmcv.cnn import ConvModule
+        stem = ConvModule(c, space.stem_out, 3, stride=2, padding=1,
+                          norm_cfg=norm_cfg or dict(type='BN'),
+                          act_cfg=act_cfg or dict(type='ReLU6'))
+    layers = []
+    for ly, (lh, lw) in zip(space.layers, layer_input_sizes(space, (h, w))):
+        ops = {op: backbone.layers[ly.index][op] if backbone is not None
+               else build_op(op, ly.in_channels, ly.out_channels, ly.stride,
+                             norm_cfg, act_cfg)
+               for op in ly.candidates}
+        layers.append(((ly.in_channels, lh, lw), ops))
+    return stem, layers
+
+
 class CostTable:
     """``flops[layer][op]`` and ``params[layer][op]`` at one input shape,
     plus the fixed stem. Element-wise adds of edges count 0, as in
@@ -61,24 +86,14 @@ class CostTable:
                 act_cfg: Optional[dict] = None) -> 'CostTable':
         """Count every (layer, op) once. Uses ``backbone``'s own modules
         when given (a SparseSuperNet), else builds each op temporarily."""
-        c, h, w = input_shape
-        if backbone is not None:
-            stem = backbone.stem
-        else:
-            from mmcv.cnn import ConvModule
-            stem = ConvModule(c, space.stem_out, 3, stride=2, padding=1,
-                              norm_cfg=norm_cfg or dict(type='BN'),
-                              act_cfg=act_cfg or dict(type='ReLU6'))
-        stem_cost = _measure(stem, (c, h, w))
+        stem, layers = stem_and_layers(space, input_shape, backbone,
+                                       norm_cfg, act_cfg)
+        stem_cost = _measure(stem, tuple(input_shape))
         flops, params = [], []
-        for ly, (lh, lw) in zip(space.layers,
-                                layer_input_sizes(space, (h, w))):
+        for shape, ops in layers:
             f, p = {}, {}
-            for op in ly.candidates:
-                module = backbone.layers[ly.index][op] if backbone is not \
-                    None else build_op(op, ly.in_channels, ly.out_channels,
-                                       ly.stride, norm_cfg, act_cfg)
-                f[op], p[op] = _measure(module, (ly.in_channels, lh, lw))
+            for op, module in ops.items():
+                f[op], p[op] = _measure(module, shape)
             flops.append(f)
             params.append(p)
         if backbone is not None:

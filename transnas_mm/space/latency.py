@@ -12,8 +12,8 @@ import torch.nn as nn
 
 from ..utils.atomic_io import atomic_write_json
 from .arch import Arch, arch_edges, arch_ops
-from .complexity import layer_input_sizes
-from .ops import SKIP, build_op
+from .complexity import stem_and_layers
+from .ops import SKIP
 from .search_space import SearchSpace
 
 
@@ -65,27 +65,13 @@ class LatencyTable:
                 warmup: int = 10) -> 'LatencyTable':
         """Time every (layer, op) once, using ``backbone``'s own modules
         when given (a SparseSuperNet), else building each op."""
-        c, h, w = input_shape
-        if backbone is not None:
-            stem = backbone.stem
-        else:
-            from mmcv.cnn import ConvModule
-            stem = ConvModule(c, space.stem_out, 3, stride=2, padding=1,
-                              norm_cfg=dict(type='BN'),
-                              act_cfg=dict(type='ReLU6'))
-        stem_ms = measure_latency(stem, (c, h, w), repeats, warmup)
+        stem, layers = stem_and_layers(space, input_shape, backbone)
+        stem_ms = measure_latency(stem, tuple(input_shape), repeats, warmup)
         ops, add = [], []
-        for ly, (lh, lw) in zip(space.layers,
-                                layer_input_sizes(space, (h, w))):
-            shape = (ly.in_channels, lh, lw)
-            row = {}
-            for op in ly.candidates:
-                module = backbone.layers[ly.index][op] if backbone is not \
-                    None else build_op(op, ly.in_channels, ly.out_channels,
-                                       ly.stride)
-                row[op] = 0.0 if op == SKIP else measure_latency(
-                    module, shape, repeats, warmup)
-            ops.append(row)
+        for shape, modules in layers:
+            ops.append({op: 0.0 if op == SKIP else measure_latency(
+                module, shape, repeats, warmup)
+                for op, module in modules.items()})
             add.append(measure_latency(_Add(), shape, repeats, warmup))
         host = dict(machine=platform.machine(),
                     threads=torch.get_num_threads(), torch=torch.__version__)
