@@ -24,9 +24,9 @@ import subprocess
 import sys
 
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 import transnas_mm  # noqa: F401
+from adapted_runner import build_adapted_runner
 from transnas_mm.apis import splice_backbone
 from transnas_mm.engine import find_supernet
 from transnas_mm.search import (ProxyFinetune, SubnetScorer, WeightAssigner,
@@ -37,20 +37,6 @@ from transnas_mm.space import load_arch
 from transnas_mm.utils.atomic_io import atomic_torch_save, atomic_write_json
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-
-def build_runner(config: str, adapted: str, work: str) -> Runner:
-    cfg = Config.fromfile(config)
-    cfg.model.backbone.init_cfg = None
-    cfg.load_from, cfg.resume = adapted, False
-    cfg.train_cfg.max_epochs = 0
-    cfg.param_scheduler = None
-    cfg.custom_hooks = []
-    cfg.work_dir = work
-    cfg.log_level = 'WARNING'
-    runner = Runner.from_cfg(cfg)
-    runner.train()  # 0 epochs: loads the adapted weights
-    return runner
 
 
 def main() -> None:
@@ -67,8 +53,8 @@ def main() -> None:
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    runner = build_runner(args.config, args.adapted,
-                          osp.join(args.out, 'runner'))
+    runner = build_adapted_runner(args.config, args.adapted,
+                                  osp.join(args.out, 'runner'))
     supernet = find_supernet(runner.model)
     arch = load_arch(osp.join(args.search_dir, 'arch.json'), supernet.space)
     supernet.set_arch(arch)

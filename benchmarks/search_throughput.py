@@ -1,22 +1,26 @@
-"""Architecture-search cost on the demo CUB target, side by side in one run
-(same model, data, seeds and candidates):
+"""Architecture-search cost on a demo target, side by side in one run (same
+model, data, seeds and search settings: those of the target's demo config):
 
-* library loop without racing: candidates per minute; time per candidate
+* library loop, the reference: candidates per minute; time per candidate
   split into BN calibration, evaluation and overhead; overhead ratio =
   time per candidate / (calibration + evaluation) [goal <= 1.10];
 * the same search through ``ArchSearchHook.after_train`` (logs every
-  generation, figures at the end): overhead ratio through the hook
-  [goal <= 1.05];
-* with racing (``race_fractions`` of the search split, then all) at each
-  ``--race-margins``: search-split images evaluated and wall time vs no
-  racing [goal: <= 1/3 of the images, <= 1/2 of the time], and whether
-  the best architecture is the same (or its score within the noise);
+  generation, figures at the end): overhead ratio [goal <= 1.05];
+* racing at each ``--race-margins`` (in multiples of the score noise the
+  hook row measures), the predictor (``predictor_keep`` of
+  each later generation's children evaluated), and both: search-split
+  images evaluated and wall time, in all and until the run's final best
+  was first scored, vs the reference [goal: <= 1/3 of the images, <= 1/2
+  of the time], and whether the best arch is the same (or its score
+  within the measured score noise);
 * the constraint check per candidate (cost-table lookup) [goal: us].
 
-``--checkpoint``: a whole-model checkpoint of the target (e.g. the demo's
-adapted ``work_dirs/demo/cub/search/epoch_20.pth``); racing decisions are
-only meaningful with trained weights. Without one, weights come from init
-(throughput is the same; racing numbers then mean little).
+    python benchmarks/search_throughput.py --target cub|coco [--checkpoint
+        work_dirs/demo/cub/search/epoch_20.pth]
+
+``--checkpoint``: the target's adapted whole model (the demo's search run
+writes it); racing and predictor numbers only mean something with trained
+weights (without one, weights come from init).
 """
 import argparse
 import json
@@ -26,171 +30,192 @@ import tempfile
 import time
 
 import numpy as np
-from mmengine.config import Config
-from mmengine.runner import Runner
 
 import transnas_mm  # noqa: F401
+from adapted_runner import build_adapted_runner, hook_settings
 from transnas_mm.datasets import prepare_demo_data
 from transnas_mm.engine import find_supernet
 from transnas_mm.hooks import ArchSearchHook
 from transnas_mm.search import (ArchSearch, SearchConfig, SubnetScorer,
-                                calibration_batches, run_search,
-                                sample_arch_within)
+                                calibration_batches, predictor_by_generation,
+                                run_search, sample_arch_within)
 from transnas_mm.search.racing import Racing, race_settings
 from transnas_mm.space import CostTable, arch_key
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEFAULT_CKPT = osp.join(ROOT, 'work_dirs/demo/cub/search/epoch_20.pth')
+TARGETS = dict(
+    cub=('configs/transnas/demo/cub_search.py',
+         'work_dirs/demo/cub/search/epoch_20.pth'),
+    coco=('configs/transnas/demo/coco_search.py',
+          'work_dirs/demo/coco/search/epoch_8.pth'))
+SEARCH_KEYS = ('population', 'generations', 'top_k', 'mutation_prob',
+               'num_mutation', 'num_crossover', 'include_reference')
 
 
-def build_runner(data: str, checkpoint: str) -> Runner:
-    cfg = Config.fromfile(osp.join(ROOT, 'configs/transnas/demo/'
-                                   'cub_search.py'))
-    cub = osp.join(data, 'CUB_200_2011') + '/'
-    for dl in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[dl].dataset.data_root = cub
-    cfg.model.backbone.init_cfg = None
-    cfg.custom_hooks = []
-    cfg.train_cfg.max_epochs = 0
-    cfg.param_scheduler = None
-    cfg.load_from = checkpoint or None
-    cfg.resume = False
-    cfg.work_dir = tempfile.mkdtemp()
-    cfg.log_level = 'WARNING'
-    runner = Runner.from_cfg(cfg)
-    runner.train()  # 0 epochs: loads the checkpoint, nothing else
-    return runner
-
-
-def search_cfg(args, seed: int = 0) -> SearchConfig:
-    return SearchConfig(population=args.population,
-                        generations=args.generations, top_k=args.top_k,
-                        num_mutation=args.population // 2,
-                        num_crossover=args.population // 2,
-                        include_reference=True, seed=seed)
-
-
-def library_run(runner, table, args, race=None):
-    """One search through the library loop; returns (search, scorer,
-    wall seconds)."""
+def library_run(runner, table, hook, race=None, **screen):
+    """One search through the library loop with the target's settings;
+    returns (search, scorer, wall seconds)."""
     supernet = find_supernet(runner.model)
-    search = ArchSearch(supernet.space, table, search_cfg(args))
+    settings = {k: hook[k] for k in SEARCH_KEYS if k in hook}
+    settings.setdefault('include_reference', True)  # the hook's default
+    cfg = SearchConfig(**settings, seed=hook.get('seed', 0), **screen)
+    search = ArchSearch(supernet.space, table, cfg)
     scorer = SubnetScorer(
         runner.model, lambda cand: supernet.set_arch(cand.arch),
-        calibration_batches(runner.train_dataloader, args.calibrate_batches),
-        args.calibrate_batches, runner.val_loop.dataloader,
-        runner.val_loop.evaluator, 'accuracy/top1')
+        calibration_batches(runner.train_dataloader,
+                            hook['calibrate_batches'], hook.get('seed', 0)),
+        hook['calibrate_batches'], runner.val_loop.dataloader,
+        runner.val_loop.evaluator, hook['metric_key'])
     if race is not None:
         scorer.racing = Racing.from_settings(runner.val_loop.dataloader,
-                                             race, 0)
+                                             race, hook.get('seed', 0))
     t0 = time.perf_counter()
     run_search(search, scorer, osp.join(tempfile.mkdtemp(), 'state.json'),
                progress=False)
     return search, scorer, time.perf_counter() - t0
 
 
+def to_reach_best(search):
+    """(images, seconds) spent until the final best was first scored."""
+    images = seconds = 0.0
+    for cand in search.history.values():  # evaluation order
+        images += cand.images
+        seconds += cand.seconds
+        if cand.key == search.best.key:
+            return images, seconds
+    raise AssertionError('best not in history')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--target', choices=sorted(TARGETS), default='cub')
     parser.add_argument('--data', default=osp.join(ROOT, 'data', 'demo'))
-    parser.add_argument('--checkpoint', default=DEFAULT_CKPT if
-                        osp.isfile(DEFAULT_CKPT) else '')
-    parser.add_argument('--population', type=int, default=10)
-    parser.add_argument('--generations', type=int, default=4)
-    parser.add_argument('--top-k', type=int, default=5)
-    parser.add_argument('--calibrate-batches', type=int, default=4)
+    parser.add_argument('--checkpoint', default=None,
+                        help='adapted whole model (default: the demo\'s, '
+                        'if it exists)')
     parser.add_argument('--race-fractions', type=float, nargs='+',
                         default=[0.25, 0.5])
     parser.add_argument('--race-margins', type=float, nargs='+',
-                        default=[0.0, 2.0, 4.0])
+                        default=[0.0, 2.0],
+                        help='in multiples of the measured score noise')
+    parser.add_argument('--predictor-keep', type=float, default=1 / 3)
+    parser.add_argument('--skip-hook', action='store_true',
+                        help='skip the through-the-hook overhead row')
     args = parser.parse_args()
+    config, default_ckpt = (osp.join(ROOT, p) for p in TARGETS[args.target])
+    if args.checkpoint is None:
+        args.checkpoint = default_ckpt if osp.isfile(default_ckpt) else ''
     prepare_demo_data(args.data)
-    runner = build_runner(args.data, args.checkpoint)
+    hook = hook_settings(config)
+    runner = build_adapted_runner(config, args.checkpoint)
     supernet = find_supernet(runner.model)
-    table = CostTable.measure(supernet.space, (3, 48, 48), backbone=supernet)
+    shape = tuple(hook['input_shape'])
+    table = CostTable.measure(supernet.space, shape, backbone=supernet)
     val_images = len(runner.val_loop.dataloader.dataset)
-    print(f'weights: {args.checkpoint or "init (no --checkpoint)"}; '
-          f'search split {val_images} images')
+    print(f'target {args.target}: weights {args.checkpoint or "init"}; '
+          f'search split {val_images} images; search '
+          f'{hook["population"]} x {hook["generations"]} generations, '
+          f'top {hook["top_k"]}, metric {hook["metric_key"]}')
 
     rng = np.random.default_rng(1)
     archs = [sample_arch_within(supernet.space, table, rng)
              for _ in range(2000)]
-    search = ArchSearch(supernet.space, table, search_cfg(args))
+    probe = ArchSearch(supernet.space, table, SearchConfig())
     t0 = time.perf_counter()
     for a in archs:
-        search.within_constraints(a)
+        probe.within_constraints(a)
     check_us = (time.perf_counter() - t0) / len(archs) * 1e6
 
-    # 1. the library loop, no racing (the reference)
-    base, scorer, wall = library_run(runner, table, args)
+    # 1. the library loop, nothing cut (the reference)
+    base, scorer, wall = library_run(runner, table, hook)
     n = len(base.history)
     calib = scorer.timing['calibrate'] / n
     evaluate = scorer.timing['evaluate'] / n
-    result = dict(candidates=n, wall_s=wall,
+    base_reach = to_reach_best(base)
+    result = dict(target=args.target, candidates=n, wall_s=wall,
                   candidates_per_min=n / wall * 60,
                   per_candidate_s=wall / n, calibrate_s=calib,
                   evaluate_s=evaluate,
                   overhead_ratio=wall / n / (calib + evaluate),
                   images=scorer.images, constraint_check_us=check_us,
-                  val_images=val_images, best=base.best.score)
+                  val_images=val_images, best=base.best.score,
+                  reach_images=base_reach[0], reach_s=base_reach[1])
     print(f'library: {n} candidates, {result["candidates_per_min"]:.1f}/min,'
           f' per candidate {wall / n * 1e3:.0f} ms = calibration '
           f'{calib * 1e3:.0f} + evaluation {evaluate * 1e3:.0f} + other '
           f'{(wall / n - calib - evaluate) * 1e3:.0f} ms; overhead ratio '
-          f'{result["overhead_ratio"]:.3f} (goal <= 1.10)')
+          f'{result["overhead_ratio"]:.3f} (goal <= 1.10); best '
+          f'{base.best.score:.4f} first scored after {base_reach[0]:.0f} '
+          f'images, {base_reach[1]:.1f} s')
 
-    # 2. the same search through the hook
-    hook = ArchSearchHook(metric_key='accuracy/top1', population=
-                          args.population, generations=args.generations,
-                          top_k=args.top_k,
-                          num_mutation=args.population // 2,
-                          num_crossover=args.population // 2,
-                          input_shape=(3, 48, 48),
-                          calibrate_batches=args.calibrate_batches,
-                          noise_repeats=2,
-                          out_dir=f'hook_{time.time_ns()}')
+    # 2. the same search through the hook (also measures the score noise)
+    search_hook = ArchSearchHook(
+        **{k: v for k, v in hook.items()
+           if k not in ('out_dir', 'noise_repeats')},
+        noise_repeats=2, out_dir=f'hook_{time.time_ns()}')
     t0 = time.perf_counter()
-    CostTable.measure(supernet.space, (3, 48, 48), backbone=supernet)
+    CostTable.measure(supernet.space, shape, backbone=supernet)
     setup = time.perf_counter() - t0  # the hook's one-time cost table
     t0 = time.perf_counter()
-    hook.after_train(runner)
+    search_hook.after_train(runner)
     hook_wall = time.perf_counter() - t0
-    timing = hook.result['timing']
-    # calibration + evaluation of every scoring the hook did (the search's
-    # candidates and the noise re-scorings)
+    timing = search_hook.result['timing']
     searched = timing['calibrate'] + timing['evaluate']
-    hook_ratio = (hook_wall - setup) / searched
-    noise = hook.result['noise']
+    noise = search_hook.result['noise'] or 0.0
     result.update(hook_wall_s=hook_wall, hook_setup_s=setup,
-                  hook_overhead_ratio=hook_ratio,
+                  hook_overhead_ratio=(hook_wall - setup) / searched,
                   hook_overhead_ratio_with_setup=hook_wall / searched,
                   noise=noise)
-    same = hook.result['best']['layers'] == base.best.arch['layers']
+    same = search_hook.result['best']['layers'] == base.best.arch['layers']
     print(f'through ArchSearchHook: {hook_wall:.1f} s (cost table '
-          f'{setup:.1f} s once), overhead ratio {hook_ratio:.3f} without '
-          f'it, {hook_wall / searched:.3f} with it (goal <= 1.05); same best'
-          f' arch as the library run: {same}; score noise {noise:.3f}')
+          f'{setup:.1f} s once), overhead ratio '
+          f'{result["hook_overhead_ratio"]:.3f} without it, '
+          f'{hook_wall / searched:.3f} with it (goal <= 1.05); same best '
+          f'arch as the library run: {same}; score noise {noise:.4f}')
 
-    # 3. racing at each margin, same search
-    result['racing'] = []
-    for margin in args.race_margins:
-        race = race_settings('benchmark', True, args.race_fractions, margin)
-        raced, rscorer, rwall = library_run(runner, table, args, race)
-        best_same = arch_key(raced.best.arch) == arch_key(base.best.arch)
-        within = abs(raced.best.score - base.best.score) <= (noise or 0)
-        row = dict(margin=margin, images=rscorer.images,
+    # 3. what cuts the work: racing, the predictor, both
+    def race(m):
+        return race_settings('benchmark', True, args.race_fractions,
+                             m * noise)
+
+    variants = [(f'racing margin {m} x noise', race(m), {})
+                for m in args.race_margins]
+    screen = dict(predictor=True, predictor_keep=args.predictor_keep)
+    variants.append((f'predictor keep {args.predictor_keep:.2f}', None,
+                     screen))
+    variants += [(f'predictor + racing margin {m} x noise', race(m), screen)
+                 for m in args.race_margins]
+    result['variants'] = []
+    for name, racing, kw in variants:
+        run, rscorer, rwall = library_run(runner, table, hook, racing, **kw)
+        reach = to_reach_best(run)
+        row = dict(name=name, candidates=len(run.history),
+                   images=rscorer.images,
                    images_ratio=rscorer.images / scorer.images,
                    wall_s=rwall, wall_ratio=rwall / wall,
+                   reach_images_ratio=reach[0] / base_reach[0],
+                   reach_wall_ratio=reach[1] / base_reach[1],
                    raced=sum(c.status == 'raced'
-                             for c in raced.history.values()),
-                   best=raced.best.score, same_best=best_same,
-                   best_within_noise=within)
-        result['racing'].append(row)
-        print(f'racing margin {margin}: images {rscorer.images} / '
-              f'{scorer.images} = {row["images_ratio"]:.2f} (goal <= 0.33),'
-              f' wall {row["wall_ratio"]:.2f}x (goal <= 0.5), '
-              f'{row["raced"]} raced; best {raced.best.score:.2f} vs '
-              f'{base.best.score:.2f}: same arch {best_same}, within noise '
-              f'{within}')
+                             for c in run.history.values()),
+                   skipped=run.skipped, best=run.best.score,
+                   same_best=arch_key(run.best.arch) ==
+                   arch_key(base.best.arch),
+                   best_within_noise=abs(run.best.score - base.best.score)
+                   <= noise,
+                   predictor=predictor_by_generation(
+                       list(run.history.values())))
+        result['variants'].append(row)
+        print(f'{name}: {row["candidates"]} candidates ({row["raced"]} '
+              f'raced, {row["skipped"]} skipped); images '
+              f'{row["images_ratio"]:.2f}x, wall {row["wall_ratio"]:.2f}x;'
+              f' to reach the final best: images '
+              f'{row["reach_images_ratio"]:.2f}x, wall '
+              f'{row["reach_wall_ratio"]:.2f}x (goal <= 0.33 / 0.5); best '
+              f'{run.best.score:.4f} vs {base.best.score:.4f}: same arch '
+              f'{row["same_best"]}, within noise {row["best_within_noise"]}'
+              + (' ; predictor tau per generation ' + ', '.join(
+                  f'{r["kendall_tau"]:.2f}' for r in row['predictor'])
+                 if row['predictor'] else ''))
     scores = [c.score for c in base.history.values()]
     result['score_spread'] = dict(median=statistics.median(scores),
                                   best=max(scores))

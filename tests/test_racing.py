@@ -97,15 +97,18 @@ def test_bad_fractions_are_refused(fractions):
         Racing(_loader(), fractions)
 
 
-def test_racing_through_both_hooks(demo_root, source_ckpt, tmp_path):
+def test_racing_and_predictor_through_hooks(demo_root, source_ckpt,
+                                           tmp_path):
     """Raced candidates stop on a subset, the chosen ones are scored on
-    the whole search split, and the counts reach the outputs."""
+    the whole search split, and the counts reach the outputs; the arch
+    search's predictor skips half of generation 1 and logs its tau."""
     race = dict(racing=True, race_fractions=(0.25, 0.5), race_margin=0.0)
     hooks = [dict(type='transnas_mm.ArchSearchHook',
                   metric_key='accuracy/top1', population=6, generations=2,
                   top_k=2, num_mutation=3, num_crossover=3,
                   input_shape=(3, 48, 48), calibrate_batches=1,
-                  noise_repeats=0, **race),
+                  noise_repeats=0, predictor=True, predictor_keep=0.5,
+                  **race),
              dict(type='transnas_mm.WeightSearchHook',
                   metric_key='accuracy/top1', mode='evolution',
                   population=4, generations=2, top_k=2,
@@ -133,3 +136,11 @@ def test_racing_through_both_hooks(demo_root, source_ckpt, tmp_path):
         assert best['images'] == 64
     summary = json.load(open(osp.join(out, 'summary.json')))
     assert summary['raced'] > 0  # margin 0 on 16/32 images: some stop
+    rows = [json.loads(ln) for ln in open(osp.join(out, 'search_log.jsonl'))]
+    assert summary['evaluated'] == len(rows) == 6 + 3
+    assert summary['skipped_by_predictor'] == 3
+    assert all(('predicted' in r) == (r['generation'] == 1) for r in rows)
+    [screened] = summary['predictor']
+    assert screened['generation'] == 1 and screened['evaluated'] == sum(
+        r['generation'] == 1 and r['score'] is not None for r in rows)
+    assert -1.0 <= screened['kendall_tau'] <= 1.0

@@ -11,8 +11,8 @@ from mmengine.logging import print_log
 from ..registry import HOOKS
 from ..search import (STATE_FILE, WORST, ArchSearch, ProxyFinetune, Search,
                       SearchConfig, load_state, plot_pareto,
-                      plot_search_curve, rerank, run_search, unwrap,
-                      write_log, write_pareto)
+                      plot_search_curve, predictor_by_generation, rerank,
+                      run_search, unwrap, write_log, write_pareto)
 from ..space import CostTable, LatencyTable, save_arch
 from ..utils.atomic_io import atomic_write_json
 from .search_hook import SearchHook
@@ -40,6 +40,11 @@ class ArchSearchHook(SearchHook):
             this machine's CPU threads: a per-(layer, op) latency table is
             measured once (rank 0; kept in ``latency_table.json`` so a
             resume uses the same numbers) and checked like FLOPs.
+        predictor, predictor_keep: after the first generation, fit a ridge
+            surrogate on the candidates scored so far and evaluate only the
+            predicted best ``predictor_keep`` of each generation's children
+            (the rest cost nothing); its Kendall tau per generation goes to
+            the log and ``summary.json``. Off by default.
         include_reference: put the hand-designed chain (all ``mb_k3e6``) in
             the first generation, a known-good start.
         rerank_top: the final choice is made among the search's top
@@ -69,6 +74,8 @@ class ArchSearchHook(SearchHook):
                  input_shape: Sequence[int] = (3, 224, 224),
                  calibrate_batches: int = 8,
                  include_reference: bool = True,
+                 predictor: bool = False,
+                 predictor_keep: float = 0.5,
                  rerank_top: int = 0,
                  proxy_iters: int = 0,
                  proxy_lr: float = 0.01,
@@ -93,7 +100,8 @@ class ArchSearchHook(SearchHook):
                 num_mutation=num_mutation, num_crossover=num_crossover,
                 edge_keep_prob=edge_keep_prob, flops_range=flops_range,
                 params_range=params_range, latency_range=latency_range,
-                include_reference=include_reference, seed=seed)
+                include_reference=include_reference, predictor=predictor,
+                predictor_keep=predictor_keep, seed=seed)
         except ValueError as e:
             raise ValueError(f'ArchSearchHook: {e}') from None
         self.rerank_top = rerank_top
@@ -126,6 +134,17 @@ class ArchSearchHook(SearchHook):
                  'search/generation_median':
                  statistics.median(gen) if gen else float('nan')},
                 step=s.generation)
+            screened = predictor_by_generation(
+                [c for c in s.history.values()
+                 if c.generation == s.generation - 1])
+            if screened:
+                tau = screened[0]['kendall_tau']
+                runner.visualizer.add_scalars(
+                    {'search/predictor_tau': tau}, step=s.generation)
+                print_log(f'predictor: evaluated {screened[0]["evaluated"]}'
+                          f' of the generation\'s children (skipped '
+                          f'{s.skipped} so far), Kendall tau predicted vs '
+                          f'measured {tau:.2f}', logger='current')
             self._write_outputs(out, s, table, final=False)
 
         was_training = runner.model.training
@@ -221,6 +240,8 @@ class ArchSearchHook(SearchHook):
             flops=best.flops, params=best.params, latency_ms=best.latency,
             generations_done=search.generation,
             evaluated=len(search.history), rejected=search.rejected,
+            skipped_by_predictor=search.skipped,
+            predictor=predictor_by_generation(cands),
             raced=sum(c.status == 'raced' for c in cands),
             images_evaluated=sum(c.images for c in cands),
             input_shape=list(self.input_shape),

@@ -9,6 +9,7 @@ from .fitness import ObjectiveError, SubnetScorer, check_finite
 from .loop import STATE_FILE, load_state, run_search
 from .plots import (plot_arch, plot_pareto, plot_search_curve,
                     plot_weight_sources, save_figure)
+from .predictor import RidgePredictor, predictor_by_generation
 from .proxy import ProxyFinetune
 from .rerank import rerank
 from .weight_search import WeightSearch, WeightSearchConfig
@@ -21,6 +22,7 @@ __all__ = [
     'Candidate', 'pareto_front', 'evaluate', 'ObjectiveError',
     'SubnetScorer', 'check_finite', 'STATE_FILE', 'load_state',
     'run_search', 'plot_arch', 'plot_pareto', 'plot_search_curve',
-    'plot_weight_sources', 'save_figure', 'ProxyFinetune', 'rerank',
+    'plot_weight_sources', 'save_figure', 'RidgePredictor',
+    'predictor_by_generation', 'ProxyFinetune', 'rerank',
     'WeightSearch', 'WeightSearchConfig', 'WeightAssigner'
 ]

@@ -4,12 +4,15 @@ independent of any runner (protocol: :class:`~.base.Search`)."""
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+import math
+
 import numpy as np
 
 from ..space import (Arch, CostTable, LatencyTable, SearchSpace, arch_key,
                      make_arch, reference_arch, sample_arch)
 from .base import Search
 from .candidate import WORST, Candidate
+from .predictor import RidgePredictor
 
 
 @dataclass
@@ -28,6 +31,10 @@ class SearchConfig:
     latency_range: Optional[Tuple[float, float]] = None  # ms, needs a table
     max_draws: int = 10000  # per generation, before giving up on filling it
     include_reference: bool = False  # the hand chain in generation 0
+    # After generation 0, evaluate only the predicted best ``predictor_keep``
+    # of each generation's children (ridge surrogate on the scored ones).
+    predictor: bool = False
+    predictor_keep: float = 0.5
     seed: int = 0
 
     def __post_init__(self):
@@ -38,6 +45,9 @@ class SearchConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f'{name}: expected >= 1, got '
                                  f'{getattr(self, name)}')
+        if not 0.0 < self.predictor_keep <= 1.0:
+            raise ValueError(f'predictor_keep: expected a fraction in '
+                             f'(0, 1], got {self.predictor_keep}')
         if not 0.0 <= self.mutation_prob <= 1.0:
             raise ValueError(f'mutation_prob: expected 0..1, got '
                              f'{self.mutation_prob}')
@@ -97,6 +107,8 @@ class ArchSearch(Search):
                              'hook measures one)')
         self.cost_table = cost_table
         self.latency_table = latency_table
+        self._predictor: Optional[RidgePredictor] = None
+        self._predictor_generation = -1
 
     # -- constraints ---------------------------------------------------
     def within_constraints(self, arch: Arch) -> Tuple[bool, int, int]:
@@ -107,6 +119,33 @@ class ArchSearch(Search):
             lo, hi = self.cfg.latency_range
             ok = lo <= self.latency_table.latency(arch) <= hi
         return ok, flops, params
+
+    # -- predictor -------------------------------------------------------
+    def predictor(self) -> Optional[RidgePredictor]:
+        """The surrogate fitted on every candidate scored so far (raced
+        ones with their partial score), refitted once per generation; None
+        when off or in generation 0. Every rank fits the same one."""
+        if not self.cfg.predictor or self.generation == 0:
+            return None
+        if self._predictor_generation != self.generation:
+            scored = [c for c in self.history.values() if c.score > WORST]
+            self._predictor = RidgePredictor(self.space).fit(
+                [c.arch for c in scored], [c.score for c in scored]) \
+                if len(scored) >= 2 else None
+            self._predictor_generation = self.generation
+        return self._predictor
+
+    def _screen(self, archs: List[Arch]) -> List[Arch]:
+        """The predicted best ``predictor_keep`` of ``archs``, best first
+        (so racing meets a high bar early); the rest are skipped."""
+        predictor = self.predictor()
+        if predictor is None:
+            return archs
+        keep = max(1, math.ceil(self.cfg.predictor_keep * len(archs)))
+        predicted = predictor.predict(archs)
+        order = sorted(range(len(archs)), key=lambda i: (-predicted[i], i))
+        self.skipped += len(archs) - keep
+        return [archs[i] for i in order[:keep]]
 
     # -- variation -------------------------------------------------------
     def _random(self) -> Arch:
@@ -181,17 +220,23 @@ class ArchSearch(Search):
                 f'{self.cfg.params_range} latency_range='
                 f'{self.cfg.latency_range} after {draws} draws; widen the '
                 f'ranges')
-        return list(out.values())
+        return self._screen(list(out.values()))
 
     def candidate(self, arch: Arch) -> Candidate:
         _, flops, params = self.within_constraints(arch)
         latency = self.latency_table.latency(arch) \
             if self.latency_table is not None else None
+        predictor = self.predictor()
+        predicted = float(predictor.predict([arch])[0]) \
+            if predictor is not None else None
         return Candidate(arch=arch, flops=flops, params=params,
-                         generation=self.generation, latency=latency)
+                         generation=self.generation, latency=latency,
+                         predicted=predicted)
 
     def _saved_config(self, saved: Dict[str, Any]) -> Dict[str, Any]:
         saved.setdefault('latency_range', None)  # states before latency
+        saved.setdefault('predictor', False)  # states before the predictor
+        saved.setdefault('predictor_keep', 0.5)
         for key in ('flops_range', 'params_range', 'latency_range'):
             if saved.get(key) is not None:
                 saved[key] = tuple(saved[key])

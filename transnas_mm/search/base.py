@@ -27,6 +27,7 @@ class Search:
         self.generation = 0
         self.history: Dict[str, Candidate] = {}
         self.rejected = 0  # proposals refused before evaluation
+        self.skipped = 0  # proposals a predictor chose not to evaluate
 
     # -- what subclasses define ---------------------------------------------
     def propose(self) -> List[Any]:
@@ -64,6 +65,7 @@ class Search:
 
     def state_dict(self) -> Dict[str, Any]:
         return dict(generation=self.generation, rejected=self.rejected,
+                    skipped=self.skipped,
                     rng=self.rng.bit_generator.state,
                     config=asdict(self.cfg),
                     space_fingerprint=self.space.fingerprint(),
@@ -90,6 +92,7 @@ class Search:
                              f'another work_dir or delete the state')
         self.generation = state['generation']
         self.rejected = state.get('rejected', 0)
+        self.skipped = state.get('skipped', 0)
         self.rng.bit_generator.state = state['rng']
         self.history = {}
         for d in state['history']:

@@ -25,6 +25,7 @@ class Candidate:
     reason: str = ''
     images: int = 0  # search-split images evaluated (racing stops early)
     latency: Optional[float] = None  # ms, from a LatencyTable if searched
+    predicted: Optional[float] = None  # the surrogate's score, if used
     sources: Optional[List[Dict[str, Any]]] = None  # weight search only
 
     @property
@@ -40,8 +41,9 @@ class Candidate:
         d['score'] = None if self.score == WORST else self.score
         if self.sources is None:
             d.pop('sources')
-        if self.latency is None:
-            d.pop('latency')
+        for key in ('latency', 'predicted'):
+            if d[key] is None:
+                d.pop(key)
         return d
 
     @classmethod
