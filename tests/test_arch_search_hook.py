@@ -164,6 +164,45 @@ def test_latency_range_through_the_hook(demo_root, source_ckpt, tmp_path):
         [r['latency'] for r in log]
 
 
+def test_proxy_fitness_scores_finetuned_paths_then_restores_weights(
+        demo_root, source_ckpt, tmp_path):
+    """``proxy_fitness``: each candidate is scored after its own proxy
+    finetune from the same adapted weights (generation 0 is the same set
+    of archs, every score moves), the weights are put back afterwards, and
+    a resume with other proxy settings is refused."""
+    hook = dict(SEARCH, population=3, generations=1, num_mutation=1,
+                num_crossover=1, noise_repeats=0)
+    opts = {**SMALL_CUB, 'train_cfg.max_epochs': 0}
+    runs = {}
+    for name, extra in (('inherit', {}),
+                        ('proxy', dict(proxy_fitness=True, proxy_iters=3,
+                                       proxy_lr=0.05))):
+        work = str(tmp_path / name)
+        runner = Runner.from_cfg(demo_cfg(
+            'transnas/demo/cub_search.py', demo_root, work, source_ckpt,
+            {**opts, 'custom_hooks': [dict(hook, **extra)]}))
+        runner.train()
+        runs[name] = (_log(work), {k: v.clone() for k, v in
+                                   runner.model.named_parameters()})
+    (inherit, params_a), (proxy, params_b) = runs['inherit'], runs['proxy']
+    assert [r['layers'] for r in inherit] == [r['layers'] for r in proxy]
+    assert all(a['score'] != b['score'] for a, b in zip(inherit, proxy))
+    assert all(params_a[k].equal(params_b[k]) for k in params_a)
+    work = str(tmp_path / 'proxy')
+    state = json.load(open(osp.join(work, 'search', 'search_state.json')))
+    assert state['extra']['proxy_iters'] == 3
+    with pytest.raises(ValueError, match='extra.proxy_iters'):
+        Runner.from_cfg(demo_cfg(
+            'transnas/demo/cub_search.py', demo_root, work, source_ckpt,
+            {**opts, 'custom_hooks': [dict(hook, proxy_fitness=True,
+                                           proxy_iters=4,
+                                           proxy_lr=0.05)]})).train()
+    with pytest.raises(ValueError, match='proxy_fitness'):
+        Runner.from_cfg(demo_cfg(
+            'transnas/demo/cub_search.py', demo_root, work, source_ckpt,
+            {**opts, 'custom_hooks': [dict(hook, proxy_fitness=True)]}))
+
+
 # -- distributed and resume: real tools/train.py subprocesses ------------
 
 

@@ -78,7 +78,9 @@ def test_folder_dataset_to_search_config_and_six_row_report(
     rows = [ln for ln in section.splitlines() if ln.startswith('| ')]
     assert len(rows) == 1 + 6
     for row in rows[1:]:
-        float(row.strip('|').split('|')[3].split()[0])  # a held-out value
+        cells = row.strip('|').split('|')
+        assert float(cells[3]) > 0  # latency (ms)
+        float(cells[4].split()[0])  # a held-out value
     assert re.search(r'^verdict: \d/5', section, re.M)
 
 

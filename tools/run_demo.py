@@ -119,6 +119,8 @@ QUICK = dict(
             'custom_hooks.ArchSearchHook.generations=2',
             'custom_hooks.ArchSearchHook.num_mutation=2',
             'custom_hooks.ArchSearchHook.num_crossover=1',
+            'custom_hooks.ArchSearchHook.proxy_iters=2',
+            'custom_hooks.WeightSearchHook.proxy_iters=2',
             'custom_hooks.WeightSearchHook.mode=evolution',
             'custom_hooks.WeightSearchHook.population=2',
             'custom_hooks.WeightSearchHook.generations=2',
@@ -134,9 +136,28 @@ def quick(step: str, key: str, enabled: bool) -> List[str]:
     if not enabled:
         return []
     opts = QUICK[step]
-    if key in ('cub', 'cls'):  # ImageClassifier has no test_cfg.score_thr
-        opts = [o for o in opts if 'score_thr' not in o]
+    if key in ('cub', 'cls'):  # ImageClassifier has no test_cfg.score_thr;
+        # their searches use no proxy finetune (detection's do: 2 steps)
+        opts = [o for o in opts
+                if 'score_thr' not in o and 'proxy_iters' not in o]
     return opts
+
+
+def row_latency(found: str):
+    """arch.json path -> ms (batch 1, this CPU) from a per-(layer, op)
+    latency table of the target's space at its search input shape:
+    the search's own ``latency_table.json`` if it measured one, else
+    measured once here and kept beside it."""
+    from transnas_mm.space import LatencyTable, SearchSpace, load_arch
+    doc = json.load(open(osp.join(found, 'cost_table.json')))
+    space = SearchSpace.from_dict(doc['space'])
+    path = osp.join(found, 'latency_table.json')
+    if osp.isfile(path):
+        table = LatencyTable.load(path, space)
+    else:
+        table = LatencyTable.measure(space, doc['input_shape'])
+        table.save(path)
+    return lambda arch_file: table.latency(load_arch(arch_file, space))
 
 
 def finetune_and_test(name: str, spec: dict, rdir: str, finetune_cfg: str,
@@ -242,8 +263,9 @@ def target(name: str, spec: dict, out: str, source: str, seeds: int,
     total_s = json.load(open(osp.join(base, 'search.done')))['seconds']
     adapt_s = max(0.0, total_s - nas_s - nws_s)
     rows = []
+    latency = row_latency(found)
     for row, title in ROWS:
-        metrics, finetune_s, flops, params = [], [], [], []
+        metrics, finetune_s, flops, params, ms = [], [], [], [], []
         for seed in range(seeds):
             rdir = osp.join(base, f'{row}_seed{seed}')
             load = None  # scratch: random init
@@ -272,6 +294,7 @@ def target(name: str, spec: dict, out: str, source: str, seeds: int,
                 cost = json.load(open(osp.join(rdir, 'net', 'cost.json')))
             flops.append(cost['flops'])  # random: another arch per seed
             params.append(cost['params'])
+            ms.append(latency(arch))
             metric, seconds = finetune_and_test(
                 f'{key}/{row}', spec, rdir, finetune_cfg, arch, load, seed,
                 fast)
@@ -283,6 +306,7 @@ def target(name: str, spec: dict, out: str, source: str, seeds: int,
         rows.append(dict(key=row, name=title,
                          flops=sum(flops) / len(flops),
                          params=sum(params) / len(params),
+                         latency_ms=sum(ms) / len(ms),
                          metric=metrics, search_s=[search_s],
                          finetune_s=finetune_s,
                          target_s=[row_adapt + search_s + f

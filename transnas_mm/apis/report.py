@@ -8,8 +8,9 @@ from typing import Dict, List, Sequence
 
 from ..utils.atomic_io import atomic_write_text
 
-COLUMNS = ('row', 'MFLOPs', 'params (K)', 'held-out metric',
-           'search time (s)', 'finetune time (s)', 'target compute (s)')
+COLUMNS = ('row', 'MFLOPs', 'params (K)', 'latency (ms)',
+           'held-out metric', 'search time (s)', 'finetune time (s)',
+           'target compute (s)')
 
 
 def _stat(values: Sequence[float], fmt: str) -> str:
@@ -23,13 +24,17 @@ def _stat(values: Sequence[float], fmt: str) -> str:
 
 
 def table_rows(rows: List[dict]) -> List[List[str]]:
-    """``rows``: dicts with name, flops, params, metric (list over seeds),
-    search_s, finetune_s, target_s (lists; target_s = adaptation + search
-    + finetune seconds of that row)."""
+    """``rows``: dicts with name, flops, params, latency_ms (optional:
+    batch 1 on the machine that ran the demo, from a latency table), metric
+    (list over seeds), search_s, finetune_s, target_s (lists; target_s =
+    adaptation + search + finetune seconds of that row)."""
     out = []
     for r in rows:
+        ms = r.get('latency_ms')
         out.append([r['name'], f"{r['flops'] / 1e6:.2f}",
-                    f"{r['params'] / 1e3:.1f}", _stat(r['metric'], '.4f'),
+                    f"{r['params'] / 1e3:.1f}",
+                    _stat([] if ms is None else [ms], '.2f'),
+                    _stat(r['metric'], '.4f'),
                     _stat(r['search_s'], '.0f'),
                     _stat(r['finetune_s'], '.0f'),
                     _stat(r.get('target_s', r['finetune_s']), '.0f')])

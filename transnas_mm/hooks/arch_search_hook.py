@@ -52,6 +52,11 @@ class ArchSearchHook(SearchHook):
             of ``proxy_iters`` SGD steps (``proxy_lr``) on fixed training
             batches: a fitness closer to the post-finetune result than the
             inherited-weights score. 0 or ``proxy_iters=0``: off.
+        proxy_fitness: score *every* candidate after that proxy finetune
+            (weights restored before each), not only the final top. For
+            targets whose new head was fitted on one path (detection: the
+            inherited score then mostly measures closeness to that path).
+            Costs ``proxy_iters`` training steps per candidate.
         The best candidate is scored again with ``noise_repeats`` other
         calibration draws; the std is the score noise, written to
         ``summary.json`` next to best minus median.
@@ -79,6 +84,7 @@ class ArchSearchHook(SearchHook):
                  rerank_top: int = 0,
                  proxy_iters: int = 0,
                  proxy_lr: float = 0.01,
+                 proxy_fitness: bool = False,
                  noise_repeats: int = 2,
                  racing: bool = False,
                  race_fractions: Sequence[float] = (0.25, 0.5),
@@ -104,9 +110,13 @@ class ArchSearchHook(SearchHook):
                 predictor_keep=predictor_keep, seed=seed)
         except ValueError as e:
             raise ValueError(f'ArchSearchHook: {e}') from None
+        if proxy_fitness and proxy_iters < 1:
+            raise ValueError('ArchSearchHook: proxy_fitness: needs '
+                             f'proxy_iters >= 1, got {proxy_iters}')
         self.rerank_top = rerank_top
         self.proxy_iters = proxy_iters
         self.proxy_lr = proxy_lr
+        self.proxy_fitness = proxy_fitness
         self.result: Optional[dict] = None
 
     def after_train(self, runner) -> None:
@@ -117,13 +127,16 @@ class ArchSearchHook(SearchHook):
         latency = self._latency_table(out, supernet) \
             if self.search_cfg.latency_range is not None else None
         search = ArchSearch(supernet.space, table, self.search_cfg, latency)
-        valid_for = self._valid_for(runner, supernet)
+        proxy_state = dict(proxy_iters=self.proxy_iters,
+                           proxy_lr=self.proxy_lr) \
+            if self.proxy_fitness else {}
+        valid_for = self._valid_for(runner, supernet, **proxy_state)
         state_path = osp.join(out, STATE_FILE)
         if load_state(search, state_path, valid_for):
             print_log(f'resuming architecture search from {state_path} '
                       f'(generation {search.generation})', logger='current')
-        scorer = self._scorer(runner,
-                              lambda cand: supernet.set_arch(cand.arch))
+        prepare, before_eval, restore = self._fitness(runner, supernet)
+        scorer = self._scorer(runner, prepare)
 
         def on_generation(s: Search) -> None:
             gen = [c.score for c in s.history.values()
@@ -148,7 +161,9 @@ class ArchSearchHook(SearchHook):
             self._write_outputs(out, s, table, final=False)
 
         was_training = runner.model.training
-        run_search(search, scorer, state_path, valid_for, on_generation)
+        run_search(search, scorer, state_path, valid_for, on_generation,
+                   before_eval)
+        restore()  # the adapted weights, not the last candidate's finetune
         if search.best is None:
             self._write_outputs(out, search, table)
             barrier()
@@ -158,13 +173,38 @@ class ArchSearchHook(SearchHook):
         if self.rerank_top > 1 and self.proxy_iters > 0:
             chosen, ranked = self._rerank(runner, supernet, search, scorer)
         noise = scorer.noise(search.history[chosen.key],
-                             self._noise_batches(runner))
+                             self._noise_batches(runner), before_eval)
+        restore()
         self._write_outputs(out, search, table, chosen, ranked, noise)
         barrier()  # every rank sees the final arch.json from here on
         supernet.set_arch(chosen.arch)
         runner.model.train(was_training)
         self.result = dict(best=chosen.to_dict(), noise=noise,
                            timing=scorer.timing, images=scorer.images)
+
+    def _fitness(self, runner, supernet):
+        """(prepare, before_eval, restore) of the search's fitness: set the
+        path; with ``proxy_fitness``, the proxy finetune's."""
+        if not self.proxy_fitness:
+            return (lambda cand: supernet.set_arch(cand.arch), None,
+                    lambda: None)
+        return self._proxy(runner, supernet)
+
+    def _proxy(self, runner, supernet):
+        """(prepare, proxy, restore): ``prepare`` restores the weights and
+        sets the path, ``proxy`` finetunes, ``restore`` puts the weights
+        back once done."""
+        model = unwrap(runner.model)
+        snapshot = copy.deepcopy(model.state_dict())
+
+        def prepare(cand) -> None:
+            model.load_state_dict(snapshot)
+            supernet.set_arch(cand.arch)
+
+        proxy = ProxyFinetune(
+            runner.model, self._batches(runner, self.proxy_iters, 100),
+            self.proxy_iters, self.proxy_lr, self.seed)
+        return prepare, proxy, lambda: model.load_state_dict(snapshot)
 
     def _latency_table(self, out: str, supernet) -> LatencyTable:
         """Measured once on rank 0 (or read back on resume), broadcast: every
@@ -185,20 +225,11 @@ class ArchSearchHook(SearchHook):
     def _rerank(self, runner, supernet, search, scorer):
         """The final choice among the top candidates by their score after
         a proxy finetune; weights restored after each and at the end."""
-        model = unwrap(runner.model)
-        snapshot = copy.deepcopy(model.state_dict())
-
-        def prepare(cand) -> None:
-            model.load_state_dict(snapshot)
-            supernet.set_arch(cand.arch)
-
-        proxy = ProxyFinetune(
-            runner.model, self._batches(runner, self.proxy_iters, 100),
-            self.proxy_iters, self.proxy_lr, self.seed)
+        prepare, proxy, restore = self._proxy(runner, supernet)
         proxy_scorer = self._scorer(runner, prepare, scorer.calib_loader)
         proxy_scorer.racing = None
         ranked = rerank(search.top(self.rerank_top), proxy_scorer, proxy)
-        model.load_state_dict(snapshot)
+        restore()
         chosen = search.history[ranked[0].key] if ranked[0].score > WORST \
             else search.best
         print_log('rerank by proxy finetune: ' + ', '.join(
@@ -252,7 +283,8 @@ class ArchSearchHook(SearchHook):
                 (search.best.score - median) / noise
                 if noise else None),
             selected_by='proxy finetune rerank' if ranked else
-            'search score',
+            'search score' + (' (after a proxy finetune)'
+                              if self.proxy_fitness else ''),
             rerank=[dict(flops=c.flops, search_score=c.metrics.get(
                 'search_score'), proxy_score=c.score,
                 layers=c.arch['layers']) for c in ranked]))

@@ -173,8 +173,10 @@ class WeightSearchHook(SearchHook):
             raise self._all_failed(search, osp.join(out, 'nws_log.jsonl'),
                                    state_path, 'no subnet written')
         heldout = self._heldout(runner, scorer, best, plain, proxy)
-        # Final weights = the best candidate's, recalibrated as scored.
-        self._materialize(scorer, best, proxy)
+        # Final weights = the best candidate's assignment, BN recalibrated;
+        # never its proxy finetune: every report row then starts the same
+        # finetune budget from the weights it was given.
+        self._materialize(scorer, best, None)
         if is_main_process():
             self._export(runner, out, supernet, arch, arch_file, search,
                          best, plain, heldout)
@@ -184,7 +186,8 @@ class WeightSearchHook(SearchHook):
                            heldout=heldout)
 
     def _materialize(self, scorer, cand: Candidate, proxy) -> None:
-        """Put ``cand``'s weights in the model exactly as when scored."""
+        """Put ``cand``'s weights in the model (after ``proxy``, exactly as
+        when scored) and recalibrate BN."""
         scorer.prepare(cand)
         if proxy is not None:
             proxy(cand)
