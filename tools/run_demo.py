@@ -434,8 +434,8 @@ def main() -> None:
         s = t['nws']
         notes.append(f'{name}: NWS vs plain inheritance on the search split '
                      f'{s["search_split"]["nws"]:.4f} vs '
-                     f'{s["search_split"]["plain"]:.4f}; held-out before '
-                     f'finetune {s["heldout"]["nws"]:.4f} vs '
+                     f'{s["search_split"]["plain"]:.4f}; held-out as scored '
+                     f'(before the row finetune) {s["heldout"]["nws"]:.4f} vs '
                      f'{s["heldout"]["plain"]:.4f}')
         summ = t['summary']
         if summ.get('score_noise') is not None:

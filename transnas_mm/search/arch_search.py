@@ -1,10 +1,9 @@
 """The architecture search (NAS): evolution, or random search as the
 baseline, over (op, edge subset) per layer under FLOPs/params ranges,
 independent of any runner (protocol: :class:`~.base.Search`)."""
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
-
-import math
 
 import numpy as np
 
