@@ -1,0 +1,44 @@
+"""Steps forked from a warm interpreter behave like ``python SCRIPT``: own
+log, own exit code, own argv and working directory, parent untouched."""
+import os
+import sys
+
+from transnas_mm.utils.warm_steps import run_forked, run_script
+
+SCRIPT = '''import os, sys
+print('argv', sys.argv[1:], 'cwd', os.getcwd())
+print('to stderr', file=sys.stderr)
+what = sys.argv[1]
+if what == 'code':
+    sys.exit(3)
+if what == 'message':
+    sys.exit('bad input: field x')
+if what == 'raise':
+    raise ValueError('boom')
+if __name__ == '__main__':
+    print('main ran')
+'''
+
+
+def test_forked_script_log_code_and_argv(tmp_path):
+    (tmp_path / 'step.py').write_text(SCRIPT)
+    argv_before, cwd_before = list(sys.argv), os.getcwd()
+    expected = dict(ok=0, code=3, message=1, raise_=1)
+    for what, code in expected.items():
+        what = what.rstrip('_')
+        log = str(tmp_path / f'{what}.log')
+        assert run_script(['step.py', what], log, str(tmp_path)) == code
+        text = open(log).read()
+        assert f"argv ['{what}'] cwd {tmp_path}" in text
+        assert 'to stderr' in text
+        assert ('main ran' in text) == (what == 'ok')
+    assert 'bad input: field x' in open(tmp_path / 'message.log').read()
+    assert 'ValueError: boom' in open(tmp_path / 'raise.log').read()
+    assert sys.argv == argv_before and os.getcwd() == cwd_before
+
+
+def test_forked_job_changes_nothing_in_the_parent(tmp_path):
+    box = []
+    assert run_forked(lambda: box.append(1), str(tmp_path / 'j.log'),
+                      str(tmp_path)) == 0
+    assert box == []  # the child's memory is its own
