@@ -82,6 +82,27 @@ def test_racing_keeps_the_winner_and_saves_images():
     assert again == (scores, images, stopped)
 
 
+def test_racing_against_the_best_keeps_it_for_less():
+    """race_top=1: everything races against the best so far; the winner is
+    still scored in full, and fewer images are used than against the
+    3rd best."""
+    ps = np.random.default_rng(3).uniform(0.3, 0.8, 30)
+    cands = [Candidate(p, seed) for seed, p in enumerate(ps)]
+    exact = [100.0 * c.correct.mean() for c in cands]
+    top3 = _search(cands, Racing(_loader(), (0.25, 0.5), 5.0, seed=0), k=3)
+    top1 = _search(cands, Racing(_loader(), (0.25, 0.5), 5.0, seed=0), k=1)
+    win = int(np.argmax(exact))
+    assert not top1[2][win] and top1[0][win] == pytest.approx(exact[win])
+    assert top1[1] < top3[1]
+
+
+@pytest.mark.parametrize('top', [0, -1, 1.5, True])
+def test_bad_race_top_is_refused(top):
+    from transnas_mm.hooks import ArchSearchHook
+    with pytest.raises(ValueError, match='ArchSearchHook: race_top'):
+        ArchSearchHook('accuracy/top1', racing=True, race_top=top)
+
+
 def test_no_threshold_scores_everything_once():
     racing = Racing(_loader(), (0.25, 0.5), margin=0.0, seed=1)
     model = Candidate(0.6, 7)
@@ -108,7 +129,7 @@ def test_racing_and_predictor_through_hooks(demo_root, source_ckpt,
                   top_k=2, num_mutation=3, num_crossover=3,
                   input_shape=(3, 48, 48), calibrate_batches=1,
                   noise_repeats=0, predictor=True, predictor_keep=0.5,
-                  **race),
+                  race_top=1, **race),
              dict(type='transnas_mm.WeightSearchHook',
                   metric_key='accuracy/top1', mode='evolution',
                   population=4, generations=2, top_k=2,

@@ -30,7 +30,7 @@ class ArchSearchHook(SearchHook):
 
     Args (besides those of :class:`SearchHook`: metric_key, rule,
     input_shape, calibrate_batches, noise_repeats, racing, race_fractions,
-    race_margin, seed, out_dir):
+    race_margin, race_top, seed, out_dir):
         mode: ``'evolution'`` or ``'random'`` (baseline).
         population, generations, top_k, mutation_prob, num_mutation,
         num_crossover, edge_keep_prob: evolution settings.
@@ -89,11 +89,12 @@ class ArchSearchHook(SearchHook):
                  racing: bool = False,
                  race_fractions: Sequence[float] = (0.25, 0.5),
                  race_margin: float = 0.0,
+                 race_top: Optional[int] = None,
                  seed: int = 0,
                  out_dir: str = 'search'):
         super().__init__(metric_key, rule, input_shape, calibrate_batches,
                          noise_repeats, racing, race_fractions, race_margin,
-                         seed, out_dir)
+                         race_top, seed, out_dir)
         for name, value in (('rerank_top', rerank_top),
                             ('proxy_iters', proxy_iters)):
             if value < 0:
@@ -162,7 +163,7 @@ class ArchSearchHook(SearchHook):
 
         was_training = runner.model.training
         run_search(search, scorer, state_path, valid_for, on_generation,
-                   before_eval)
+                   before_eval, race_k=self.race['race_top'])
         restore()  # the adapted weights, not the last candidate's finetune
         if search.best is None:
             self._write_outputs(out, search, table)

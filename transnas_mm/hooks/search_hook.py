@@ -1,7 +1,7 @@
 """What both search hooks share: the objective and its checks, the scorer,
 calibration batches and what a saved search state is valid for."""
 import os.path as osp
-from typing import Callable, List, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
@@ -25,6 +25,10 @@ class SearchHook(Hook):
         racing, race_fractions, race_margin: score candidates on growing
             subsets of the search split and stop one that cannot reach the
             top (see :class:`~transnas_mm.search.racing.Racing`).
+        race_top: the rank a candidate must be able to reach to go on
+            (None: the arch search's ``top_k``, the weight search's best;
+            1: race everything against the best so far, the cheapest; the
+            parents of the next generation then include partial scores).
         seed: calibration/search seed.
         out_dir: folder under ``work_dir``.
     """
@@ -36,10 +40,12 @@ class SearchHook(Hook):
                  calibrate_batches: int = 8, noise_repeats: int = 2,
                  racing: bool = False,
                  race_fractions: Sequence[float] = (0.25, 0.5),
-                 race_margin: float = 0.0, seed: int = 0,
+                 race_margin: float = 0.0,
+                 race_top: Optional[int] = None, seed: int = 0,
                  out_dir: str = 'search'):
         name = type(self).__name__
-        self.race = race_settings(name, racing, race_fractions, race_margin)
+        self.race = race_settings(name, racing, race_fractions, race_margin,
+                                  race_top)
         if rule not in ('greater', 'less'):
             raise ValueError(f"{name}: rule: expected 'greater' or 'less', "
                              f'got {rule!r}')

@@ -31,7 +31,7 @@ class WeightSearchHook(SearchHook):
 
     Args (besides those of :class:`SearchHook`: metric_key, rule,
     input_shape, calibrate_batches, noise_repeats, racing, race_fractions,
-    race_margin, seed, out_dir):
+    race_margin, race_top, seed, out_dir):
         arch: arch file; default ``<out_dir>/arch.json``.
         mode: ``'greedy'`` (coordinate ascent) or ``'evolution'``.
         passes, population, generations, top_k, mutation_prob: search.
@@ -69,11 +69,12 @@ class WeightSearchHook(SearchHook):
                  racing: bool = False,
                  race_fractions: Sequence[float] = (0.25, 0.5),
                  race_margin: float = 0.0,
+                 race_top: Optional[int] = None,
                  seed: int = 0,
                  out_dir: str = 'search'):
         super().__init__(metric_key, rule, input_shape, calibrate_batches,
                          noise_repeats, racing, race_fractions, race_margin,
-                         seed, out_dir)
+                         race_top, seed, out_dir)
         if noise_margin < 0 or proxy_iters < 0:
             raise ValueError('WeightSearchHook: noise_margin, proxy_iters: '
                              f'expected >= 0, got {noise_margin}, '
@@ -165,7 +166,8 @@ class WeightSearchHook(SearchHook):
                 if search.noise == search.noise else 0.0
         run_search(search, scorer, state_path, valid_for,
                    on_generation=lambda s: self._write_log(out, s),
-                   before_eval=proxy, race_k=1)
+                   before_eval=proxy,
+                   race_k=self.race['race_top'] or 1)
         self._write_log(out, search)
         best, plain = search.best, search.plain_candidate
         if best is None:

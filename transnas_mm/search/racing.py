@@ -22,17 +22,24 @@ def check_fractions(fractions: Sequence[float]) -> List[float]:
 
 
 def race_settings(owner: str, racing: bool, fractions: Sequence[float],
-                  margin: float) -> Dict:
+                  margin: float, top: Optional[int] = None) -> Dict:
     """The hooks' racing arguments, checked before any training (the
-    message names the hook); recorded with a saved search state."""
+    message names the hook); recorded with a saved search state.
+    ``top``: race against the ``top``-th best score so far (None: the
+    search's own default; 1: only what could become the best goes on)."""
     if racing:
         try:
             check_fractions(fractions)
         except ValueError as e:
             raise ValueError(f'{owner}: {e}') from None
+    if top is not None and (isinstance(top, bool) or int(top) != top
+                            or top < 1):
+        raise ValueError(f'{owner}: race_top: expected an integer >= 1 or '
+                         f'None, got {top!r}')
     return dict(racing=bool(racing),
                 race_fractions=[float(f) for f in fractions],
-                race_margin=float(margin))
+                race_margin=float(margin),
+                race_top=None if top is None else int(top))
 
 
 class Racing:
