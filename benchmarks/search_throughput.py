@@ -58,23 +58,25 @@ SEARCH_KEYS = ('population', 'generations', 'top_k', 'mutation_prob',
                'num_mutation', 'num_crossover', 'include_reference')
 
 
-def library_run(runner, table, hook, race=None, **screen):
-    """One search through the library loop with the target's settings;
+def library_run(runner, table, hook, race=None, seed=None, **screen):
+    """One search through the library loop with the target's settings
+    (``seed``: the search/calibration/racing seed, default the hook's);
     returns (search, scorer, wall seconds)."""
+    seed = hook.get('seed', 0) if seed is None else seed
     supernet = find_supernet(runner.model)
     settings = {k: hook[k] for k in SEARCH_KEYS if k in hook}
     settings.setdefault('include_reference', True)  # the hook's default
-    cfg = SearchConfig(**settings, seed=hook.get('seed', 0), **screen)
+    cfg = SearchConfig(**settings, seed=seed, **screen)
     search = ArchSearch(supernet.space, table, cfg)
     scorer = SubnetScorer(
         runner.model, lambda cand: supernet.set_arch(cand.arch),
         calibration_batches(runner.train_dataloader,
-                            hook['calibrate_batches'], hook.get('seed', 0)),
+                            hook['calibrate_batches'], seed),
         hook['calibrate_batches'], runner.val_loop.dataloader,
         runner.val_loop.evaluator, hook['metric_key'])
     if race is not None:
         scorer.racing = Racing.from_settings(runner.val_loop.dataloader,
-                                             race, hook.get('seed', 0))
+                                             race, seed)
     t0 = time.perf_counter()
     run_search(search, scorer, osp.join(tempfile.mkdtemp(), 'state.json'),
                progress=False, race_k=race['race_top'] if race else None)
@@ -108,6 +110,10 @@ def main() -> None:
                         help='race against the k-th best (0: the target\'s '
                         'top_k)')
     parser.add_argument('--predictor-keep', type=float, default=1 / 3)
+    parser.add_argument('--seeds', type=int, default=1,
+                        help='repeat the reference and every variant with '
+                        'search seeds 0..N-1 (evolution is path-dependent: '
+                        'one seed says little about "same arch")')
     parser.add_argument('--skip-hook', action='store_true',
                         help='skip the through-the-hook overhead row')
     args = parser.parse_args()
@@ -199,37 +205,59 @@ def main() -> None:
                      screen))
     variants += [(f'predictor + {name}', race, screen)
                  for name, race in races]
+    first = hook.get('seed', 0)
+    refs = {first: (base, scorer, wall)}
+    for seed in range(first + 1, first + args.seeds):
+        refs[seed] = library_run(runner, table, hook, seed=seed)
+    if args.seeds > 1:
+        print(f'reference, search seeds {first}-{first + args.seeds - 1}: best '
+              + ', '.join(f'{r[0].best.score:.4f}' for r in refs.values()))
+    result['reference_best'] = [r[0].best.score for r in refs.values()]
     result['variants'] = []
     for name, racing, kw in variants:
-        run, rscorer, rwall = library_run(runner, table, hook, racing, **kw)
-        reach = to_reach_best(run)
-        row = dict(name=name, candidates=len(run.history),
-                   images=rscorer.images,
-                   images_ratio=rscorer.images / scorer.images,
-                   wall_s=rwall, wall_ratio=rwall / wall,
-                   reach_images_ratio=reach[0] / base_reach[0],
-                   reach_wall_ratio=reach[1] / base_reach[1],
-                   raced=sum(c.status == 'raced'
-                             for c in run.history.values()),
-                   skipped=run.skipped, best=run.best.score,
-                   same_best=arch_key(run.best.arch) ==
-                   arch_key(base.best.arch),
-                   best_within_noise=abs(run.best.score - base.best.score)
-                   <= noise,
-                   predictor=predictor_by_generation(
-                       list(run.history.values())))
+        per_seed = []
+        for seed, (ref, ref_scorer, ref_wall) in refs.items():
+            run, rscorer, rwall = library_run(runner, table, hook, racing,
+                                              seed, **kw)
+            reach, ref_reach = to_reach_best(run), to_reach_best(ref)
+            per_seed.append(dict(
+                seed=seed, candidates=len(run.history),
+                images=rscorer.images,
+                images_ratio=rscorer.images / ref_scorer.images,
+                wall_s=rwall, wall_ratio=rwall / ref_wall,
+                reach_images_ratio=reach[0] / ref_reach[0],
+                reach_wall_ratio=reach[1] / ref_reach[1],
+                raced=sum(c.status == 'raced'
+                          for c in run.history.values()),
+                skipped=run.skipped, best=run.best.score,
+                reference_best=ref.best.score,
+                same_best=arch_key(run.best.arch) == arch_key(ref.best.arch),
+                best_within_noise=abs(run.best.score - ref.best.score)
+                <= noise,
+                predictor=predictor_by_generation(
+                    list(run.history.values()))))
+        row = dict(name=name, seeds=per_seed, **{
+            key: statistics.mean(r[key] for r in per_seed)
+            for key in ('images_ratio', 'wall_ratio', 'reach_images_ratio',
+                        'reach_wall_ratio')},
+            same_best=sum(r['same_best'] for r in per_seed),
+            best_within_noise=sum(r['best_within_noise'] for r in per_seed))
         result['variants'].append(row)
-        print(f'{name}: {row["candidates"]} candidates ({row["raced"]} '
-              f'raced, {row["skipped"]} skipped); images '
-              f'{row["images_ratio"]:.2f}x, wall {row["wall_ratio"]:.2f}x;'
-              f' to reach the final best: images '
-              f'{row["reach_images_ratio"]:.2f}x, wall '
+        n_seeds = len(per_seed)
+        taus = [f'{p["kendall_tau"]:.2f}' for r in per_seed
+                for p in r['predictor']]
+        print(f'{name}: {per_seed[0]["candidates"]} candidates '
+              f'({per_seed[0]["raced"]} raced, {per_seed[0]["skipped"]} '
+              f'skipped at seed {first}); images {row["images_ratio"]:.2f}x, '
+              f'wall {row["wall_ratio"]:.2f}x; to reach the final best: '
+              f'images {row["reach_images_ratio"]:.2f}x, wall '
               f'{row["reach_wall_ratio"]:.2f}x (goal <= 0.33 / 0.5); best '
-              f'{run.best.score:.4f} vs {base.best.score:.4f}: same arch '
-              f'{row["same_best"]}, within noise {row["best_within_noise"]}'
-              + (' ; predictor tau per generation ' + ', '.join(
-                  f'{r["kendall_tau"]:.2f}' for r in row['predictor'])
-                 if row['predictor'] else ''))
+              + ', '.join(f'{r["best"]:.4f}' for r in per_seed)
+              + f'; same arch {row["same_best"]}/{n_seeds}, within noise '
+              f'{row["best_within_noise"]}/{n_seeds}'
+              + (f'; predictor tau per generation {", ".join(taus)}'
+                 if taus else '')
+              + (' (means over seeds)' if n_seeds > 1 else ''))
     scores = [c.score for c in base.history.values()]
     result['score_spread'] = dict(median=statistics.median(scores),
                                   best=max(scores))

@@ -44,19 +44,23 @@ def _loader() -> DataLoader:
 
 
 def _search(cands, racing, k=3):
-    """Score candidates in order against the k-th best full score so far,
-    as run_search does; returns scores, images used and stop flags."""
+    """Score candidates in order against the k-th best score on the same
+    images among those scored in full so far, as run_search does; returns
+    scores, images used and stop flags."""
     evaluator = Evaluator([MeanCorrect()])
-    full, images, stopped = [], 0, []
+    full, images, stopped, stages_of_full = [], 0, [], []
     for model in cands:
-        ok = sorted((s for s, st in zip(full, stopped) if not st),
-                    reverse=True)
-        thr = ok[k - 1] if len(ok) >= k else None
-        metrics, seen = racing.evaluate(model, evaluator, 'syn/acc', 1.0,
-                                        thr)
+        bars = []
+        for i in range(racing.checkpoints):
+            ranked = sorted((st[i] for st in stages_of_full), reverse=True)
+            bars.append(ranked[k - 1] if len(ranked) >= k else None)
+        metrics, seen, stages = racing.evaluate(model, evaluator, 'syn/acc',
+                                                1.0, bars)
         full.append(metrics['syn/acc'])
         stopped.append(seen < N)
         images += seen
+        if seen == N:
+            stages_of_full.append(stages)
     return full, images, stopped
 
 
@@ -103,12 +107,34 @@ def test_bad_race_top_is_refused(top):
         ArchSearchHook('accuracy/top1', racing=True, race_top=top)
 
 
+def test_racing_compares_on_the_same_images():
+    """The first stage's images are hard for every candidate: ``b`` ties
+    ``a`` there and beats it everywhere else. Against ``a``'s whole-split
+    score ``b`` would stop at once; against ``a``'s score on the same
+    images it goes on and wins."""
+    racing = Racing(_loader(), (0.25, 0.5), margin=1.0, seed=0)
+    first = set(racing.stages[0][0].sampler)
+    idx = np.arange(N)
+    hard = np.isin(idx, list(first))
+    a, b = Candidate(0.5, 0), Candidate(0.5, 1)
+    a.correct = np.where(hard, idx % 10 < 3, idx % 10 < 8)
+    b.correct = np.where(hard, idx % 10 < 3, idx % 10 < 9)
+    scores, images, stopped = _search([a, b], racing, k=1)
+    assert stopped == [False, False] and images == 2 * N
+    assert scores[1] == pytest.approx(100.0 * b.correct.mean())
+    assert scores[1] > scores[0]
+    # the unpaired rule (one bar: a's whole-split score) drops the winner
+    _, seen, _ = racing.evaluate(b, Evaluator([MeanCorrect()]), 'syn/acc',
+                                 1.0, scores[0])
+    assert seen < N
+
+
 def test_no_threshold_scores_everything_once():
     racing = Racing(_loader(), (0.25, 0.5), margin=0.0, seed=1)
     model = Candidate(0.6, 7)
-    metrics, seen = racing.evaluate(model, Evaluator([MeanCorrect()]),
-                                    'syn/acc', 1.0, None)
-    assert seen == N
+    metrics, seen, stages = racing.evaluate(
+        model, Evaluator([MeanCorrect()]), 'syn/acc', 1.0, None)
+    assert seen == N and len(stages) == racing.checkpoints == 2
     assert metrics['syn/acc'] == pytest.approx(100.0 * model.correct.mean())
 
 

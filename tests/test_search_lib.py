@@ -152,6 +152,26 @@ def test_predictor_screens_children_and_finds_more_per_evaluation(
     assert np.mean(taus) > 0.2
 
 
+def test_predictor_trusts_a_raced_score_less(table):
+    """A score measured on a quarter of the split (raced) pulls the fit a
+    quarter as hard: weighted least squares. Equal weights: plain ridge."""
+    from transnas_mm.search.predictor import RidgePredictor
+    rng = np.random.default_rng(4)
+    archs = [sample_arch_within(SPACE, table, rng) for _ in range(12)]
+    truth = [SyntheticScorer().score(Candidate(a, 0, 0, 0)).score
+             for a in archs]
+    noisy = list(truth)
+    noisy[0] += 50.0  # an outlier partial score
+    full = RidgePredictor(SPACE).fit(archs, noisy)
+    raced = RidgePredictor(SPACE).fit(archs, noisy, [0.25] + [1.0] * 11)
+    off = lambda p: abs(p.predict(archs[:1])[0] - truth[0])  # noqa: E731
+    assert off(raced) < off(full)
+    same = RidgePredictor(SPACE).fit(archs, noisy, [0.5] * 12)
+    assert np.array_equal(same.predict(archs), full.predict(archs))
+    with pytest.raises(ValueError, match='predictor weights'):
+        RidgePredictor(SPACE).fit(archs, noisy, [0.0] * 12)
+
+
 def test_state_from_other_settings_is_refused(table, tmp_path):
     search, state = _search(table, tmp_path)
     search.cfg.generations = 1

@@ -128,9 +128,12 @@ class ArchSearch(Search):
             return None
         if self._predictor_generation != self.generation:
             scored = [c for c in self.history.values() if c.score > WORST]
+            full = max((c.images for c in scored), default=0)
+            # a raced score counts for the share of the split it saw
             self._predictor = RidgePredictor(self.space).fit(
-                [c.arch for c in scored], [c.score for c in scored]) \
-                if len(scored) >= 2 else None
+                [c.arch for c in scored], [c.score for c in scored],
+                [c.images / full if full and c.images else 1.0
+                 for c in scored]) if len(scored) >= 2 else None
             self._predictor_generation = self.generation
         return self._predictor
 

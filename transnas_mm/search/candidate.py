@@ -26,6 +26,8 @@ class Candidate:
     images: int = 0  # search-split images evaluated (racing stops early)
     latency: Optional[float] = None  # ms, from a LatencyTable if searched
     predicted: Optional[float] = None  # the surrogate's score, if used
+    # racing: the score after each stage before the last that it reached
+    stage_scores: Optional[List[float]] = None
     sources: Optional[List[Dict[str, Any]]] = None  # weight search only
 
     @property
@@ -41,7 +43,7 @@ class Candidate:
         d['score'] = None if self.score == WORST else self.score
         if self.sources is None:
             d.pop('sources')
-        for key in ('latency', 'predicted'):
+        for key in ('latency', 'predicted', 'stage_scores'):
             if d[key] is None:
                 d.pop(key)
         return d
@@ -57,8 +59,9 @@ class Candidate:
 
 
 def pareto_front(cands: Sequence[Candidate]) -> List[Candidate]:
-    """Candidates no other beats on both score (higher) and FLOPs (lower)."""
-    ok = [c for c in cands if c.score > WORST]
+    """Candidates no other beats on both score (higher) and FLOPs (lower),
+    among those scored on the whole split (not raced)."""
+    ok = [c for c in cands if c.score > WORST and c.status != 'raced']
     front = [c for c in ok if not any(
         (o.score >= c.score and o.flops <= c.flops) and
         (o.score > c.score or o.flops < c.flops) for o in ok)]

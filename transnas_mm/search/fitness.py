@@ -4,7 +4,7 @@ import copy
 import math
 import statistics
 import time
-from typing import Callable, Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence, Union
 
 import torch.nn as nn
 
@@ -64,11 +64,13 @@ class SubnetScorer:
         self.images = 0  # search-split images evaluated so far
 
     def score(self, cand: Candidate, before_eval: Optional[Callable] = None,
-              threshold: Optional[float] = None) -> Candidate:
+              bars: Union[None, float, Sequence[Optional[float]]] = None
+              ) -> Candidate:
         """Fill ``cand.score/metrics/seconds/status/reason/images``. With
-        ``self.racing`` and a ``threshold`` (the score to beat), a
-        candidate that cannot reach it stops early: status ``'raced'``,
-        score = its partial score (below the threshold)."""
+        ``self.racing`` and ``bars`` (per racing stage, the score to beat
+        on that stage's images; see :meth:`Racing.evaluate`), a candidate
+        that cannot reach one stops early: status ``'raced'``, score = its
+        partial score; ``stage_scores`` = its score after each stage."""
         t0 = time.perf_counter()
         try:
             self.prepare(cand)
@@ -85,9 +87,9 @@ class SubnetScorer:
                     f'{bad[0]}): the network diverged')
             t2 = time.perf_counter()
             if self.racing is not None:
-                metrics, seen = self.racing.evaluate(
+                metrics, seen, cand.stage_scores = self.racing.evaluate(
                     self.model, self.evaluator, self.metric_key, self.sign,
-                    threshold)
+                    bars)
             else:
                 metrics = evaluate(self.model, self.val_loader,
                                    self.evaluator)
@@ -114,10 +116,12 @@ class SubnetScorer:
             cand.score = self.sign * value
             cand.status, cand.reason = 'ok', ''
             if self.racing is not None and seen < self.racing.total:
+                stage = len(cand.stage_scores) - 1
+                bar = bars if isinstance(bars, (int, float)) else bars[stage]
                 cand.status = 'raced'
                 cand.reason = (f'stopped after {seen}/{self.racing.total} '
                                f'images: {cand.score:.4f} + allowance < '
-                               f'{threshold:.4f}')
+                               f'{bar:.4f} on the same images')
         except Exception as e:  # noqa: BLE001  a failing candidate is data
             if isinstance(e, ObjectiveError):
                 self._clear_evaluator()

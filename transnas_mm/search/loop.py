@@ -2,9 +2,10 @@
 generation: draw on rank 0, broadcast, score on every rank, save the state
 after each generation."""
 import json
+import math
 import os.path as osp
 import statistics
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.logging import print_log
@@ -48,12 +49,21 @@ def load_state(search: Search, path: str,
     return True
 
 
-def _threshold(search, done, k: int) -> Optional[float]:
-    """The k-th best score so far (history + this generation's scored
-    candidates), or None while fewer than k are known."""
-    scores = sorted((c.score for c in list(search.history.values()) + done
-                     if c.score > WORST and c.status == 'ok'), reverse=True)
-    return scores[k - 1] if len(scores) >= k else None
+def _bars(search, done, k: int, stages: int) -> List[Optional[float]]:
+    """Per racing stage, the k-th best score on that stage's images among
+    the candidates scored on the whole split so far (history + this
+    generation): the bar a candidate must reach there to go on. None for a
+    stage while fewer than k such scores are known."""
+    full = [c for c in list(search.history.values()) + done
+            if c.status == 'ok' and c.score > WORST and c.stage_scores]
+    bars: List[Optional[float]] = []
+    for i in range(stages):
+        scores = sorted((c.stage_scores[i] for c in full
+                         if len(c.stage_scores) > i
+                         and not math.isnan(c.stage_scores[i])),
+                        reverse=True)
+        bars.append(scores[k - 1] if len(scores) >= k else None)
+    return bars
 
 
 def run_search(search: Search, scorer: SubnetScorer, state_path: str,
@@ -64,7 +74,8 @@ def run_search(search: Search, scorer: SubnetScorer, state_path: str,
                race_k: Optional[int] = None) -> Search:
     """Run the remaining generations of ``search`` (resumable). With racing
     on the scorer, a candidate stops once it cannot reach the ``race_k``-th
-    best score so far (default: the search's ``top_k``)."""
+    best score so far on the same images (default: the search's
+    ``top_k``)."""
     extra_state = extra_state or {}
     while not search.done:
         proposals = [search.propose() if is_main_process() else None]
@@ -74,9 +85,11 @@ def run_search(search: Search, scorer: SubnetScorer, state_path: str,
             else None
         done = []
         for cand in cands:
-            if getattr(scorer, 'racing', None) is not None:
-                scorer.score(cand, before_eval, threshold=_threshold(
-                    search, done, race_k or search.cfg.top_k))
+            racing = getattr(scorer, 'racing', None)
+            if racing is not None:
+                scorer.score(cand, before_eval, bars=_bars(
+                    search, done, race_k or search.cfg.top_k,
+                    racing.checkpoints))
             else:  # any object with score(cand, before_eval) will do
                 scorer.score(cand, before_eval)
             done.append(cand)

@@ -33,16 +33,35 @@ class RidgePredictor:
         self.alpha = alpha
         self.weights: Optional[np.ndarray] = None
 
-    def fit(self, archs: Sequence[Arch], scores: Sequence[float]
-            ) -> 'RidgePredictor':
+    def fit(self, archs: Sequence[Arch], scores: Sequence[float],
+            weights: Optional[Sequence[float]] = None) -> 'RidgePredictor':
+        """``weights``: per-score confidence, e.g. the share of the search
+        split a raced candidate was scored on (its score's variance grows
+        as 1 / images): weighted least squares. None: all equal."""
         x = np.stack([encode(self.space, a) for a in archs])
         y = np.asarray(scores, dtype=float)
-        self.x_mean, self.y_mean = x.mean(0), y.mean()
-        self.y_std = y.std() or 1.0
+        w = np.ones(len(y)) if weights is None else \
+            np.asarray(weights, dtype=float)
+        if w.shape != y.shape or (w <= 0).any():
+            raise ValueError(f'predictor weights: expected {len(y)} '
+                             f'positive values, got {w.tolist()}')
+        if (w == w[0]).all():  # plain ridge, to the last bit
+            self.x_mean, self.y_mean = x.mean(0), y.mean()
+            self.y_std = y.std() or 1.0
+            xc = x - self.x_mean
+            gram = xc.T @ xc + self.alpha * np.eye(x.shape[1])
+            self.weights = np.linalg.solve(gram, xc.T @ (y - self.y_mean)
+                                           / self.y_std)
+            return self
+        w = w / w.mean()
+        self.x_mean = w @ x / w.sum()
+        self.y_mean = float(w @ y / w.sum())
+        self.y_std = float(np.sqrt(w @ (y - self.y_mean) ** 2 / w.sum())) \
+            or 1.0
         xc = x - self.x_mean
-        gram = xc.T @ xc + self.alpha * np.eye(x.shape[1])
-        self.weights = np.linalg.solve(gram, xc.T @ (y - self.y_mean)
-                                       / self.y_std)
+        gram = xc.T @ (w[:, None] * xc) + self.alpha * np.eye(x.shape[1])
+        self.weights = np.linalg.solve(
+            gram, xc.T @ (w * (y - self.y_mean)) / self.y_std)
         return self
 
     def predict(self, archs: Sequence[Arch]) -> np.ndarray:

@@ -1,10 +1,10 @@
 """Racing: score a candidate on growing, nested, seeded subsets of the
 search split and stop it as soon as its partial score cannot reach the
-current top-k. Losers cost a fraction of an evaluation; a candidate that
+current top-k on the same images. Losers cost a fraction of an evaluation; a candidate that
 might win is always scored on the whole split, so the winner is unchanged
 up to the margin."""
 import math
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -84,27 +84,39 @@ class Racing:
     def allowance(self, seen: int) -> float:
         return self.margin * math.sqrt(self.total / max(seen, 1))
 
+    @property
+    def checkpoints(self) -> int:
+        """Stages before the last: where a candidate may stop."""
+        return len(self.stages) - 1
+
     @torch.no_grad()
     def evaluate(self, model, evaluator, metric_key: str, sign: float,
-                 threshold: Optional[float]
-                 ) -> Tuple[Dict[str, float], int]:
-        """Metrics of the last stage reached and the images it covered;
-        stops early when ``sign * metric + allowance < threshold``."""
+                 bars: Union[None, float, Sequence[Optional[float]]]
+                 ) -> Tuple[Dict[str, float], int, List[float]]:
+        """Metrics of the last stage reached, the images it covered and the
+        (signed) score after each stage before the last that was reached.
+        Stops at stage ``i`` when ``sign * metric + allowance < bars[i]``:
+        a bar per stage, the score to beat *on the same images* (a paired
+        comparison: an image that is hard for one candidate is hard for
+        all); a float: one bar for every stage; None: never stops."""
+        if bars is None or isinstance(bars, (int, float)):
+            bars = [bars] * self.checkpoints
         model.eval()
+        stage_scores: List[float] = []
         for k, (loader, seen) in enumerate(self.stages):
             for data in loader:
                 evaluator.process(data_samples=model.val_step(data),
                                   data_batch=data)
-            if k == len(self.stages) - 1 or threshold is None:
-                if k == len(self.stages) - 1:
-                    return evaluator.evaluate(seen), seen
-                continue
+            if k == self.checkpoints:
+                return evaluator.evaluate(seen), seen, stage_scores
             kept = [list(m.results) for m in evaluator.metrics]
             metrics = evaluator.evaluate(seen)  # clears the results
-            value = metrics.get(metric_key)
-            if value is not None and \
-                    sign * float(value) + self.allowance(seen) < threshold:
-                return metrics, seen
+            value = metrics.get(metric_key)  # None: nan, never stops
+            stage_scores.append(math.nan if value is None
+                                else sign * float(value))
+            if bars[k] is not None and \
+                    stage_scores[-1] + self.allowance(seen) < bars[k]:
+                return metrics, seen, stage_scores
             for m, results in zip(evaluator.metrics, kept):
                 m.results.extend(results)  # go on from what was seen
         raise AssertionError('unreachable')
