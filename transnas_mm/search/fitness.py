@@ -116,8 +116,8 @@ class SubnetScorer:
             cand.score = self.sign * value
             cand.status, cand.reason = 'ok', ''
             if self.racing is not None and seen < self.racing.total:
-                stage = len(cand.stage_scores) - 1
-                bar = bars if isinstance(bars, (int, float)) else bars[stage]
+                bar = self.racing.per_stage(bars)[
+                    len(cand.stage_scores) - 1]
                 cand.status = 'raced'
                 cand.reason = (f'stopped after {seen}/{self.racing.total} '
                                f'images: {cand.score:.4f} + allowance < '

@@ -45,19 +45,12 @@ class RidgePredictor:
         if w.shape != y.shape or (w <= 0).any():
             raise ValueError(f'predictor weights: expected {len(y)} '
                              f'positive values, got {w.tolist()}')
-        if (w == w[0]).all():  # plain ridge, to the last bit
-            self.x_mean, self.y_mean = x.mean(0), y.mean()
-            self.y_std = y.std() or 1.0
-            xc = x - self.x_mean
-            gram = xc.T @ xc + self.alpha * np.eye(x.shape[1])
-            self.weights = np.linalg.solve(gram, xc.T @ (y - self.y_mean)
-                                           / self.y_std)
-            return self
-        w = w / w.mean()
-        self.x_mean = w @ x / w.sum()
-        self.y_mean = float(w @ y / w.sum())
-        self.y_std = float(np.sqrt(w @ (y - self.y_mean) ** 2 / w.sum())) \
-            or 1.0
+        # equal weights: exactly plain ridge (np.average of ones = mean)
+        w = np.ones_like(w) if (w == w[0]).all() else w / w.mean()
+        self.x_mean = np.average(x, axis=0, weights=w)
+        self.y_mean = float(np.average(y, weights=w))
+        self.y_std = float(np.sqrt(np.average((y - self.y_mean) ** 2,
+                                              weights=w))) or 1.0
         xc = x - self.x_mean
         gram = xc.T @ (w[:, None] * xc) + self.alpha * np.eye(x.shape[1])
         self.weights = np.linalg.solve(

@@ -89,6 +89,14 @@ class Racing:
         """Stages before the last: where a candidate may stop."""
         return len(self.stages) - 1
 
+    def per_stage(self, bars: Union[None, float, Sequence[Optional[float]]]
+                  ) -> List[Optional[float]]:
+        """``bars`` as one value (or None) per stage where a candidate may
+        stop."""
+        if bars is None or isinstance(bars, (int, float)):
+            return [bars] * self.checkpoints
+        return list(bars)
+
     @torch.no_grad()
     def evaluate(self, model, evaluator, metric_key: str, sign: float,
                  bars: Union[None, float, Sequence[Optional[float]]]
@@ -99,8 +107,7 @@ class Racing:
         a bar per stage, the score to beat *on the same images* (a paired
         comparison: an image that is hard for one candidate is hard for
         all); a float: one bar for every stage; None: never stops."""
-        if bars is None or isinstance(bars, (int, float)):
-            bars = [bars] * self.checkpoints
+        bars = self.per_stage(bars)
         model.eval()
         stage_scores: List[float] = []
         for k, (loader, seen) in enumerate(self.stages):
