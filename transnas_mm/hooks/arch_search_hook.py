@@ -13,6 +13,7 @@ from ..search import (STATE_FILE, WORST, ArchSearch, ProxyFinetune, Search,
                       SearchConfig, load_state, plot_pareto,
                       plot_search_curve, predictor_by_generation, rerank,
                       run_search, unwrap, write_log, write_pareto)
+from ..search.batch_cache import DEFAULT_CACHE_MB
 from ..space import CostTable, LatencyTable, save_arch
 from ..utils.atomic_io import atomic_write_json
 from .search_hook import SearchHook
@@ -91,10 +92,11 @@ class ArchSearchHook(SearchHook):
                  race_margin: float = 0.0,
                  race_top: Optional[int] = None,
                  seed: int = 0,
+                 cache_mb: float = DEFAULT_CACHE_MB,
                  out_dir: str = 'search'):
         super().__init__(metric_key, rule, input_shape, calibrate_batches,
                          noise_repeats, racing, race_fractions, race_margin,
-                         race_top, seed, out_dir)
+                         race_top, seed, cache_mb, out_dir)
         for name, value in (('rerank_top', rerank_top),
                             ('proxy_iters', proxy_iters)):
             if value < 0:

@@ -8,6 +8,7 @@ from mmengine.hooks import Hook
 
 from ..engine import find_supernet
 from ..search import SubnetScorer, calibration_batches, check_finite, unwrap
+from ..search.batch_cache import DEFAULT_CACHE_MB
 from ..search.racing import Racing, race_settings
 from ..utils.atomic_io import remove_stale_temps
 
@@ -30,6 +31,9 @@ class SearchHook(Hook):
             1: race everything against the best so far, the cheapest; the
             parents of the next generation then include partial scores).
         seed: calibration/search seed.
+        cache_mb: keep the calibration and search-split batches in memory
+            after the first candidate while each loader's fit in this many
+            MiB (decoded once, not per candidate; scores unchanged); 0: off.
         out_dir: folder under ``work_dir``.
     """
 
@@ -42,6 +46,7 @@ class SearchHook(Hook):
                  race_fractions: Sequence[float] = (0.25, 0.5),
                  race_margin: float = 0.0,
                  race_top: Optional[int] = None, seed: int = 0,
+                 cache_mb: float = DEFAULT_CACHE_MB,
                  out_dir: str = 'search'):
         name = type(self).__name__
         self.race = race_settings(name, racing, race_fractions, race_margin,
@@ -53,7 +58,8 @@ class SearchHook(Hook):
             raise ValueError(f'{name}: input_shape: expected (3, H, W), got '
                              f'{tuple(input_shape)}')
         for arg, value in (('calibrate_batches', calibrate_batches),
-                           ('noise_repeats', noise_repeats)):
+                           ('noise_repeats', noise_repeats),
+                           ('cache_mb', cache_mb)):
             if value < 0:
                 raise ValueError(f'{name}: {arg}: expected >= 0, got '
                                  f'{value}')
@@ -63,6 +69,7 @@ class SearchHook(Hook):
         self.calibrate_batches = calibrate_batches
         self.noise_repeats = noise_repeats
         self.seed = seed
+        self.cache_mb = cache_mb
         self.out_dir = out_dir
 
     def _start(self, runner) -> str:
@@ -96,9 +103,9 @@ class SearchHook(Hook):
             calib if calib is not None else self._batches(
                 runner, self.calibrate_batches),
             self.calibrate_batches, val.dataloader, val.evaluator,
-            self.metric_key, self.rule, self.seed)
+            self.metric_key, self.rule, self.seed, self.cache_mb)
         scorer.racing = Racing.from_settings(val.dataloader, self.race,
-                                             self.seed)
+                                             self.seed, self.cache_mb)
         return scorer
 
     def _all_failed(self, search, log: str, state_path: str,

@@ -13,6 +13,7 @@ from ..search import (WORST, Candidate, ProxyFinetune, WeightAssigner,
                       WeightSearch, WeightSearchConfig, evaluate, load_state,
                       plot_weight_sources, recalibrate_bn, run_search,
                       seeded, unwrap, weight_source_rows, write_log)
+from ..search.batch_cache import DEFAULT_CACHE_MB
 from ..space import CostTable, load_arch
 from ..utils.atomic_io import atomic_torch_save, atomic_write_json
 from .search_hook import SearchHook
@@ -71,10 +72,11 @@ class WeightSearchHook(SearchHook):
                  race_margin: float = 0.0,
                  race_top: Optional[int] = None,
                  seed: int = 0,
+                 cache_mb: float = DEFAULT_CACHE_MB,
                  out_dir: str = 'search'):
         super().__init__(metric_key, rule, input_shape, calibrate_batches,
                          noise_repeats, racing, race_fractions, race_margin,
-                         race_top, seed, out_dir)
+                         race_top, seed, cache_mb, out_dir)
         if noise_margin < 0 or proxy_iters < 0:
             raise ValueError('WeightSearchHook: noise_margin, proxy_iters: '
                              f'expected >= 0, got {noise_margin}, '

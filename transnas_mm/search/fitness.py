@@ -9,6 +9,7 @@ from typing import Callable, Dict, Optional, Sequence, Union
 import torch.nn as nn
 
 from ..utils.atomic_io import nonfinite_tensors
+from .batch_cache import DEFAULT_CACHE_MB, cached
 from .calibrate import recalibrate_bn, seeded
 from .evaluate import evaluate
 from .candidate import WORST, Candidate
@@ -40,20 +41,22 @@ class SubnetScorer:
 
     ``rule='greater'`` (accuracy, mAP) or ``'less'`` (losses, errors): the
     score is always "higher is better"; ``metrics`` keeps raw values.
+    ``cache_mb``: the calibration and search-split batches are loaded once
+    and kept while each fits in that many MiB (0: load per candidate).
     """
 
     def __init__(self, model: nn.Module, prepare: Callable[[Candidate], None],
                  calib_loader, calibrate_batches: int, val_loader,
                  evaluator, metric_key: str, rule: str = 'greater',
-                 seed: int = 0):
+                 seed: int = 0, cache_mb: float = DEFAULT_CACHE_MB):
         if rule not in ('greater', 'less'):
             raise ValueError(f"rule: expected 'greater' or 'less', got "
                              f'{rule!r}')
         self.model = model
         self.prepare = prepare
-        self.calib_loader = calib_loader
+        self.calib_loader = cached(calib_loader, cache_mb)
         self.calibrate_batches = calibrate_batches
-        self.val_loader = val_loader
+        self.val_loader = cached(val_loader, cache_mb)
         self.evaluator = evaluator
         self.metric_key = metric_key
         self.sign = 1.0 if rule == 'greater' else -1.0

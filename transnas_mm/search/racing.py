@@ -4,12 +4,14 @@ current top-k on the same images. Losers cost a fraction of an evaluation; a can
 might win is always scored on the whole split, so the winner is unchanged
 up to the margin."""
 import math
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 from mmengine.dist import get_dist_info
 from torch.utils.data import DataLoader
+
+from .batch_cache import DEFAULT_CACHE_MB, cached
 
 
 def check_fractions(fractions: Sequence[float]) -> List[float]:
@@ -48,10 +50,13 @@ class Racing:
 
     ``margin`` is in score units for the whole split; at a stage with
     ``n`` of ``N`` images the allowance is ``margin * sqrt(N / n)`` (the
-    sampling noise of a mean grows as the subset shrinks)."""
+    sampling noise of a mean grows as the subset shrinks). Each stage's
+    batches are kept in memory up to ``cache_mb`` MiB (see
+    :func:`~.batch_cache.cached`)."""
 
     def __init__(self, val_loader, fractions: Sequence[float] = (0.25, 0.5),
-                 margin: float = 0.0, seed: int = 0):
+                 margin: float = 0.0, seed: int = 0,
+                 cache_mb: float = DEFAULT_CACHE_MB):
         fractions = check_fractions(fractions)
         if margin < 0:
             raise ValueError(f'race_margin: expected >= 0, got {margin}')
@@ -62,24 +67,25 @@ class Racing:
         rank, world = get_dist_info()
         bounds = sorted({max(1, int(round(f * self.total)))
                          for f in fractions} | {self.total})
-        self.stages: List[Tuple[DataLoader, int]] = []
+        self.stages: List[Tuple[Any, int]] = []
         start = 0
         batch_size = val_loader.batch_size or 1
         for end in bounds:
             chunk = order[start:end][rank::world]
-            self.stages.append((DataLoader(
+            self.stages.append((cached(DataLoader(
                 dataset, batch_size=batch_size, sampler=chunk, num_workers=0,
-                collate_fn=val_loader.collate_fn), end))
+                collate_fn=val_loader.collate_fn), cache_mb), end))
             start = end
 
     @classmethod
-    def from_settings(cls, val_loader, settings: Dict,
-                      seed: int) -> Optional['Racing']:
+    def from_settings(cls, val_loader, settings: Dict, seed: int,
+                      cache_mb: float = DEFAULT_CACHE_MB
+                      ) -> Optional['Racing']:
         """``Racing`` from :func:`race_settings`, or None when off."""
         if not settings['racing']:
             return None
         return cls(val_loader, settings['race_fractions'],
-                   settings['race_margin'], seed)
+                   settings['race_margin'], seed, cache_mb)
 
     def allowance(self, seen: int) -> float:
         return self.margin * math.sqrt(self.total / max(seen, 1))
