@@ -255,12 +255,16 @@ def main() -> None:
     # the floor for any race that keeps the search's path (same parents)
     oracle = [oracle_race(r[0], hook['top_k'], args.race_fractions[0],
                           val_images) / r[1].images for r in refs.values()]
+    entered = [oracle_race(r[0], hook['top_k'], 0.0, val_images)
+               / r[1].images for r in refs.values()]
     result['oracle_race_images_ratio'] = oracle
+    result['oracle_race_any_stage_images_ratio'] = entered
     print(f'oracle race vs top {hook["top_k"]} (knows every final score; '
           f'parents scored in full, every other candidate stopped after '
           f'{args.race_fractions[0]:g} of the split): images '
-          + ', '.join(f'{o:.2f}x' for o in oracle) + ' per seed: no race '
-          'that keeps the same parents can use fewer')
+          + ', '.join(f'{o:.2f}x' for o in oracle) + ' per seed; with a '
+          'first stage of 1 image: ' + ', '.join(f'{o:.2f}x' for o in entered)
+          + ': no race that keeps the same parents can use fewer')
     result['variants'] = []
     for name, racing, kw in variants:
         per_seed = []

@@ -241,3 +241,16 @@ def test_latency_is_a_table_sum_and_a_constraint(table, tmp_path):
         assert c.latency == pytest.approx(lat.latency(c.arch))
     with pytest.raises(ValueError, match='latency_range'):
         ArchSearch(SPACE, table, cfg)  # a range needs a table
+
+
+def test_a_stage_without_the_metric_is_null_in_json(table):
+    """A racing stage whose metric was missing (NaN in memory) is written
+    as null, so strict JSON parsers read the log and the state."""
+    arch = sample_arch_within(SPACE, table, np.random.default_rng(0))
+    cand = Candidate(arch=arch, flops=1, params=1, generation=0, score=0.5,
+                     images=10, stage_scores=[float('nan'), 0.25])
+    text = json.dumps(cand.to_dict(), allow_nan=False)
+    assert json.loads(text)['stage_scores'] == [None, 0.25]
+    back = Candidate.from_dict(json.loads(text), SPACE)
+    assert np.isnan(back.stage_scores[0]) and back.stage_scores[1] == 0.25
+    assert back.key == cand.key

@@ -46,6 +46,10 @@ class Candidate:
         for key in ('latency', 'predicted', 'stage_scores'):
             if d[key] is None:
                 d.pop(key)
+        if self.stage_scores is not None:  # a stage without the metric:
+            # null, not NaN (strict JSON parsers refuse NaN)
+            d['stage_scores'] = [None if math.isnan(s) else s
+                                 for s in self.stage_scores]
         return d
 
     @classmethod
@@ -53,6 +57,9 @@ class Candidate:
         d = dict(d)
         layers = d.pop('layers')
         score = d.pop('score')
+        if d.get('stage_scores') is not None:
+            d['stage_scores'] = [math.nan if s is None else s
+                                 for s in d['stage_scores']]
         arch = make_arch(space, [ly['op'] for ly in layers],
                          [ly['edges'] for ly in layers])
         return cls(arch=arch, score=WORST if score is None else score, **d)
