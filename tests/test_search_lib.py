@@ -11,7 +11,9 @@ from transnas_mm.search import (WORST, ArchSearch, Candidate, SearchConfig,
                                 predictor_by_generation, run_search,
                                 sample_arch_within)
 from transnas_mm.search.predictor import rank_correlation
+from transnas_mm.search.artifacts import write_log
 from transnas_mm.space import CostTable, LatencyTable, build_space
+from transnas_mm.utils.atomic_io import atomic_write_json
 
 SPACE = build_space(**DEMO_SPACE)
 
@@ -243,14 +245,28 @@ def test_latency_is_a_table_sum_and_a_constraint(table, tmp_path):
         ArchSearch(SPACE, table, cfg)  # a range needs a table
 
 
-def test_a_stage_without_the_metric_is_null_in_json(table):
-    """A racing stage whose metric was missing (NaN in memory) is written
-    as null, so strict JSON parsers read the log and the state."""
+def test_a_stage_without_the_metric_is_null_in_json(table, tmp_path):
+    """A racing stage or a metric that could not be computed (NaN) is
+    written as null, so strict JSON parsers read the log and the state;
+    the state reads back to the same candidate."""
     arch = sample_arch_within(SPACE, table, np.random.default_rng(0))
     cand = Candidate(arch=arch, flops=1, params=1, generation=0, score=0.5,
-                     images=10, stage_scores=[float('nan'), 0.25])
-    text = json.dumps(cand.to_dict(), allow_nan=False)
-    assert json.loads(text)['stage_scores'] == [None, 0.25]
-    back = Candidate.from_dict(json.loads(text), SPACE)
+                     images=10, stage_scores=[float('nan'), 0.25],
+                     metrics={'acc': 0.5, 'ap_l': float('nan')})
+    search, state = _search(table, tmp_path)
+    search.finish_generation([cand])
+    write_log(str(tmp_path / 'log.jsonl'), [cand])
+    atomic_write_json(state, search.state_dict())
+
+    def strict(text):
+        return json.loads(text, parse_constant=pytest.fail)
+
+    row = strict(open(tmp_path / 'log.jsonl').read())
+    assert row['stage_scores'] == [None, 0.25]
+    assert row['metrics'] == {'acc': 0.5, 'ap_l': None}
+    strict(open(state).read())
+    again, _ = _search(table, tmp_path)
+    assert load_state(again, state, {})
+    [back] = again.history.values()
     assert np.isnan(back.stage_scores[0]) and back.stage_scores[1] == 0.25
-    assert back.key == cand.key
+    assert back.key == cand.key and back.score == 0.5

@@ -1,16 +1,15 @@
 """Files a search leaves in ``work_dir/search/`` besides figures: the
 logs, the Pareto front and the weight-source rows. All written atomically."""
-import json
 from typing import Dict, List, Optional, Sequence
 
 from ..space import Arch, arch_ops
-from ..utils.atomic_io import atomic_write_json, atomic_write_text
+from ..utils.atomic_io import atomic_write_json, atomic_write_text, to_json
 from .candidate import Candidate, pareto_front
 
 
 def write_log(path: str, cands: Sequence[Candidate]) -> None:
     """``search_log.jsonl``: every candidate in evaluation order."""
-    atomic_write_text(path, ''.join(json.dumps(c.to_dict()) + '\n'
+    atomic_write_text(path, ''.join(to_json(c.to_dict()) + '\n'
                                     for c in cands))
 
 

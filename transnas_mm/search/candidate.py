@@ -46,10 +46,6 @@ class Candidate:
         for key in ('latency', 'predicted', 'stage_scores'):
             if d[key] is None:
                 d.pop(key)
-        if self.stage_scores is not None:  # a stage without the metric:
-            # null, not NaN (strict JSON parsers refuse NaN)
-            d['stage_scores'] = [None if math.isnan(s) else s
-                                 for s in self.stage_scores]
         return d
 
     @classmethod
@@ -57,7 +53,7 @@ class Candidate:
         d = dict(d)
         layers = d.pop('layers')
         score = d.pop('score')
-        if d.get('stage_scores') is not None:
+        if d.get('stage_scores') is not None:  # JSON null: no metric
             d['stage_scores'] = [math.nan if s is None else s
                                  for s in d['stage_scores']]
         arch = make_arch(space, [ly['op'] for ly in layers],

@@ -3,6 +3,7 @@ crash never leaves a half-written file behind, and a rerun removes the
 temp files a kill left (:func:`remove_stale_temps`)."""
 import glob
 import json
+import math
 import os
 import os.path as osp
 import tempfile
@@ -57,8 +58,25 @@ def atomic_write_text(path: str, text: str) -> None:
     atomic_write(path, write)
 
 
+def finite_or_null(obj: Any) -> Any:
+    """``obj`` with every NaN/inf float replaced by None: what strict JSON
+    parsers accept (a stage or a metric that could not be computed)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite_or_null(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_or_null(v) for v in obj]
+    return obj
+
+
+def to_json(obj: Any, **kwargs) -> str:
+    """Strict JSON (non-finite floats as null)."""
+    return json.dumps(finite_or_null(obj), allow_nan=False, **kwargs)
+
+
 def atomic_write_json(path: str, obj: Any) -> None:
-    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False) + '\n')
+    atomic_write_text(path, to_json(obj, indent=2, sort_keys=False) + '\n')
 
 
 def nonfinite_tensors(obj: Any, prefix: str = '') -> List[str]:
