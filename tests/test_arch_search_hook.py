@@ -212,9 +212,15 @@ NWS = dict(type='transnas_mm.WeightSearchHook', metric_key='accuracy/top1',
            seed=0)
 
 
-def _write_config(path, demo_root, source_ckpt) -> str:
+# what cuts the work, on: racing (arch search against the best), the
+# predictor, batches kept in memory (the default)
+SCREENED = dict(racing=True, race_top=1, predictor=True, predictor_keep=0.5)
+
+
+def _write_config(path, demo_root, source_ckpt, screened=False) -> str:
     cub = osp.join(demo_root, 'CUB_200_2011') + '/'
-    hook = dict(SEARCH, generations=3)
+    hook = dict(SEARCH, generations=3, **(SCREENED if screened else {}))
+    nws = dict(NWS, racing=screened)
     # max_epochs=0 (search at once) with the config's LR schedule kept:
     # tools/train.py must cope, as README says.
     path.write_text(f'''
@@ -227,7 +233,7 @@ test_dataloader = val_dataloader
 # Search at once (no adaptation): N-rank training would see other batches
 # than 1-rank training, the search itself must not differ.
 train_cfg = dict(max_epochs=0, val_interval=10)
-custom_hooks = [{hook!r}, {NWS!r}]
+custom_hooks = [{hook!r}, {nws!r}]
 ''')
     return str(path)
 
@@ -263,7 +269,8 @@ def one_rank(demo_root, source_ckpt, tmp_path_factory):
 
 
 def _result(work: str):
-    return [(json.dumps(r['layers']), r['score']) for r in _log(work)]
+    return [(json.dumps(r['layers']), r['score'], r['status'], r['images'],
+             r.get('stage_scores'), r.get('predicted')) for r in _log(work)]
 
 
 def _outputs(work: str) -> dict:
@@ -276,9 +283,7 @@ def _outputs(work: str) -> dict:
                                for k, v in subnet.items()})
 
 
-def test_one_and_two_ranks_find_the_same_arch_and_weights(one_rank,
-                                                          tmp_path):
-    config, work1 = one_rank
+def _same_on_two_ranks(config: str, work1: str, tmp_path) -> None:
     work2 = str(tmp_path / 'work')
     _finish(_launch(config, work2, 2))
     assert _result(work2) == _result(work1)
@@ -288,6 +293,26 @@ def test_one_and_two_ranks_find_the_same_arch_and_weights(one_rank,
         assert one['subnet'][key] == two['subnet'][key], key
     assert one == two
     assert not glob.glob(osp.join(work2, '**', '*.tmp'), recursive=True)
+
+
+def test_one_and_two_ranks_find_the_same_arch_and_weights(one_rank,
+                                                          tmp_path):
+    _same_on_two_ranks(*one_rank, tmp_path)
+
+
+def test_one_and_two_ranks_race_and_screen_alike(demo_root, source_ckpt,
+                                                 tmp_path):
+    """Racing (each rank its shard of every stage), the predictor (fitted
+    on every rank) and the kept batches: the same candidates, the same
+    partial scores and outputs on 1 and 2 ranks."""
+    config = _write_config(tmp_path / 'cfg.py', demo_root, source_ckpt,
+                           screened=True)
+    work1 = str(tmp_path / 'work1')
+    _finish(_launch(config, work1, 1))
+    rows = _log(work1)
+    assert any(r['status'] == 'raced' for r in rows)
+    assert any('predicted' in r for r in rows)
+    _same_on_two_ranks(config, work1, tmp_path)
 
 
 def test_killed_search_resumes_to_the_same_result(one_rank, tmp_path):
