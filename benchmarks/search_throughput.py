@@ -105,21 +105,21 @@ def to_reach_best(search):
 
 
 def oracle_race(search, k: int, first: float, total: int) -> float:
-    """Images the cheapest race that keeps this search's path would use:
-    it knows each candidate's final score, scores in full every candidate
-    that enters the top ``k`` (the parents) and stops every other one after
-    the first stage (``first`` of the split). Any real race that keeps the
-    same parents costs at least this."""
-    full: list = []
-    images = 0.0
-    for cand in search.history.values():  # evaluation order
-        bar = sorted(full, reverse=True)[k - 1] if len(full) >= k else None
-        if bar is None or cand.score >= bar:
-            images += total
-            full.append(cand.score)
-        else:
-            images += max(1, round(first * total))
-    return images
+    """Images the cheapest race that keeps this search's path would use,
+    knowing every final score in advance: it scores in full only the
+    candidates that are among the top ``k`` at the end of some generation
+    (the next generation's parents, in the search's ranking) and stops
+    every other one after the first stage (``first`` of the split). A real
+    race decides with less knowledge, so it keeps the same parents only at
+    this cost or more."""
+    order = {c.key: i for i, c in enumerate(search.history.values())}
+    parents = set()
+    for gen in range(search.generation):
+        seen = [c for c in search.history.values() if c.generation <= gen]
+        ranked = sorted(seen, key=lambda c: search._rank_key(c, order[c.key]))
+        parents.update(c.key for c in ranked[:k])
+    return sum(total if c.key in parents else max(1, round(first * total))
+               for c in search.history.values())
 
 
 def main() -> None:
@@ -259,8 +259,9 @@ def main() -> None:
                / r[1].images for r in refs.values()]
     result['oracle_race_images_ratio'] = oracle
     result['oracle_race_any_stage_images_ratio'] = entered
-    print(f'oracle race vs top {hook["top_k"]} (knows every final score; '
-          f'parents scored in full, every other candidate stopped after '
+    print(f'oracle race vs top {hook["top_k"]} (knows every final score in '
+          f'advance; parents scored in full, every other candidate stopped '
+          f'after '
           f'{args.race_fractions[0]:g} of the split): images '
           + ', '.join(f'{o:.2f}x' for o in oracle) + ' per seed; with a '
           'first stage of 1 image: ' + ', '.join(f'{o:.2f}x' for o in entered)
