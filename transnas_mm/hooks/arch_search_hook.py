@@ -31,7 +31,7 @@ class ArchSearchHook(SearchHook):
 
     Args (besides those of :class:`SearchHook`: metric_key, rule,
     input_shape, calibrate_batches, noise_repeats, racing, race_fractions,
-    race_margin, race_top, seed, out_dir):
+    race_margin, race_top, seed, cache_mb, out_dir):
         mode: ``'evolution'`` or ``'random'`` (baseline).
         population, generations, top_k, mutation_prob, num_mutation,
         num_crossover, edge_keep_prob: evolution settings.

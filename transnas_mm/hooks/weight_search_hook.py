@@ -32,7 +32,7 @@ class WeightSearchHook(SearchHook):
 
     Args (besides those of :class:`SearchHook`: metric_key, rule,
     input_shape, calibrate_batches, noise_repeats, racing, race_fractions,
-    race_margin, race_top, seed, out_dir):
+    race_margin, race_top, seed, cache_mb, out_dir):
         arch: arch file; default ``<out_dir>/arch.json``.
         mode: ``'greedy'`` (coordinate ascent) or ``'evolution'``.
         passes, population, generations, top_k, mutation_prob: search.

@@ -1,8 +1,8 @@
 """Racing: score a candidate on growing, nested, seeded subsets of the
 search split and stop it as soon as its partial score cannot reach the
-current top-k on the same images. Losers cost a fraction of an evaluation; a candidate that
-might win is always scored on the whole split, so the winner is unchanged
-up to the margin."""
+current top-k on the same images. Losers cost a fraction of an evaluation;
+a candidate that might win is always scored on the whole split, so the
+winner is unchanged up to the margin."""
 import math
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
