@@ -81,10 +81,16 @@ if ! have_mmcv; then
   fi
   if [ -z "$wheel" ]; then
     echo "[install] compiling mmcv (about 30 min on 2 cores, once per machine and torch)"
-    # The build needs an old setuptools (requirements/build.txt); the
-    # runtime step below puts back the one torch declares.
-    pip_ -r "$ROOT/requirements/build.txt"
+    # The build needs an old setuptools (requirements/build.txt). It goes to
+    # a folder of its own, put first on PYTHONPATH for the build only: the
+    # venv keeps the setuptools torch declares, so pip has no conflict to
+    # report (--no-warn-conflicts: pip would compare the folder with the
+    # venv it does not install into; `pip check` at the end checks the venv).
     build="$(mktemp -d)"
+    pip_ --no-warn-conflicts --target "$build/buildreqs" -r "$ROOT/requirements/build.txt"
+    saved_path="$PATH" saved_pythonpath="${PYTHONPATH:-}"
+    export PYTHONPATH="$build/buildreqs${PYTHONPATH:+:$PYTHONPATH}"
+    export PATH="$build/buildreqs/bin:$PATH"  # ninja: parallel compile
     "$PY" -m pip download --disable-pip-version-check -q --no-deps --no-binary :all: \
       --no-build-isolation "mmcv==$MMCV_VERSION" -d "$build" 2> >(quiet)
     tar -xzf "$build/mmcv-$MMCV_VERSION.tar.gz" -C "$build"
@@ -99,6 +105,7 @@ if ! have_mmcv; then
     echo "$TORCH_TAG" > "$WHEEL_DIR.tmp/torch_version"
     rm -rf "$WHEEL_DIR" && mv "$WHEEL_DIR.tmp" "$WHEEL_DIR"
     rm -rf "$build"
+    export PATH="$saved_path" PYTHONPATH="$saved_pythonpath"
     wheel="$(ls "$WHEEL_DIR"/mmcv-*.whl | head -n1)"
   fi
   pip_ --force-reinstall --no-deps "$wheel"
@@ -115,6 +122,9 @@ if ls "$VENV"/lib/python*/site-packages/__editable__*transnas_mm* >/dev/null 2>&
   "$PY" -m pip uninstall --disable-pip-version-check -y -q transnas_mm 2> >(quiet)
 fi
 pip_ --no-deps --no-build-isolation --no-use-pep517 -e "$ROOT"
+
+step "pip for mim (requirements/pip.txt)"
+pip_ -r "$ROOT/requirements/pip.txt"
 
 step "verify imports and mmcv.ops; pip check"
 verify

@@ -26,6 +26,7 @@ the config as ``target_split``. Then::
         --source SOURCE.pth --out work_dirs/my_report   # six-row report
 """
 import argparse
+import inspect
 import json
 import os
 import os.path as osp
@@ -34,13 +35,20 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 from mmengine.config import Config
+from mmengine.runner import Runner
+
+from transnas_mm.utils.data_checks import check_data_files
+from transnas_mm.utils.label_checks import IMAGE_EXTS, ann_labels
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TEMPLATES = dict(cls='configs/transnas/demo/cub_search.py',
                  det='configs/transnas/demo/coco_search.py')
-IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.ppm', '.pgm', '.tif',
-              '.tiff', '.webp')
 SPLITS = ('train', 'val', 'test')
+# What a written config keeps: the Runner's arguments, the registry scope
+# and plugin imports, and what new_target records about the split.
+CONFIG_FIELDS = set(inspect.signature(Runner.__init__).parameters) | {
+    'custom_imports', 'default_scope', 'runner_type', 'target_split',
+    'target_classes'}
 
 
 class InputError(ValueError):
@@ -65,17 +73,10 @@ def _folder_samples(path: str) -> Tuple[List[str], int]:
 
 def _ann_samples(path: str, arg: str) -> Tuple[int, int]:
     """(number of samples, largest label + 1) of a ``path label`` file."""
-    labels = []
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            parts = line.rsplit(maxsplit=1)
-            if len(parts) != 2 or not parts[1].lstrip('-').isdigit():
-                raise InputError(f'{path}: line {n}: expected "<image path> '
-                                 f'<integer label>", got {line.strip()!r} '
-                                 f'({arg})')
-            labels.append(int(parts[1]))
+    try:
+        labels = [lab for _, lab in ann_labels(path, arg)]
+    except ValueError as e:
+        raise InputError(str(e)) from None
     if not labels:
         raise InputError(f'{path}: the file is empty; expected one '
                          f'"<image path> <label>" line per image ({arg})')
@@ -159,8 +160,8 @@ def _det_dataset(path: str, img: Optional[str], pipeline, arg: str
     if not osp.isfile(path):
         raise InputError(f'{arg}: {path}: not found; expected a COCO json')
     doc = _coco(path, arg)
-    names = [c['name'] for c in sorted(doc['categories'],
-                                       key=lambda c: c['id'])]
+    # mmdet numbers labels by the json's categories list, not by id
+    names = [c['name'] for c in doc['categories']]
     ds = dict(type='CocoDataset', data_root='', ann_file=osp.abspath(path),
               data_prefix=dict(img=osp.abspath(img or osp.dirname(path)) +
                                '/'), pipeline=pipeline)
@@ -222,7 +223,9 @@ def build(args: argparse.Namespace) -> Config:
                 classes = names
             elif names != classes:
                 raise InputError(f'--{s}: {paths[s]}: categories {names} '
-                                 f'differ from --train\'s {classes}')
+                                 f'differ from --train\'s {classes} (names '
+                                 f'and list order: mmdet numbers labels by '
+                                 f'that order); expected the same list')
             datasets[s]['metainfo'] = dict(classes=tuple(classes))
         cfg.model.bbox_head.num_classes = len(classes)
     split = dict(search_source=osp.abspath(paths['val']), seed=args.seed)
@@ -249,7 +252,20 @@ def build(args: argparse.Namespace) -> Config:
         cfg.model.backbone.init_cfg.checkpoint = osp.abspath(args.source)
     cfg.target_split = split
     cfg.target_classes = tuple(classes)
+    _drop_template_variables(cfg)
+    try:
+        check_data_files(cfg)
+    except ValueError as e:
+        raise InputError(str(e)) from None
     return cfg
+
+
+def _drop_template_variables(cfg: Config) -> None:
+    """Remove the template's own variables (its class list, data root,
+    pipelines, ...): once resolved into the loaders they only name the
+    template's data, which a reader would take for theirs."""
+    for key in [k for k in cfg.keys() if k not in CONFIG_FIELDS]:
+        cfg.pop(key)
 
 
 def write(cfg: Config, out: str, argv: List[str]) -> str:

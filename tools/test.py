@@ -3,6 +3,7 @@ like mmdet's ``tools/test.py``."""
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
@@ -48,7 +49,10 @@ def main() -> None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
-    check_data_files(cfg, ['test_dataloader'])
+    try:
+        check_data_files(cfg, ['test_dataloader'])
+    except ValueError as e:  # bad data: one line, before anything is built
+        sys.exit(f'test.py: {args.config}: {e}')
     setup_env_for_device(cfg)
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \

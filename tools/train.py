@@ -3,6 +3,7 @@
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
@@ -12,6 +13,9 @@ import transnas_mm  # noqa: F401  (registries, checkpoint compat)
 from transnas_mm.utils import (check_data_files, hooks_by_type,
                                latest_checkpoint, setup_env_for_device)
 from transnas_mm.utils.data_checks import loaders_for_training
+from transnas_mm.utils.run_inputs import check_run_inputs
+from transnas_mm.utils.work_dir_lock import (WorkDirBusy, hold_work_dir,
+                                             rank_zero)
 
 
 def parse_args() -> argparse.Namespace:
@@ -78,7 +82,13 @@ def main() -> None:
               '(no training; the search hooks run at once)')
         cfg.param_scheduler = None
 
-    check_data_files(cfg, loaders_for_training(cfg))
+    try:
+        check_data_files(cfg, loaders_for_training(cfg))
+        hold_work_dir(cfg.work_dir)  # one live run per work_dir
+        if rank_zero():
+            check_run_inputs(cfg, resuming=bool(cfg.get('resume')))
+    except (ValueError, WorkDirBusy) as e:  # one line, nothing built yet
+        sys.exit(f'train.py: {args.config}: {e}')
     setup_env_for_device(cfg)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

@@ -8,7 +8,7 @@ from mmengine.hooks import CheckpointHook
 
 from ..registry import HOOKS
 from ..utils.atomic_io import (TEMP_SUFFIX, atomic_write_text,
-                               remove_stale_temps)
+                               remove_stale_temps, save_error)
 
 
 @HOOKS.register_module()
@@ -47,12 +47,18 @@ class AtomicCheckpointHook(CheckpointHook):
         self.last_ckpt = osp.join(self.out_dir, filename)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
         tmp = '.' + filename + TEMP_SUFFIX
-        runner.save_checkpoint(
-            self.out_dir, tmp, self.file_client_args,
-            save_optimizer=self.save_optimizer,
-            save_param_scheduler=self.save_param_scheduler, meta=meta,
-            by_epoch=self.by_epoch, backend_args=self.backend_args,
-            **self.args)
+        try:
+            runner.save_checkpoint(
+                self.out_dir, tmp, self.file_client_args,
+                save_optimizer=self.save_optimizer,
+                save_param_scheduler=self.save_param_scheduler, meta=meta,
+                by_epoch=self.by_epoch, backend_args=self.backend_args,
+                **self.args)
+        except OSError as e:  # e.g. a full disk: name the file and cause
+            tmp_path = osp.join(self.out_dir, tmp)
+            if osp.exists(tmp_path):
+                os.remove(tmp_path)
+            raise save_error(self.last_ckpt, e) from None
         if not is_main_process():
             return
         os.replace(osp.join(self.out_dir, tmp), self.last_ckpt)

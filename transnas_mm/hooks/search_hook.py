@@ -1,5 +1,6 @@
 """What both search hooks share: the objective and its checks, the scorer,
 calibration batches and what a saved search state is valid for."""
+import math
 import os.path as osp
 from typing import Callable, List, Optional, Sequence
 
@@ -9,6 +10,7 @@ from mmengine.hooks import Hook
 from ..engine import find_supernet
 from ..search import SubnetScorer, calibration_batches, check_finite, unwrap
 from ..search.batch_cache import DEFAULT_CACHE_MB
+from ..search.identity import dataset_digest, source_digest
 from ..search.racing import Racing, race_settings
 from ..utils.atomic_io import remove_stale_temps
 
@@ -72,10 +74,15 @@ class SearchHook(Hook):
         self.cache_mb = cache_mb
         self.out_dir = out_dir
 
+    def before_train(self, runner) -> None:
+        """What the data cannot honour fails before any adaptation."""
+        self._check_calibration(runner)
+
     def _start(self, runner) -> str:
         """The output folder, cleaned of temp files a kill left; refuses a
         model that already diverged."""
         out = osp.join(runner.work_dir, self.out_dir)
+        self._check_calibration(runner)
         if is_main_process():
             remove_stale_temps(out)
         check_finite(unwrap(runner.model), type(self).__name__)
@@ -116,13 +123,32 @@ class SearchHook(Hook):
         return RuntimeError(
             f'{type(self).__name__}: every candidate failed (first: '
             f'{first.reason if first else "none evaluated"}); {lost}. See '
-            f'{log}; delete {state_path} to search again')
+            f'{log}; fix the cause and rerun ({state_path} then starts '
+            f'again: a state without one scored candidate is not resumed)')
 
     def _valid_for(self, runner, supernet, **more) -> dict:
         """What a saved state is only valid for: a resume with another
         value is refused, naming it."""
-        return dict(supernet=supernet.digest(), metric_key=self.metric_key,
+        val = runner.val_loop.dataloader.dataset
+        return dict(supernet=supernet.digest(),
+                    source=source_digest(supernet),
+                    search_data=dataset_digest(val),
+                    metric_key=self.metric_key,
                     rule=self.rule, input_shape=list(self.input_shape),
                     calibrate_batches=self.calibrate_batches,
-                    val_size=len(runner.val_loop.dataloader.dataset),
-                    **more, **self.race)
+                    val_size=len(val), **more, **self.race)
+
+    def _check_calibration(self, runner) -> None:
+        """Calibration on fewer batches than asked would be recorded as the
+        asked-for number: refuse it, naming what the data holds."""
+        loader = runner.train_dataloader
+        size = len(loader.dataset)
+        batch = loader.batch_size or getattr(loader.batch_sampler,
+                                             'batch_size', 1)
+        available = math.ceil(size / batch)
+        if self.calibrate_batches > available:
+            raise ValueError(
+                f'{type(self).__name__}: calibrate_batches: '
+                f'{self.calibrate_batches} asked, but the training split '
+                f'({size} samples, batch size {batch}) holds {available}; '
+                f'expected at most {available}')

@@ -97,12 +97,20 @@ class WeightSearchHook(SearchHook):
         self.result: Optional[dict] = None
 
     def before_train(self, runner) -> None:
-        """A user-given arch must exist before hours of adaptation."""
-        if self.arch_path and not osp.isfile(self.arch_path):
+        """A user-given arch must exist, and be of the super-network's
+        space, before hours of adaptation."""
+        super().before_train(runner)
+        if not self.arch_path:
+            return
+        if not osp.isfile(self.arch_path):
             raise FileNotFoundError(
                 f'WeightSearchHook: arch: {self.arch_path}: file not found; '
                 f'expected an arch.json (from ArchSearchHook or '
                 f'tools/baseline_subnet.py)')
+        status, message = self._read_arch(self.arch_path,
+                                          self._supernet(runner).space)
+        if status == 'error':
+            raise ValueError(f'WeightSearchHook: arch: {message}')
 
     def _read_arch(self, path: str, space) -> tuple:
         """('ok', arch), ('missing', None) or ('error', message): what

@@ -10,9 +10,10 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ..space import SearchSpace
+from ..space import SearchSpace, build_space, space_preset
 from ..space.ops import InvertedResidual
 from ..utils.checkpoint_compat import last_loaded_checkpoint
+from .mobilenet_v2 import convert_mobilenet_v2, mobilenet_v2_kind
 
 DEFAULT_INIT_CFG = [
     dict(type='Kaiming', layer=['Conv2d']),
@@ -59,6 +60,11 @@ class DagBackbone(BaseModule):
         self.act_cfg = act_cfg
         self.stem = ConvModule(3, space.stem_out, 3, stride=2, padding=1,
                                norm_cfg=norm_cfg, act_cfg=act_cfg)
+        # MobileNetV2's final 1x1 conv (space.last_channels): the last
+        # stage's output goes through it.
+        self.final_conv = ConvModule(
+            space.stage_channels[-1], space.last_out, 1, norm_cfg=norm_cfg,
+            act_cfg=act_cfg) if space.last_out else None
         self._stage_ends = {space.stage_last_layer(s): s
                             for s in range(num_stages)}
         # The space travels with every checkpoint, so weights from another
@@ -102,6 +108,8 @@ class DagBackbone(BaseModule):
                 raise ValueError(f'{path}: no weights under prefix '
                                  f'{shown!r}; expected a checkpoint of a '
                                  f'model with this backbone')
+        if mobilenet_v2_kind(state) is not None:
+            state = self.from_mobilenet_v2(state, path)
         theirs = state.get('space_id')
         if theirs is not None and not torch.equal(theirs, self.space_id):
             raise ValueError(
@@ -120,6 +128,28 @@ class DagBackbone(BaseModule):
                     f'{path}: {shown}{key}: shape {tuple(state[key].shape)}'
                     f', expected {tuple(value.shape)} (another space/arch?)')
         self.load_state_dict(state, strict=False)
+
+    def from_mobilenet_v2(self, state: Dict[str, torch.Tensor],
+                          source: str) -> Dict[str, torch.Tensor]:
+        """This backbone's state dict from a MobileNetV2 one (mmpretrain or
+        torchvision); only the hand chain of the ``mobilenet_v2`` preset
+        has its shapes."""
+        raise ValueError(f'{source}: a MobileNetV2 checkpoint; '
+                         f'{type(self).__name__} cannot load it')
+
+    def _hand_chain_state(self, state: Dict[str, torch.Tensor], source: str,
+                          template: Dict[str, torch.Tensor]
+                          ) -> Dict[str, torch.Tensor]:
+        preset = build_space(**space_preset('mobilenet_v2'))
+        if self.space.fingerprint() != preset.fingerprint():
+            raise ValueError(
+                f'{source}: a MobileNetV2 checkpoint fits only the '
+                f"'mobilenet_v2' space preset (preset='mobilenet_v2' / "
+                f"arch='mobilenet_v2'); this {type(self).__name__}'s space "
+                f'is another ({self.space.fingerprint()})')
+        converted, _ = convert_mobilenet_v2(state, template,
+                                            self.space.num_layers, source)
+        return converted
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata,
                               strict, missing_keys, unexpected_keys,
@@ -160,7 +190,9 @@ class DagBackbone(BaseModule):
     @property
     def out_channels(self) -> List[int]:
         """Channels of each output, for neck ``in_channels``."""
-        return [self.space.stage_channels[i] for i in self.out_indices]
+        last = len(self.space.stages) - 1
+        return [self.space.last_out if i == last and self.space.last_out
+                else self.space.stage_channels[i] for i in self.out_indices]
 
     def _forward_dag(self, x: Tensor, layer_edges: Sequence[Sequence[int]],
                      run_layer: Callable[[int, Tensor], Tensor]
@@ -175,13 +207,19 @@ class DagBackbone(BaseModule):
             x = run_layer(i, inp)
             feats.append(x)
             stage = self._stage_ends.get(i)
+            if self.final_conv is not None and i == len(layer_edges) - 1:
+                x = self.final_conv(x)
             if stage is not None and stage in self.out_indices:
                 outs.append(x)
         return tuple(outs)
 
     def _stage_modules(self, stage: int) -> List[nn.Module]:
-        return [self.layers[ly.index] for ly in self.space.layers
+        mods = [self.layers[ly.index] for ly in self.space.layers
                 if ly.stage == stage]
+        if self.final_conv is not None and \
+                stage == len(self.space.stages) - 1:
+            mods.append(self.final_conv)
+        return mods
 
     def _freeze_stages(self) -> None:
         if self.frozen_stages < 0:

@@ -11,7 +11,8 @@ from torch import Tensor
 
 from ..registry import MODELS
 from ..space import (SKIP, Arch, arch_edges, arch_ops, build_op,
-                     build_space, reference_arch, sample_arch, validate_arch)
+                     build_space, reference_arch, sample_arch, space_preset,
+                     validate_arch)
 from ..space.remap import remap_block
 from .dag_backbone import DagBackbone
 
@@ -34,6 +35,13 @@ class SparseSuperNet(DagBackbone):
         edge_seed: seed of the construction-time edge draw.
         sample_seed: seed of the per-step sub-network draw.
         widen_factor, stem_channels: width of the space.
+        last_channels: a final 1x1 conv after the last stage (MobileNetV2's
+            1280; 0: none).
+        preset: a named space (``'mobilenet_v2'``: its hand chain is
+            MobileNetV2 1.0, so ``init_cfg`` may load an mmpretrain or
+            torchvision MobileNetV2 checkpoint: the reference ops get its
+            weights exactly, every other op is seeded from them by remap);
+            ``stages``/``candidates``/``last_channels`` given override it.
         out_indices: stages whose outputs are returned (default: last).
         frozen_stages: freeze the stem and the first ``frozen_stages``
             stages (-1: nothing).
@@ -71,11 +79,18 @@ class SparseSuperNet(DagBackbone):
                  norm_eval: bool = False,
                  warmup_iters: int = 0,
                  warmup_reseed: bool = True,
+                 last_channels: Optional[int] = None,
+                 preset: Optional[str] = None,
                  init_cfg=None):
-        space = build_space(stages, candidates,
-                            max_extra_edges=max_extra_edges,
-                            edge_seed=edge_seed, widen_factor=widen_factor,
-                            stem_channels=stem_channels)
+        base = space_preset(preset) if preset else {}
+        space = build_space(
+            stages or base.get('stages'),
+            candidates or base.get('candidates'),
+            max_extra_edges=max_extra_edges, edge_seed=edge_seed,
+            widen_factor=widen_factor,
+            stem_channels=base.get('stem_channels', stem_channels),
+            last_channels=last_channels if last_channels is not None
+            else base.get('last_channels', 0))
         super().__init__(space, out_indices, frozen_stages, norm_cfg,
                          act_cfg, norm_eval, init_cfg)
         if not 0.0 <= edge_drop_prob <= 1.0:
@@ -102,8 +117,28 @@ class SparseSuperNet(DagBackbone):
 
     def load_pretrained(self, path: str, prefix: Optional[str] = None
                         ) -> None:
+        self._seed_after_load = False
         super().load_pretrained(path, prefix)
+        if self._seed_after_load:  # a MobileNetV2: seed the other ops
+            self.seed_ops_from_reference()
         self.sample_step.zero_()  # a new run: its own path sequence
+
+    def from_mobilenet_v2(self, state, source):
+        """MobileNetV2 weights into the reference ops exactly; the other
+        ops are then seeded from them (kernel zero-padded, channels
+        sliced), as at the end of a warm-up."""
+        ref = arch_ops(reference_arch(self.space))
+        hand = self._hand_chain_state(state, source,
+                                      self.export_subnet(
+                                          reference_arch(self.space)))
+        full = {k: v.clone() for k, v in self.state_dict().items()}
+        for key, value in hand.items():
+            parts = key.split('.')
+            if parts[0] == 'layers':
+                key = '.'.join(parts[:2] + [ref[int(parts[1])]] + parts[2:])
+            full[key] = value
+        self._seed_after_load = True
+        return full
 
     # -- arch API -------------------------------------------------------
     def sample_arch(self, rng: np.random.Generator) -> Arch:

@@ -5,7 +5,9 @@ import torch.nn as nn
 from torch import Tensor
 
 from ..registry import MODELS
-from ..space import Arch, arch_edges, arch_ops, build_op, load_arch, space_of
+from ..space import (PRESETS, Arch, arch_edges, arch_key, arch_ops, build_op,
+                     build_space, load_arch, reference_arch, space_of,
+                     space_preset)
 from .dag_backbone import DagBackbone
 
 
@@ -15,7 +17,10 @@ class TransNASNet(DagBackbone):
     mmdet / mmpretrain config. ``arch`` is a path to ``arch.json`` or the
     dict; it embeds its search space, so nothing else is needed.
     Initialise from ``subnet.pth`` with
-    ``init_cfg=dict(type='Pretrained', checkpoint=...)``."""
+    ``init_cfg=dict(type='Pretrained', checkpoint=...)``.
+    ``arch='mobilenet_v2'``: the hand chain of that space preset, i.e.
+    MobileNetV2 1.0, which loads an mmpretrain or torchvision MobileNetV2
+    checkpoint through ``init_cfg`` as it is."""
 
     strict_keys = True  # a static net loads only its own arch's weights
 
@@ -27,6 +32,8 @@ class TransNASNet(DagBackbone):
                  act_cfg: dict = dict(type='ReLU6'),
                  norm_eval: bool = False,
                  init_cfg=None):
+        if isinstance(arch, str) and arch in PRESETS:
+            arch = reference_arch(build_space(**space_preset(arch)))
         arch = load_arch(arch)
         space = space_of(arch)
         super().__init__(space, out_indices, frozen_stages, norm_cfg,
@@ -42,3 +49,12 @@ class TransNASNet(DagBackbone):
     def forward(self, x: Tensor) -> tuple:
         return self._forward_dag(x, self._edges,
                                  lambda i, inp: self.layers[i](inp))
+
+    def from_mobilenet_v2(self, state, source):
+        """MobileNetV2 1.0 weights, exactly, for the preset's hand chain."""
+        hand = reference_arch(self.space)
+        if arch_key(self.arch) != arch_key(hand):
+            raise ValueError(f'{source}: a MobileNetV2 checkpoint fits the '
+                             f"hand chain (arch='mobilenet_v2'), not this "
+                             f'searched arch')
+        return self._hand_chain_state(state, source, self.state_dict())

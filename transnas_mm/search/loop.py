@@ -17,6 +17,11 @@ from .candidate import WORST
 from .fitness import SubnetScorer
 
 STATE_FILE = 'search_state.json'
+# What a changed digest in a saved state's ``extra`` means.
+CHANGED = dict(
+    search_data=' (the search split\'s images or labels changed since)',
+    source=' (the source checkpoint of init_cfg changed since)',
+    supernet=' (the super-network\'s weights differ)')
 
 
 def load_state(search: Search, path: str,
@@ -24,7 +29,8 @@ def load_state(search: Search, path: str,
     """Restore ``search`` from ``path`` if present. ``extra`` is what the
     state is valid for (supernet digest, objective: metric key, rule, input
     shape, calibration, val set size, racing); a resume with another value
-    is refused, naming what changed. Returns whether it resumed."""
+    is refused, naming what changed; a state whose candidates all failed is
+    not resumed (started again). Returns whether it resumed."""
     if not osp.isfile(path):
         return False
     try:
@@ -37,14 +43,23 @@ def load_state(search: Search, path: str,
     if not isinstance(state, dict):
         raise ValueError(f'{path}: expected a JSON object (search state), '
                          f'got {type(state).__name__}')
+    history = state.get('history')
+    if isinstance(history, list) and history and all(
+            isinstance(d, dict) and d.get('status') == 'failed'
+            for d in history):
+        # nothing in it is worth keeping, and its cause may be fixed now
+        print_log(f'{path}: every saved candidate failed '
+                  f'({history[0].get("reason")}); starting the search '
+                  f'again', logger='current', level=30)
+        return False
     saved = state.get('extra', {})
     for key, value in extra.items():
         if saved.get(key) != value:
             raise ValueError(
                 f'{path}: extra.{key}: the saved search used '
-                f'{saved.get(key)!r}, this run {value!r}; resume with the '
-                f'same settings, or delete {path} (and its logs) to search '
-                f'again')
+                f'{saved.get(key)!r}, this run {value!r}'
+                f'{CHANGED.get(key, "")}; resume with the same settings, or '
+                f'delete {path} (and its logs) to search again')
     search.load_state_dict(state, source=path)
     return True
 

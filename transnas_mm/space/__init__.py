@@ -3,6 +3,7 @@ from .arch import (Arch, ArchError, arch_edges, arch_key, arch_ops, load_arch,
 from .complexity import CostTable, layer_input_sizes
 from .latency import LatencyTable, measure_latency
 from .ops import DEFAULT_CANDIDATES, SKIP, build_op, parse_op
+from .presets import PRESETS, space_preset
 from .sampling import largest_arch, reference_arch, sample_arch, smallest_arch
 from .search_space import DEFAULT_STAGES, LayerSpec, SearchSpace, build_space
 
@@ -12,5 +13,5 @@ __all__ = [
     'make_arch', 'save_arch', 'space_of', 'validate_arch',
     'DEFAULT_CANDIDATES', 'SKIP', 'build_op', 'parse_op', 'largest_arch',
     'reference_arch', 'sample_arch', 'smallest_arch', 'DEFAULT_STAGES',
-    'LayerSpec', 'SearchSpace', 'build_space'
+    'LayerSpec', 'SearchSpace', 'build_space', 'PRESETS', 'space_preset'
 ]

@@ -55,13 +55,43 @@ def stem_and_layers(space: SearchSpace, input_shape: Sequence[int],
                           norm_cfg=norm_cfg or dict(type='BN'),
                           act_cfg=act_cfg or dict(type='ReLU6'))
     layers = []
-    for ly, (lh, lw) in zip(space.layers, layer_input_sizes(space, (h, w))):
+    sizes = layer_input_sizes(space, (h, w))
+    for ly, (lh, lw) in zip(space.layers, sizes):
         ops = {op: backbone.layers[ly.index][op] if backbone is not None
                else build_op(op, ly.in_channels, ly.out_channels, ly.stride,
                              norm_cfg, act_cfg)
                for op in ly.candidates}
         layers.append(((ly.in_channels, lh, lw), ops))
+    if space.last_out:
+        last = space.layers[-1]
+        lh, lw = sizes[-1]
+        if last.stride == 2:
+            lh, lw = _ceil_half(lh), _ceil_half(lw)
+        if backbone is not None:
+            final = backbone.final_conv
+        else:
+            from mmcv.cnn import ConvModule
+            final = ConvModule(last.out_channels, space.last_out, 1,
+                               norm_cfg=norm_cfg or dict(type='BN'),
+                               act_cfg=act_cfg or dict(type='ReLU6'))
+        stem = FixedParts(stem, final, (last.out_channels, lh, lw))
     return stem, layers
+
+
+class FixedParts(nn.Module):
+    """The parts every sub-network runs, measured as one: the stem on the
+    input and the final 1x1 conv on the last stage's output shape."""
+
+    def __init__(self, stem: nn.Module, final: nn.Module,
+                 final_shape: Sequence[int]):
+        super().__init__()
+        self.stem = stem
+        self.final = final
+        self.final_shape = tuple(final_shape)
+
+    def forward(self, x: torch.Tensor):
+        last = x.new_zeros((x.shape[0], ) + self.final_shape)
+        return self.stem(x), self.final(last)
 
 
 class CostTable:

@@ -43,11 +43,12 @@ class SearchSpace:
     edge_seed: int = 0
     widen_factor: float = 1.0
     stem_channels: int = 32
+    last_channels: int = 0
     layers: Tuple[LayerSpec, ...] = field(init=False, compare=False,
                                           repr=False)
 
     def __post_init__(self):
-        stages = tuple(tuple(int(v) for v in s) for s in self.stages)
+        stages = tuple(_stage(s) for s in self.stages)
         object.__setattr__(self, 'stages', stages)
         object.__setattr__(self, 'candidates', tuple(self.candidates))
         for name in self.candidates:
@@ -55,10 +56,16 @@ class SearchSpace:
         if not self.candidates:
             raise ValueError('candidates: expected at least one op name')
         for i, s in enumerate(stages):
-            if len(s) != 3 or s[0] < 1 or s[1] < 1 or s[2] not in (1, 2):
+            if len(s) not in (3, 4) or s[0] < 1 or s[1] < 1 or \
+                    s[2] not in (1, 2) or (len(s) == 4 and not s[3]):
                 raise ValueError(
                     f'stages[{i}]={s}: expected (num_layers>=1, '
-                    f'out_channels>=1, stride in (1, 2))')
+                    f'out_channels>=1, stride in (1, 2)[, candidates])')
+            for name in s[3] if len(s) == 4 else ():
+                parse_op(name)
+        if self.last_channels < 0:
+            raise ValueError(f'last_channels: expected >= 0 (0: no final '
+                             f'1x1 conv), got {self.last_channels}')
         if self.max_extra_edges < 0:
             raise ValueError('max_extra_edges: expected >= 0')
         object.__setattr__(self, 'layers', self._build_layers())
@@ -69,8 +76,16 @@ class SearchSpace:
 
     @property
     def stage_channels(self) -> List[int]:
-        return [make_divisible(c * self.widen_factor)
-                for _, c, _ in self.stages]
+        return [make_divisible(s[1] * self.widen_factor)
+                for s in self.stages]
+
+    @property
+    def last_out(self) -> int:
+        """Channels of the final 1x1 conv after the last stage (0: none).
+        MobileNetV2 keeps its 1280 at widen factors below 1."""
+        if self.widen_factor > 1.0:
+            return int(self.last_channels * self.widen_factor)
+        return self.last_channels
 
     @property
     def num_layers(self) -> int:
@@ -84,13 +99,15 @@ class SearchSpace:
         rng = np.random.default_rng(self.edge_seed)
         layers: List[LayerSpec] = []
         in_ch = self.stem_out
-        for s, ((n, _, stride), out_ch) in enumerate(
+        for s, (stage, out_ch) in enumerate(
                 zip(self.stages, self.stage_channels)):
+            n, stride = stage[0], stage[2]
+            names = stage[3] if len(stage) == 4 else self.candidates
             first = len(layers)
             for p in range(n):
                 st = stride if p == 0 else 1
                 cin = in_ch if p == 0 else out_ch
-                ops = tuple(o for o in self.candidates
+                ops = tuple(o for o in names
                             if op_allowed(o, cin, out_ch, st))
                 if not ops:
                     raise ValueError(
@@ -109,12 +126,16 @@ class SearchSpace:
 
     def to_dict(self) -> Dict[str, Any]:
         """The config values that rebuild this space (stored in arch.json)."""
-        return dict(stages=[list(s) for s in self.stages],
-                    candidates=list(self.candidates),
-                    max_extra_edges=self.max_extra_edges,
-                    edge_seed=self.edge_seed,
-                    widen_factor=self.widen_factor,
-                    stem_channels=self.stem_channels)
+        out = dict(stages=[list(s[:3]) + ([list(s[3])] if len(s) == 4
+                                          else []) for s in self.stages],
+                   candidates=list(self.candidates),
+                   max_extra_edges=self.max_extra_edges,
+                   edge_seed=self.edge_seed,
+                   widen_factor=self.widen_factor,
+                   stem_channels=self.stem_channels)
+        if self.last_channels:  # absent when unused: older archs still fit
+            out['last_channels'] = self.last_channels
+        return out
 
     @classmethod
     def from_dict(cls, cfg: Dict[str, Any]) -> 'SearchSpace':
@@ -128,7 +149,9 @@ class SearchSpace:
         doc = [(ly.in_channels, ly.out_channels, ly.stride,
                 list(ly.candidates), list(ly.extra_edges))
                for ly in self.layers]
-        blob = json.dumps([self.stem_out, doc], sort_keys=True)
+        parts = [self.stem_out, doc] + ([self.last_out] if self.last_out
+                                        else [])
+        blob = json.dumps(parts, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def count_subnets(self, chain_only: bool = False) -> int:
@@ -138,6 +161,17 @@ class SearchSpace:
             edges = 1 if chain_only else 2**len(ly.extra_edges)
             total *= len(ly.candidates) * edges
         return total
+
+
+def _stage(s: Sequence) -> tuple:
+    """``(num_layers, out_channels, stride)``, optionally with the stage's
+    own candidate ops as a fourth item (e.g. MobileNetV2's first block,
+    whose expansion is 1)."""
+    s = tuple(s)
+    head = tuple(int(v) for v in s[:3])
+    if len(s) == 4:
+        return head + (tuple(str(o) for o in s[3]), )
+    return head + s[3:]  # a wrong length is refused by the caller
 
 
 def build_space(stages: Optional[Sequence[Sequence[int]]] = None,

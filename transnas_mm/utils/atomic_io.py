@@ -2,6 +2,7 @@
 crash never leaves a half-written file behind, and a rerun removes the
 temp files a kill left (:func:`remove_stale_temps`)."""
 import glob
+import io
 import json
 import math
 import os
@@ -34,10 +35,25 @@ def atomic_write(path: str, write: Callable[[str], None]) -> None:
         write(tmp)
         os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
+    except OSError as e:
+        _remove(tmp)
+        raise save_error(path, e) from None
     except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
+        _remove(tmp)
         raise
+
+
+def _remove(tmp: str) -> None:
+    if osp.exists(tmp):
+        os.remove(tmp)
+
+
+def save_error(path: str, err: OSError) -> OSError:
+    """A one-line error for a failed save: the file, the OS cause (e.g.
+    ``No space left on device``) and that the previous file is intact."""
+    cause = err.strerror or str(err).splitlines()[0]
+    return type(err)(err.errno, f'{path}: could not save it: {cause}; the '
+                     f'previous file (if any) is left as it was')
 
 
 def remove_stale_temps(folder: str) -> List[str]:
@@ -103,4 +119,16 @@ def atomic_torch_save(obj: Any, path: str) -> None:
         raise FloatingPointError(
             f'{path}: {len(bad)} tensor(s) with NaN/inf (first: {bad[0]}); '
             f'refusing to write a diverged network')
-    atomic_write(path, lambda tmp: torch.save(obj, tmp))
+    # Serialised in memory first (as MMEngine's save_checkpoint does): a
+    # write error then surfaces as the OS error it is (torch's own file
+    # writer reports a full disk as "unexpected pos").
+    with io.BytesIO() as buf:
+        torch.save(obj, buf)
+        data = buf.getvalue()
+
+    def write(tmp: str) -> None:
+        with open(tmp, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    atomic_write(path, write)

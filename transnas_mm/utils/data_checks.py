@@ -1,12 +1,21 @@
-"""Check a config's annotation files before the Runner builds anything, so
-a missing or empty file is named with its config field instead of failing
-deep inside dataset serialisation."""
+"""Check a config's data before the Runner builds anything: a missing or
+empty annotation file, labels outside the classes, a class list that is
+not the one the labels follow, bad boxes, a split with nothing in it.
+Each is one line naming the config field, the file and what was expected,
+instead of a failure deep inside dataset serialisation, or a run that
+trains and reports on wrong labels."""
 import os.path as osp
-from typing import Any, Iterator, Sequence, Tuple
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
+from .coco_checks import check_coco
+from .label_checks import (LIST_TYPES, ann_labels, check_class_count,
+                           check_label_range, class_folders, limits)
+
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+# Where mmpretrain / mmdet models keep their number of classes.
+NUM_CLASSES_AT = (('head',), ('bbox_head',), ('roi_head', 'bbox_head'))
 
 
 def _datasets(node: Any, field: str) -> Iterator[Tuple[str, dict]]:
@@ -14,7 +23,7 @@ def _datasets(node: Any, field: str) -> Iterator[Tuple[str, dict]]:
     (``dataset=dict(type='RepeatDataset', dataset=...)``, ``datasets=[]``)."""
     if not isinstance(node, dict):
         return
-    if 'ann_file' in node:
+    if 'ann_file' in node or 'data_prefix' in node or 'data_root' in node:
         yield field, node
     if isinstance(node.get('dataset'), dict):
         yield from _datasets(node['dataset'], field + '.dataset')
@@ -31,27 +40,97 @@ def loaders_for_training(cfg: Config) -> Tuple[str, ...]:
     return LOADERS if held_out else LOADERS[:2]
 
 
+def model_num_classes(cfg: Config) -> Optional[Tuple[str, int]]:
+    """('model.head.num_classes', n) of a classifier or detector config."""
+    for keys in NUM_CLASSES_AT:
+        node = cfg.get('model')
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(node.get('num_classes'),
+                                                 int):
+            return 'model.' + '.'.join(keys) + '.num_classes', \
+                node['num_classes']
+    return None
+
+
+def _path(ds: dict, key: str) -> Optional[str]:
+    value = ds.get(key)
+    if isinstance(value, dict):  # mmdet: img=, mmpretrain: img_path=
+        value = value.get('img', value.get('img_path'))
+    if not isinstance(value, str) or not value or '://' in value:
+        return None
+    root = ds.get('data_root') or ''
+    return value if osp.isabs(value) or not root else osp.join(root, value)
+
+
+def _check_ann_file(field: str, path: str) -> None:
+    if not osp.isfile(path):
+        raise ValueError(f'{field}.ann_file: {path}: file not found;'
+                         f' expected an annotation file')
+    with open(path, 'rb') as f:
+        empty = not f.read(1 << 16).strip()
+    if empty:
+        raise ValueError(
+            f'{field}.ann_file: {path}: the file is empty; expected '
+            f'one sample per line (image path and label) or a COCO '
+            f'json')
+
+
+def _check_labels(field: str, ds: dict, ann: Optional[str],
+                  num_classes: Optional[Tuple[str, int]]) -> List[str]:
+    """Labels of the dataset types we know against the class bound; the
+    warnings of what is reported but not refused."""
+    kind = str(ds.get('type', '')).split('.')[-1]
+    classes = (ds.get('metainfo') or {}).get('classes')
+    if ann is not None and ann.endswith('.json'):
+        if 'Coco' in kind or kind == '':
+            check_class_count(field, classes, num_classes)
+            return check_coco(field, ann, classes, ds.get('indices'))
+        return []
+    if kind not in LIST_TYPES + ('CUB', ):
+        return []
+    check_class_count(field, classes, num_classes)
+    bound = limits(classes, num_classes)
+    if kind == 'CUB':
+        root = ds.get('data_root') or ''
+        labels_file = osp.join(root, 'image_class_labels.txt')
+        if bound is not None and osp.isfile(labels_file):
+            # "<image id> <class id>" lines, class ids from 1
+            pairs = [(n, lab - 1) for n, lab in
+                     ann_labels(labels_file, field)]
+            check_label_range(field, labels_file + ' (class ids from 1)',
+                              pairs, *bound)
+        return []
+    if ann is not None:
+        if bound is not None:
+            check_label_range(field + '.ann_file', ann,
+                              ann_labels(ann, field + '.ann_file'), *bound)
+        return []
+    folder = _path(ds, 'data_prefix')
+    if folder is not None and osp.isdir(folder):
+        names = class_folders(folder, field)
+        if bound is not None and len(names) > bound[0]:
+            raise ValueError(f'{field}.data_prefix: {folder}: {len(names)} '
+                             f'class folders, more than {bound[1]}; expected '
+                             f'at most that many')
+    return []
+
+
 def check_data_files(cfg: Config,
-                     loaders: Sequence[str] = LOADERS) -> None:
+                     loaders: Sequence[str] = LOADERS) -> List[str]:
     """Raise a one-line ``ValueError`` naming the config field and the file
-    when an ``ann_file`` of one of ``loaders`` is missing or empty."""
+    when an ``ann_file`` of one of ``loaders`` is missing or empty, or its
+    labels do not fit the classes (see the module docstring). Returns the
+    warnings (logged too) of what is reported but not refused."""
+    num_classes = model_num_classes(cfg)
+    warnings: List[str] = []
     for loader in loaders:
         node = cfg.get(loader)
         if not isinstance(node, dict):
             continue
         for field, ds in _datasets(node.get('dataset'), f'{loader}.dataset'):
-            ann = ds.get('ann_file')
-            if not isinstance(ann, str) or not ann or '://' in ann:
-                continue
-            root = ds.get('data_root') or ''
-            path = ann if osp.isabs(ann) or not root else osp.join(root, ann)
-            if not osp.isfile(path):
-                raise ValueError(f'{field}.ann_file: {path}: file not found;'
-                                 f' expected an annotation file')
-            with open(path, 'rb') as f:
-                empty = not f.read(1 << 16).strip()
-            if empty:
-                raise ValueError(
-                    f'{field}.ann_file: {path}: the file is empty; expected '
-                    f'one sample per line (image path and label) or a COCO '
-                    f'json')
+            ann = _path(ds, 'ann_file')
+            if ann is not None:
+                _check_ann_file(field, ann)
+            warnings += _check_labels(field, ds, ann, num_classes)
+    return warnings
