@@ -9,7 +9,7 @@ import sys
 
 import torch
 
-from conftest import CONFIGS
+from conftest import CONFIGS, ROOT
 
 
 def test_stack_imports_and_mmcv_ops_run():
@@ -51,6 +51,22 @@ def test_pip_check_is_clean():
     out = _run([sys.executable, '-m', 'pip', 'check',
                 '--disable-pip-version-check'])
     assert 'No broken requirements' in out
+
+
+def test_mim_install_editable_is_clean():
+    """`mim install -e .` (how an OpenMMLab user installs a plugin from a
+    checkout) in the installed environment: rc 0, no ERROR line and no
+    traceback (mim 0.3.7 + the pip of requirements/pip.txt)."""
+    proc = subprocess.run([osp.join(BIN, 'mim'), 'install', '-e', '.'],
+                          capture_output=True, text=True, timeout=600,
+                          cwd=ROOT)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert 'Traceback' not in out and 'ERROR' not in out, out[-3000:]
+    assert 'Successfully installed transnas' in out, out[-3000:]
+    # still the egg-link mim locates (`mim list` / `train` / `test` below)
+    assert _run([sys.executable, '-c', 'import transnas_mm; print('
+                 'transnas_mm.__file__)']).startswith(osp.join(ROOT, ''))
 
 
 def test_mim_lists_the_plugin():
