@@ -103,3 +103,50 @@ def test_real_scale_coco_search_runs_both_hooks(demo_root, in1k_source,
     cfg.work_dir = str(tmp_path)
     _tiny(cfg, BUDGET)
     _run_and_check(cfg, str(tmp_path))
+
+
+def test_supernet_from_mobilenet_v2_config_loads_and_trains(demo_root,
+                                                            tmp_path):
+    """The real-scale pretrained route: the config builds, loads an
+    mmpretrain MobileNetV2 classifier checkpoint (random init here: none is
+    downloaded) into the supernet's reference path and its head, and
+    trains a few iterations on the demo source (ImageNet layout)."""
+    from mmpretrain.models import ImageClassifier  # noqa: F401
+    from mmpretrain.registry import MODELS
+    mbv2 = Config(dict(type='ImageClassifier',
+                       backbone=dict(type='MobileNetV2', widen_factor=1.0),
+                       neck=dict(type='GlobalAveragePooling'),
+                       head=dict(type='LinearClsHead', num_classes=1000,
+                                 in_channels=1280)))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        theirs = MODELS.build(mbv2)
+    theirs.init_weights()
+    ckpt = str(tmp_path / 'mbv2.pth')
+    torch.save(dict(state_dict=theirs.state_dict()), ckpt)
+    cfg = Config.fromfile(osp.join(CONFIGS, 'transnas',
+                                   'supernet_in1k_from_mobilenet_v2.py'))
+    cfg.model.backbone.init_cfg.checkpoint = ckpt
+    cfg.model.head.init_cfg.checkpoint = ckpt
+    for loader, n in (('train_dataloader', 4), ('val_dataloader', 2)):
+        cfg[loader].dataset.data_root = osp.join(demo_root, 'source')
+        cfg[loader].dataset.indices = n
+        cfg[loader].batch_size = 2
+        cfg[loader].num_workers = 0
+        cfg[loader].persistent_workers = False
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.train_cfg.max_epochs = 1
+    cfg.train_cfg.val_interval = 1
+    cfg.param_scheduler = []
+    cfg.val_cfg.calibrate_batches = 1
+    cfg.default_hooks.logger.interval = 1
+    cfg.model_wrapper_cfg = None
+    cfg.work_dir = str(tmp_path / 'work')
+    runner = Runner.from_cfg(cfg)
+    runner.model.init_weights()
+    head = runner.model.head.fc.weight
+    assert torch.equal(head, theirs.head.fc.weight)
+    ref = runner.model.backbone.layers[1]['mb_k3e6'].conv[0].conv.weight
+    assert torch.equal(ref, theirs.backbone.layer2[0].conv[0].conv.weight)
+    runner.train()
+    assert runner.iter == 2
+    assert osp.isfile(osp.join(str(tmp_path / 'work'), 'epoch_1.pth'))
