@@ -10,10 +10,12 @@ from conftest import ROOT
 
 ROWS = ('scratch (hand arch, random init)',
         'finetune (hand arch, source weights, no search)',
+        'static (hand arch trained alone on the source, finetuned)',
         'hand arch from the adapted supernet',
         'random arch + plain inheritance', 'NAS + plain inheritance',
         'NAS + NWS')
-KEYS = ('scratch', 'finetune', 'hand', 'random', 'nas_plain', 'nas_nws')
+KEYS = ('scratch', 'finetune', 'static', 'hand', 'random', 'nas_plain',
+        'nas_nws')
 
 
 def test_demo_pipeline_quick(tmp_path):
@@ -33,10 +35,12 @@ def test_demo_pipeline_quick(tmp_path):
     assert len(sections) == 2
     for section in sections:
         lines = [ln for ln in section.splitlines() if ln.startswith('| ')]
-        assert len(lines) == 1 + len(ROWS)  # header + six rows
+        assert len(lines) == 1 + len(ROWS)  # header + seven rows
         assert 'target compute (s)' in lines[0]
-        assert re.search(r'^verdict: \d/5 goal comparisons hold', section,
+        # NAS + NWS vs the static row is one of them
+        assert re.search(r'^verdict: \d/6 goal comparisons hold', section,
                          re.M)
+        assert 'NAS+NWS > static' in section
         for line, row in zip(lines[1:], ROWS):
             cells = [c.strip() for c in line.strip('|').split('|')]
             assert cells[0] == row
@@ -59,7 +63,9 @@ def test_demo_pipeline_quick(tmp_path):
                             '--out', out], cwd=ROOT, capture_output=True,
                            text=True, timeout=600)
     assert again.returncode == 0
-    assert again.stdout.count('done already') >= 1 + 2 * (1 + 5 * 3 + 2)
+    # the two sources, then per target: search, 6 rows x (network,
+    # finetune, test), NAS + NWS's finetune and test
+    assert again.stdout.count('done already') >= 2 + 2 * (1 + 6 * 3 + 2)
     # the two new rows: scratch loads nothing, finetune the source backbone
     for key in ('coco', 'cub'):
         scratch = open(osp.join(out, key, 'scratch_seed0',
@@ -73,3 +79,10 @@ def test_demo_pipeline_quick(tmp_path):
                                     'subnet_model.pth'),
                            weights_only=True)['state_dict']
         assert state and all(k.startswith('backbone.') for k in state)
+        # the static row: the hand chain trained alone, another network
+        static = torch.load(osp.join(out, key, 'static_seed0', 'net',
+                                     'subnet_model.pth'),
+                            weights_only=True)['state_dict']
+        assert static.keys() == state.keys()
+        assert any(not torch.equal(static[k], state[k]) for k in state
+                   if state[k].is_floating_point())

@@ -37,6 +37,8 @@ TARGETS = {
 }
 ROWS = (('scratch', 'scratch (hand arch, random init)'),
         ('finetune', 'finetune (hand arch, source weights, no search)'),
+        ('static', 'static (hand arch trained alone on the source, '
+         'finetuned)'),
         ('hand', 'hand arch from the adapted supernet'),
         ('random', 'random arch + plain inheritance'),
         ('nas_plain', 'NAS + plain inheritance'),
@@ -105,6 +107,22 @@ def source_accuracy(work: str) -> str:
                                      float('nan'))))
 
 
+def static_note(out: str) -> str:
+    """The static network's source accuracy and the compute of both
+    sources (same data, schedule and machine)."""
+    secs = {k: json.load(open(osp.join(out, f'{k}.done')))['seconds']
+            for k in ('source', 'static')}
+    logs = sorted(glob.glob(osp.join(out, 'static_source', '*', 'vis_data',
+                                     'scalars.json')))
+    acc = [json.loads(ln)['accuracy/top1'] for log in logs
+           for ln in open(log) if 'accuracy/top1' in ln]
+    return (f'static row source: the hand chain trained alone, same data '
+            f'and schedule; its source held-out top-1 '
+            f'{acc[-1] if acc else float("nan"):.1f}; source compute '
+            f'{secs["static"]:.0f}s vs {secs["source"]:.0f}s for the '
+            f'super-network')
+
+
 def search_seconds(path: str) -> float:
     if not osp.isfile(path):
         return 0.0
@@ -130,6 +148,9 @@ QUICK = dict(
             'custom_hooks.WeightSearchHook.mode=evolution',
             'custom_hooks.WeightSearchHook.population=2',
             'custom_hooks.WeightSearchHook.generations=2',
+            # 32 samples hold 2 batches of 16 (more is refused)
+            'custom_hooks.ArchSearchHook.calibrate_batches=2',
+            'custom_hooks.WeightSearchHook.calibrate_batches=2',
             'default_hooks.checkpoint.interval=1'],
     finetune=['train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=32',
               'val_dataloader.dataset.indices=16',
@@ -257,7 +278,8 @@ def _plot_rank_study(path: str, result: dict) -> None:
 
 
 def target(name: str, spec: dict, out: str, source: str, seeds: int,
-           fast: bool = False, rank_archs: int = 0) -> dict:
+           fast: bool = False, rank_archs: int = 0,
+           static: Optional[str] = None) -> dict:
     key = spec['key']
     base = osp.join(out, key)
     search = osp.join(base, 'search')
@@ -277,6 +299,8 @@ def target(name: str, spec: dict, out: str, source: str, seeds: int,
     rows = []
     latency = row_latency(found)
     for row, title in ROWS:
+        if row == 'static' and static is None:
+            continue  # no static source network given
         metrics, finetune_s, flops, params, ms = [], [], [], [], []
         for seed in range(seeds):
             rdir = osp.join(base, f'{row}_seed{seed}')
@@ -289,16 +313,18 @@ def target(name: str, spec: dict, out: str, source: str, seeds: int,
                 # finetune: the source supernet's weights (backbone only,
                 # the source head is another task's); the others inherit
                 # from the supernet adapted on this target.
-                kind = dict(scratch='hand', finetune='hand', hand='hand',
-                            random='random', nas_plain='searched')[row]
-                ckpt = source if row == 'finetune' else adapted
+                kind = dict(scratch='hand', finetune='hand', static='hand',
+                            hand='hand', random='random',
+                            nas_plain='searched')[row]
+                ckpt = dict(finetune=source, static=static).get(row, adapted)
                 once(osp.join(rdir, 'net.done'), f'{key}/{row}: network',
                      [PY, 'tools/baseline_subnet.py', spec['config'],
                       ckpt, osp.join(rdir, 'net'), '--kind', kind,
                       '--seed', str(seed)] +
                      (['--arch', osp.join(found, 'arch.json')]
                       if kind == 'searched' else []) +
-                     (['--backbone-only'] if row == 'finetune' else []),
+                     (['--backbone-only'] if row in ('finetune', 'static')
+                      else []),
                      osp.join(rdir, 'net.log'))
                 arch = osp.join(rdir, 'net', 'arch.json')
                 if row != 'scratch':
@@ -312,9 +338,9 @@ def target(name: str, spec: dict, out: str, source: str, seeds: int,
                 fast)
             metrics.append(metric)
             finetune_s.append(seconds)
-        search_s = dict(scratch=0.0, finetune=0.0, hand=0.0, random=0.0,
-                        nas_plain=nas_s, nas_nws=nas_s + nws_s)[row]
-        row_adapt = 0.0 if row in ('scratch', 'finetune') else adapt_s
+        search_s = dict(nas_plain=nas_s, nas_nws=nas_s + nws_s).get(row, 0.0)
+        row_adapt = 0.0 if row in ('scratch', 'finetune', 'static') \
+            else adapt_s
         rows.append(dict(key=row, name=title,
                          flops=sum(flops) / len(flops),
                          params=sum(params) / len(params),
@@ -370,17 +396,32 @@ def demo_source(out: str, fast: bool) -> Tuple[str, str]:
     run('data', [PY, 'tools/prepare_demo_data.py', '--out', 'data/demo'],
         osp.join(out, 'data.log'))
     say('2/4 source super-network, trained once')
-    src_work = osp.join(out, 'supernet_source')
-    once(osp.join(out, 'source.done'), 'source',
-         [PY, 'tools/train.py', 'configs/transnas/demo/supernet_source.py',
-          '--work-dir', src_work, '--resume'] +
-         (['--cfg-options'] + quick('source', '', True) if fast else []),
-         osp.join(out, 'supernet_source.log'))
+    src_work = train_source(out, 'source', 'supernet_source', fast)
     source = osp.join(out, 'supernet_source.pth')
     if not osp.isfile(source):
         shutil.copyfile(last_checkpoint(src_work), source + '.tmp')
         os.replace(source + '.tmp', source)
     return source, src_work
+
+
+def static_source(out: str, fast: bool) -> str:
+    """What a user would train instead: the hand chain alone on the same
+    source with the same budget (trained once, skipped when done)."""
+    say('2/4 static hand-chain network, trained alone on the same source')
+    return last_checkpoint(train_source(out, 'static', 'static_source',
+                                        fast))
+
+
+def train_source(out: str, done: str, config: str, fast: bool) -> str:
+    """Train ``configs/transnas/demo/<config>.py`` on the demo source once
+    (resumed if interrupted); returns its work dir."""
+    work = osp.join(out, config)
+    once(osp.join(out, f'{done}.done'), config.replace('_', ' '),
+         [PY, 'tools/train.py', f'configs/transnas/demo/{config}.py',
+          '--work-dir', work, '--resume'] +
+         (['--cfg-options'] + quick('source', '', True) if fast else []),
+         osp.join(out, f'{config}.log'))
+    return work
 
 
 def main() -> None:
@@ -406,6 +447,10 @@ def main() -> None:
                         "key (default: its ArchSearchHook's metric_key)")
     parser.add_argument('--source', help='source super-network checkpoint '
                         '(skips the demo data and source steps)')
+    parser.add_argument('--static-source',
+                        help='with --source: a checkpoint of the hand chain '
+                        'trained alone on the same source (the static row; '
+                        'without it that row is left out)')
     parser.add_argument('--fresh-processes', action='store_true',
                         help='start every step as a fresh python (default '
                         'where the OS can fork: steps are forked from this '
@@ -429,12 +474,16 @@ def main() -> None:
         if not osp.isfile(args.source):
             parser.error(f'--source: {args.source}: file not found')
         source, src_work = osp.abspath(args.source), None
+        static = osp.abspath(args.static_source) if args.static_source \
+            else None
     else:
         source, src_work = demo_source(out, args.quick)
+        static = static_source(out, args.quick)
     say('3/4 targets, each from that same source checkpoint')
     targets = {name: target(name, spec, out, source, args.seeds,
                             args.quick, args.rank_study
-                            if spec['key'] in args.rank_targets else 0)
+                            if spec['key'] in args.rank_targets else 0,
+                            static)
                for name, spec in targets_spec.items()
                if spec['key'] in args.targets}
     say('4/4 report')
@@ -446,6 +495,7 @@ def main() -> None:
                                      'use digits 5-9)'),
              source_accuracy(src_work) if src_work else
              'source held-out accuracy: n/a (given checkpoint)',
+             *([static_note(out)] if src_work else []),
              f'total wall time of this invocation: '
              f'{time.time() - start:.0f}s (steps already done are skipped)']
     if args.seeds > 1:

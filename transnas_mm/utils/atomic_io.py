@@ -65,13 +65,17 @@ def remove_stale_temps(folder: str) -> List[str]:
     return stale
 
 
-def atomic_write_text(path: str, text: str) -> None:
+def atomic_write_bytes(path: str, data: bytes) -> None:
     def write(tmp: str) -> None:
-        with open(tmp, 'w') as f:
-            f.write(text)
+        with open(tmp, 'wb') as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
     atomic_write(path, write)
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    atomic_write_bytes(path, text.encode())
 
 
 def finite_or_null(obj: Any) -> Any:
@@ -124,11 +128,4 @@ def atomic_torch_save(obj: Any, path: str) -> None:
     # writer reports a full disk as "unexpected pos").
     with io.BytesIO() as buf:
         torch.save(obj, buf)
-        data = buf.getvalue()
-
-    def write(tmp: str) -> None:
-        with open(tmp, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    atomic_write(path, write)
+        atomic_write_bytes(path, buf.getvalue())
