@@ -1,7 +1,7 @@
 """A converted MobileNetV2 costs what the original costs: forward time of
 ``TransNASNet(arch='mobilenet_v2')`` loaded from each library's
 MobileNetV2 vs that MobileNetV2 itself, on the same input, measured side
-by side in one run (alternating, median of repeats).
+by side in one run (single forwards in ABBA order, medians).
 
 Prints per library the ratio converted / original [goal <= 1.05] and the
 largest feature difference (must be <= 1e-5)."""
@@ -30,23 +30,21 @@ def _originals():
                                   for k, v in tv.state_dict().items()}))
 
 
-def _time(fn, x, repeats: int) -> float:
+def _time(fn, x) -> float:
     t0 = time.perf_counter()
-    for _ in range(repeats):
-        fn(x)
-    return (time.perf_counter() - t0) / repeats
+    fn(x)
+    return time.perf_counter() - t0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--batch', type=int, default=8)
     parser.add_argument('--size', type=int, default=224)
-    parser.add_argument('--rounds', type=int, default=15)
-    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--rounds', type=int, default=60)
     args = parser.parse_args()
     torch.set_grad_enabled(False)
     x = torch.randn(args.batch, 3, args.size, args.size)
-    out = {}
+    nets, diffs = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         for lib, (orig, state) in _originals().items():
             path = osp.join(tmp, f'{lib}.pth')
@@ -57,24 +55,29 @@ def main() -> None:
             conv.eval()
             ref = orig(x)
             ref = ref[-1] if isinstance(ref, tuple) else ref
-            diff = float((conv(x)[-1] - ref).abs().max())
-            times = dict(original=[], converted=[])
-            for _ in range(2):  # warm-up
-                orig(x), conv(x)
-            for _ in range(args.rounds):
-                times['original'].append(_time(orig, x, args.repeats))
-                times['converted'].append(_time(conv, x, args.repeats))
-            med = {k: statistics.median(v) for k, v in times.items()}
-            out[lib] = dict(original_ms=round(med['original'] * 1e3, 2),
-                            converted_ms=round(med['converted'] * 1e3, 2),
-                            ratio=round(med['converted'] / med['original'],
-                                        3),
-                            max_abs_diff=diff)
-            print(f'{lib:12s} converted/original forward time '
-                  f'{out[lib]["ratio"]:.3f} [<= 1.05] '
-                  f'({out[lib]["converted_ms"]} vs '
-                  f'{out[lib]["original_ms"]} ms, batch {args.batch} x '
-                  f'{args.size}px); max |diff| {diff:.1e} [<= 1e-5]')
+            diffs[lib] = float((conv(x)[-1] - ref).abs().max())
+            nets[(lib, 'original')] = orig
+            nets[(lib, 'converted')] = conv
+    # All four networks in one loop, the order rotated every round, so
+    # load drifts hit each alike; medians of single forwards.
+    order = list(nets)
+    times = {k: [] for k in order}
+    for net in nets.values():  # warm-up
+        net(x)
+    for r in range(args.rounds):
+        for k in order[r % 4:] + order[:r % 4]:
+            times[k].append(_time(nets[k], x))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    out = {}
+    for lib in diffs:
+        o, c = med[(lib, 'original')], med[(lib, 'converted')]
+        out[lib] = dict(original_ms=round(o * 1e3, 2),
+                        converted_ms=round(c * 1e3, 2),
+                        ratio=round(c / o, 3), max_abs_diff=diffs[lib])
+        print(f'{lib:12s} converted/original forward time {c / o:.3f} '
+              f'[<= 1.05] ({c * 1e3:.1f} vs {o * 1e3:.1f} ms, batch '
+              f'{args.batch} x {args.size}px, median of {args.rounds}); '
+              f'max |diff| {diffs[lib]:.1e} [<= 1e-5]')
     print(json.dumps(out))
 
 

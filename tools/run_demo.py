@@ -163,6 +163,8 @@ def quick(step: str, key: str, enabled: bool) -> List[str]:
     if not enabled:
         return []
     opts = QUICK[step]
+    if key == 'static_source':  # its warm-up never ends: it stays static
+        opts = [o for o in opts if 'warmup_iters' not in o]
     if key in ('cub', 'cls'):  # ImageClassifier has no test_cfg.score_thr;
         # their searches use no proxy finetune (detection's do: 2 steps)
         opts = [o for o in opts
@@ -419,8 +421,8 @@ def train_source(out: str, done: str, config: str, fast: bool) -> str:
     once(osp.join(out, f'{done}.done'), config.replace('_', ' '),
          [PY, 'tools/train.py', f'configs/transnas/demo/{config}.py',
           '--work-dir', work, '--resume'] +
-         (['--cfg-options'] + quick('source', '', True) if fast else []),
-         osp.join(out, f'{config}.log'))
+         (['--cfg-options'] + quick('source', config, True) if fast else
+          []), osp.join(out, f'{config}.log'))
     return work
 
 

@@ -198,14 +198,17 @@ class DagBackbone(BaseModule):
                      run_layer: Callable[[int, Tensor], Tensor]
                      ) -> Tuple[Tensor, ...]:
         x = self.stem(x)
-        feats: List[Tensor] = []
+        # keep only the outputs a later edge reads (a chain keeps none)
+        needed = {e for edges in layer_edges for e in edges}
+        feats: Dict[int, Tensor] = {}
         outs = []
         for i, edges in enumerate(layer_edges):
             inp = x
             for e in edges:
                 inp = inp + feats[e]
             x = run_layer(i, inp)
-            feats.append(x)
+            if i in needed:
+                feats[i] = x
             stage = self._stage_ends.get(i)
             if self.final_conv is not None and i == len(layer_edges) - 1:
                 x = self.final_conv(x)
