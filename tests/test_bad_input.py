@@ -95,3 +95,34 @@ def test_checkpoint_from_another_space(tmp_path):
         SparseSuperNet(**DEMO, init_cfg=dict(
             type='Pretrained', checkpoint=ckpt, prefix='head.')).init_weights()
     _one_line(err, ckpt, "'head.'")
+
+
+def test_export_with_weights_of_another_arch_is_one_line(arch_file,
+                                                         tmp_path):
+    """tools/deploy/export_onnx.py --weights of another arch: one line
+    naming the file and the tensor, not torch's multi-line load error."""
+    import os.path as osp
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    other = SparseSuperNet(**DEMO)
+    ops = [ly['op'] for ly in load_arch(arch_file)['layers']]
+    seed = 3
+    arch = other.sample_arch(np.random.default_rng(seed))
+    while [ly['op'] for ly in arch['layers']] == ops:  # other tensors
+        seed += 1
+        arch = other.sample_arch(np.random.default_rng(seed))
+    weights = str(tmp_path / 'other.pth')
+    torch.save({'state_dict': TransNASNet(arch).state_dict()}, weights)
+    out = str(tmp_path / 'net.onnx')
+    proc = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'deploy', 'export_onnx.py'),
+         '--arch', arch_file, '--weights', weights, '--shape', '1', '3',
+         '32', '32', '--out', out], capture_output=True, text=True,
+        timeout=300)
+    assert proc.returncode != 0
+    err = proc.stderr.strip().splitlines()
+    assert err and 'Traceback' not in proc.stderr, proc.stderr[-2000:]
+    assert weights in err[-1] and 'layers.' in err[-1], err[-1]
+    assert not osp.exists(out)

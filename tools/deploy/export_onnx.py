@@ -15,7 +15,6 @@ import torch
 import torch.nn as nn
 
 import transnas_mm  # noqa: F401  (registries, checkpoint compat)
-from transnas_mm.utils import safe_torch_load
 
 
 class _Classifier(nn.Module):
@@ -34,8 +33,9 @@ def build_backbone(arch: str, weights: str, out_indices: Sequence[int]
     from transnas_mm import TransNASNet
     net = TransNASNet(arch=arch, out_indices=tuple(out_indices))
     if weights:
-        state = safe_torch_load(weights)
-        net.load_state_dict(state.get('state_dict', state))
+        # one line naming the file and the first tensor of another arch or
+        # space, not torch's multi-line "Error(s) in loading state_dict"
+        net.load_pretrained(weights)
     return net.eval()
 
 
@@ -85,8 +85,11 @@ def main() -> None:
     args = parser.parse_args()
     if bool(args.arch) == bool(args.config):
         parser.error('give exactly one of --arch or --config')
-    model = build_backbone(args.arch, args.weights, args.out_indices) \
-        if args.arch else build_classifier(args.config, args.checkpoint)
+    try:
+        model = build_backbone(args.arch, args.weights, args.out_indices) \
+            if args.arch else build_classifier(args.config, args.checkpoint)
+    except (ValueError, FileNotFoundError) as e:
+        raise SystemExit(f'export_onnx: {e}') from None
     diff = export(model, tuple(args.shape), args.out)
     print(f'wrote {args.out}: onnx.checker ok, max |onnxruntime - torch| = '
           f'{diff:.2e}')

@@ -118,7 +118,14 @@ class DagBackbone(BaseModule):
                 f'{self.space.fingerprint()} (stages, candidates, '
                 f'max_extra_edges, edge_seed, widen_factor, stem_channels '
                 f'must match the source config)')
-        for key, value in self.state_dict().items():
+        own = self.state_dict()
+        extra = sorted(set(state) - set(own)) if self.strict_keys else []
+        if extra:  # a static net takes exactly its own arch's tensors
+            raise ValueError(f'{path}: {shown}{extra[0]}: unexpected '
+                             f'({len(extra)} tensors this arch does not '
+                             f'have); expected a {type(self).__name__} '
+                             f'checkpoint of this arch')
+        for key, value in own.items():
             if key not in state:
                 raise ValueError(f'{path}: {shown}{key}: missing; expected '
                                  f'a {type(self).__name__} checkpoint of '
