@@ -23,6 +23,7 @@ bench: install
 	@$(PY) benchmarks/search_throughput.py
 	@$(PY) benchmarks/search_cost_ratio.py
 	@$(PY) benchmarks/latency_table.py
+	@$(PY) benchmarks/mobilenet_v2_forward.py
 
 clean:
 	rm -rf work_dirs data
