@@ -88,3 +88,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+def one_line(err, *needles) -> None:
+    """The error raised (a ``pytest.raises`` info) is one line holding
+    every needle."""
+    msg = str(err.value)
+    assert '\n' not in msg, msg
+    for n in needles:
+        assert n in msg, (n, msg)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import one_line
 from transnas_mm import SparseSuperNet, TransNASNet
 from transnas_mm.space import ArchError, build_space, load_arch, save_arch
 
@@ -27,35 +28,28 @@ def _edit(path, fn):
     json.dump(doc, open(path, 'w'))
 
 
-def _one_line(err, *needles):
-    msg = str(err.value)
-    assert '\n' not in msg, msg
-    for n in needles:
-        assert n in msg, (n, msg)
-
-
 def test_unknown_op(arch_file):
     _edit(arch_file, lambda d: d['layers'][1].update(op='conv_k3'))
     with pytest.raises(ArchError) as err:
         load_arch(arch_file)
-    _one_line(err, arch_file, 'layers[1].op', "'conv_k3'")
+    one_line(err, arch_file, 'layers[1].op', "'conv_k3'")
     with pytest.raises(ValueError) as err:
         SparseSuperNet(**{**DEMO, 'candidates': ['mb_k3e3', 'mb_k4e3']})
-    _one_line(err, "'mb_k4e3'")
+    one_line(err, "'mb_k4e3'")
 
 
 def test_edge_to_missing_layer(arch_file):
     _edit(arch_file, lambda d: d['layers'][4].update(edges=[42]))
     with pytest.raises(ArchError) as err:
         load_arch(arch_file)
-    _one_line(err, arch_file, 'layers[4].edges', 'does not exist')
+    one_line(err, arch_file, 'layers[4].edges', 'does not exist')
 
 
 def test_skip_where_shapes_differ(arch_file):
     _edit(arch_file, lambda d: d['layers'][0].update(op='skip'))
     with pytest.raises(ArchError) as err:
         TransNASNet(arch=arch_file)
-    _one_line(err, arch_file, 'layers[0].op', 'skip')
+    one_line(err, arch_file, 'layers[0].op', 'skip')
 
 
 def test_arch_from_another_space(arch_file):
@@ -63,7 +57,7 @@ def test_arch_from_another_space(arch_file):
                                                               (3, 48, 2)]})
     with pytest.raises(ArchError) as err:
         load_arch(arch_file, other)
-    _one_line(err, arch_file, 'another search space', 'space.stages')
+    one_line(err, arch_file, 'another search space', 'space.stages')
 
 
 def test_malformed_json(arch_file):
@@ -71,7 +65,7 @@ def test_malformed_json(arch_file):
         f.write('{"format": "transnas_mm.arch", "layers": [')
     with pytest.raises(ArchError) as err:
         load_arch(arch_file)
-    _one_line(err, arch_file, 'malformed JSON', 'line 1')
+    one_line(err, arch_file, 'malformed JSON', 'line 1')
 
 
 def test_checkpoint_from_another_space(tmp_path):
@@ -90,14 +84,14 @@ def test_checkpoint_from_another_space(tmp_path):
                                          prefix='backbone.'))
     with pytest.raises(ValueError) as err:
         other.init_weights()
-    _one_line(err, ckpt, 'backbone.space_id', 'another search space')
+    one_line(err, ckpt, 'backbone.space_id', 'another search space')
     with pytest.raises(ValueError) as err:
         SparseSuperNet(**DEMO, init_cfg=dict(
             type='Pretrained', checkpoint=ckpt, prefix='head.')).init_weights()
-    _one_line(err, ckpt, "'head.'")
+    one_line(err, ckpt, "'head.'")
 
 
-def test_export_with_weights_of_another_arch_is_one_line(arch_file,
+def test_export_with_weights_of_another_arch_isone_line(arch_file,
                                                          tmp_path):
     """tools/deploy/export_onnx.py --weights of another arch: one line
     naming the file and the tensor, not torch's multi-line load error."""

@@ -16,18 +16,11 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from PIL import Image
 
-from conftest import ROOT
+from conftest import ROOT, one_line
 from transnas_mm.utils import check_data_files
 
 NEW_TARGET = osp.join(ROOT, 'tools', 'new_target.py')
 DEMO_CLASSES = ('5', '6', '7', '8', '9')
-
-
-def _one_line(err, *needles):
-    msg = str(err.value)
-    assert '\n' not in msg, msg
-    for n in needles:
-        assert n in msg, (n, msg)
 
 
 def _new_target(*args) -> subprocess.CompletedProcess:
@@ -90,15 +83,15 @@ def test_coco_class_order_follows_the_categories_list(tmp_path):
     # list's first category, 'zebra'
     with pytest.raises(ValueError) as err:
         check_data_files(_det_cfg(ann, ('xerus', 'yak', 'zebra')))
-    _one_line(err, 'val_dataloader.dataset.metainfo.classes', ann,
+    one_line(err, 'val_dataloader.dataset.metainfo.classes', ann,
               "('zebra', 'yak', 'xerus')")
     check_data_files(_det_cfg(ann, ('zebra', 'yak', 'xerus')))
     with pytest.raises(ValueError) as err:
         check_data_files(_det_cfg(ann, ('zebra', 'gnu')))
-    _one_line(err, 'metainfo.classes', "'gnu'", ann)
+    one_line(err, 'metainfo.classes', "'gnu'", ann)
     with pytest.raises(ValueError) as err:
         check_data_files(_det_cfg(ann, ('zebra', 'yak', 'xerus'), 5))
-    _one_line(err, 'metainfo.classes', '3 classes',
+    one_line(err, 'metainfo.classes', '3 classes',
               'model.bbox_head.num_classes=5')
 
 
@@ -163,7 +156,7 @@ def test_bad_boxes_are_counted_by_kind_and_refused_above_a_share(
                  [('outside', i) for i in range(3)])
     with pytest.raises(ValueError) as err:
         check_data_files(_det_cfg(many, ('a', 'b')))
-    _one_line(err, many, '6 of 30 boxes are bad', '3 outside the image',
+    one_line(err, many, '6 of 30 boxes are bad', '3 outside the image',
               '3 zero or negative size', 'at most 5%')
 
 
@@ -171,7 +164,7 @@ def test_split_without_annotations_is_refused(tmp_path):
     ann = _coco(tmp_path, 'val', [(1, 'a')], boxes_per_image=0)
     with pytest.raises(ValueError) as err:
         check_data_files(_det_cfg(ann, ('a', )))
-    _one_line(err, 'val_dataloader.dataset.ann_file', ann,
+    one_line(err, 'val_dataloader.dataset.ann_file', ann,
               'no usable box on the 12 images')
     # boxes only on the images a split's indices leave out
     ann = _coco(tmp_path, 'part', [(1, 'a')], boxes_per_image=1, images=4)
@@ -181,7 +174,7 @@ def test_split_without_annotations_is_refused(tmp_path):
     check_data_files(_det_cfg(ann, ('a', ), indices=[2, 3]))
     with pytest.raises(ValueError) as err:
         check_data_files(_det_cfg(ann, ('a', ), indices=[0, 1]))
-    _one_line(err, 'no usable box on the 2 images')
+    one_line(err, 'no usable box on the 2 images')
 
 
 # -- classification: labels in range, class folders --------------------------
@@ -202,20 +195,20 @@ def test_label_outside_the_classes_is_named(tmp_path):
         ''.join(f'{i}.png {i % 5}\n' for i in range(10)) + 'x.png 7\n')
     with pytest.raises(ValueError) as err:
         check_data_files(_cls_cfg(tmp_path, 'train.txt'))
-    _one_line(err, 'train_dataloader.dataset.ann_file',
+    one_line(err, 'train_dataloader.dataset.ann_file',
               str(tmp_path / 'train.txt'), 'line 11', 'label 7',
               'model.head.num_classes=5', '1 of 11')
     with pytest.raises(ValueError) as err:
         check_data_files(_cls_cfg(tmp_path, 'train.txt',
                                   classes=list('abcd'), num_classes=4))
-    _one_line(err, 'line 5', 'label 4', '0..3', '4 classes in metainfo',
+    one_line(err, 'line 5', 'label 4', '0..3', '4 classes in metainfo',
               '3 of 11')
     # class list and num_classes disagree
     (tmp_path / 'ok.txt').write_text('a.png 0\nb.png 1\n')
     with pytest.raises(ValueError) as err:
         check_data_files(_cls_cfg(tmp_path, 'ok.txt', classes=list('abc'),
                                   num_classes=5))
-    _one_line(err, 'metainfo.classes', '3 classes',
+    one_line(err, 'metainfo.classes', '3 classes',
               'model.head.num_classes=5')
     check_data_files(_cls_cfg(tmp_path, 'ok.txt', classes=list('abcde')))
 
@@ -232,12 +225,12 @@ def test_empty_class_folder_and_too_many_folders(tmp_path):
     _folders(tmp_path / 'imgs', [2, 0, 2])
     with pytest.raises(ValueError) as err:
         check_data_files(_cls_cfg(tmp_path, num_classes=3))
-    _one_line(err, 'train_dataloader.dataset.data_prefix',
+    one_line(err, 'train_dataloader.dataset.data_prefix',
               str(tmp_path / 'imgs' / 'c1'), 'without an image')
     _folders(tmp_path / 'more', [1, 1, 1, 1])
     with pytest.raises(ValueError) as err:
         check_data_files(_cls_cfg(tmp_path, num_classes=3, folder='more'))
-    _one_line(err, str(tmp_path / 'more'), '4 class folders',
+    one_line(err, str(tmp_path / 'more'), '4 class folders',
               'model.head.num_classes=3')
 
 

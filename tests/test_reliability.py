@@ -14,7 +14,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import load_checkpoint
 
-from conftest import demo_cfg
+from conftest import demo_cfg, one_line
 from transnas_mm import SparseSuperNet, TransNASNet
 from transnas_mm.hooks import ArchSearchHook, WeightSearchHook
 from transnas_mm.registry import HOOKS
@@ -39,13 +39,6 @@ TINY_CUB = {
     'train_cfg.max_epochs': 0,
     'param_scheduler': [],
 }
-
-
-def _one_line(err, *needles):
-    msg = str(err.value)
-    assert '\n' not in msg, msg
-    for n in needles:
-        assert n in msg, (n, msg)
 
 
 def _search_cfg(demo_root, source_ckpt, work, hooks, **options):
@@ -107,7 +100,7 @@ def test_last_checkpoint_naming_a_deleted_file_is_an_error(tmp_path):
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_1.pth'))
     with pytest.raises(FileNotFoundError) as err:
         latest_checkpoint(str(tmp_path))
-    _one_line(err, 'last_checkpoint', 'epoch_1.pth', 'does not exist')
+    one_line(err, 'last_checkpoint', 'epoch_1.pth', 'does not exist')
 
 
 # -- 2. non-finite networks are never scored or written -------------------
@@ -120,7 +113,7 @@ def test_diverged_adaptation_is_refused_before_any_candidate(
                          'optim_wrapper.optimizer.lr': 1e12})
     with pytest.raises(FloatingPointError) as err:
         Runner.from_cfg(cfg).train()
-    _one_line(err, 'ArchSearchHook', 'non-finite', 'diverged')
+    one_line(err, 'ArchSearchHook', 'non-finite', 'diverged')
     out = osp.join(str(tmp_path), 'search')
     for name in ('arch.json', 'search_log.jsonl', 'subnet.pth'):
         assert not osp.exists(osp.join(out, name)), name
@@ -136,7 +129,7 @@ def test_diverged_weight_search_proxy_writes_nothing(demo_root, source_ckpt,
     cfg = _search_cfg(demo_root, source_ckpt, tmp_path / 'w', [hook])
     with pytest.raises(RuntimeError) as err:
         Runner.from_cfg(cfg).train()
-    _one_line(err, 'WeightSearchHook', 'every candidate failed',
+    one_line(err, 'WeightSearchHook', 'every candidate failed',
               'non-finite')
     out = tmp_path / 'w' / 'search'
     log = [json.loads(ln) for ln in open(out / 'nws_log.jsonl')]
@@ -154,7 +147,7 @@ def test_metric_key_typo_stops_at_the_first_candidate(demo_root,
     cfg = _search_cfg(demo_root, source_ckpt, tmp_path, [hook, NWS_HOOK])
     with pytest.raises(ValueError) as err:
         Runner.from_cfg(cfg).train()
-    _one_line(err, "metric_key: 'accuracy/top_1'", "'accuracy/top1'")
+    one_line(err, "metric_key: 'accuracy/top_1'", "'accuracy/top1'")
     # nothing recorded, so fixing the key starts a fresh search
     assert not osp.exists(osp.join(str(tmp_path), 'search',
                                    'search_state.json'))
@@ -172,7 +165,7 @@ def test_resume_with_another_objective_is_refused(demo_root, source_ckpt,
                       [dict(ARCH_HOOK, rule='less')])
     with pytest.raises(ValueError) as err:
         Runner.from_cfg(cfg).train()
-    _one_line(err, 'search_state.json', 'extra.rule', "'greater'",
+    one_line(err, 'search_state.json', 'extra.rule', "'greater'",
               "'less'")
     assert open(osp.join(out, 'arch.json')).read() == arch
     assert not osp.exists(stale)
@@ -183,7 +176,7 @@ def test_resume_with_another_objective_is_refused(demo_root, source_ckpt,
     with pytest.raises(ValueError) as err:
         Runner.from_cfg(_search_cfg(demo_root, source_ckpt, tmp_path,
                                     [ARCH_HOOK])).train()
-    _one_line(err, state, 'malformed JSON')
+    one_line(err, state, 'malformed JSON')
 
 
 # -- 5. load_from checks the arch --------------------------------------------
@@ -210,12 +203,12 @@ def test_load_from_of_another_arch_is_refused(tmp_path):
         assert torch.equal(same.state_dict()[k], v)
     with pytest.raises(ValueError) as err:
         load_checkpoint(Model(b), ckpt)
-    _one_line(err, ckpt, 'backbone.', 'another arch')
+    one_line(err, ckpt, 'backbone.', 'another arch')
     other_space = SparseSuperNet(**{**SPACE, 'stem_channels': 8}).sample_arch(
         rng)
     with pytest.raises(ValueError) as err:
         load_checkpoint(Model(other_space), ckpt)
-    _one_line(err, ckpt, 'backbone.space_id', 'another search space')
+    one_line(err, ckpt, 'backbone.space_id', 'another search space')
 
 
 # -- 6. bad input: one line naming the field and the file ------------------
@@ -228,7 +221,7 @@ def test_tensor_only_checkpoint_in_init_cfg(tmp_path):
                                           checkpoint=ckpt))
     with pytest.raises(ValueError) as err:
         net.init_weights()
-    _one_line(err, ckpt, 'expected a checkpoint dict', 'Tensor')
+    one_line(err, ckpt, 'expected a checkpoint dict', 'Tensor')
 
 
 @pytest.mark.parametrize('hook,kwargs,needle', [
@@ -244,7 +237,7 @@ def test_tensor_only_checkpoint_in_init_cfg(tmp_path):
 def test_hook_arguments_are_checked_before_training(hook, kwargs, needle):
     with pytest.raises(ValueError) as err:
         hook(metric_key='accuracy/top1', **kwargs)
-    _one_line(err, needle)
+    one_line(err, needle)
 
 
 def test_missing_weight_search_arch_fails_before_training(
@@ -255,7 +248,7 @@ def test_missing_weight_search_arch_fails_before_training(
     runner = Runner.from_cfg(cfg)
     with pytest.raises(FileNotFoundError) as err:
         runner.train()
-    _one_line(err, 'WeightSearchHook: arch', '/nope/arch.json')
+    one_line(err, 'WeightSearchHook: arch', '/nope/arch.json')
     assert runner.iter == 0  # refused before any adaptation
 
 
@@ -267,14 +260,14 @@ def test_empty_or_missing_ann_file_is_named(tmp_path):
         base, ann_file='empty.txt'))))
     with pytest.raises(ValueError) as err:
         check_data_files(cfg)
-    _one_line(err, 'train_dataloader.dataset.ann_file',
+    one_line(err, 'train_dataloader.dataset.ann_file',
               str(tmp_path / 'empty.txt'), 'empty')
     cfg = Config(dict(val_dataloader=dict(dataset=dict(
         type='RepeatDataset', times=2,
         dataset=dict(base, ann_file='nope.txt')))))
     with pytest.raises(ValueError) as err:
         check_data_files(cfg)
-    _one_line(err, 'val_dataloader.dataset.dataset.ann_file', 'nope.txt',
+    one_line(err, 'val_dataloader.dataset.dataset.ann_file', 'nope.txt',
               'not found')
     (tmp_path / 'ok.txt').write_text('a.png 0\n')
     check_data_files(Config(dict(test_dataloader=dict(dataset=dict(

@@ -14,7 +14,7 @@ import sys
 import pytest
 from mmengine.runner import Runner
 
-from conftest import ROOT, demo_cfg
+from conftest import ROOT, demo_cfg, one_line
 from transnas_mm import SparseSuperNet
 from transnas_mm.search import WORST
 from transnas_mm.space import reference_arch, save_arch
@@ -35,13 +35,6 @@ TINY_CUB = {
 TRAIN = osp.join(ROOT, 'tools', 'train.py')
 
 
-def _one_line(err, *needles):
-    msg = str(err.value)
-    assert '\n' not in msg, msg
-    for n in needles:
-        assert n in msg, (n, msg)
-
-
 def _cfg(demo_root, source_ckpt, work, hooks, **options):
     return demo_cfg('transnas/demo/cub_search.py', demo_root, str(work),
                     source_ckpt, {**TINY_CUB, 'custom_hooks': hooks,
@@ -60,7 +53,7 @@ def test_resume_on_other_search_data_is_refused_and_failed_state_restarts(
                  **{'val_dataloader.dataset.indices': list(range(1, 25))})
     with pytest.raises(ValueError) as err:
         Runner.from_cfg(other).train()
-    _one_line(err, str(state_path), 'extra.search_data',
+    one_line(err, str(state_path), 'extra.search_data',
               "search split's images or labels changed")
     # a state whose candidates all failed (a broken image, since fixed) is
     # not resumed: the search starts again and scores every candidate
@@ -82,7 +75,7 @@ def test_calibration_larger_than_the_data_is_refused_before_training(
                                   **{'train_cfg.max_epochs': 1}))
     with pytest.raises(ValueError) as err:
         runner.train()
-    _one_line(err, 'ArchSearchHook: calibrate_batches', '3 asked',
+    one_line(err, 'ArchSearchHook: calibrate_batches', '3 asked',
               '32 samples, batch size 16', 'holds 2')
     assert runner.iter == 0
 
@@ -100,7 +93,7 @@ def test_weight_search_arch_of_another_space_is_refused_before_training(
                                   [hook], **{'train_cfg.max_epochs': 1}))
     with pytest.raises(ValueError) as err:
         runner.train()
-    _one_line(err, 'WeightSearchHook: arch', arch)
+    one_line(err, 'WeightSearchHook: arch', arch)
     assert runner.iter == 0
 
 
@@ -120,7 +113,7 @@ def test_changed_source_checkpoint_refuses_the_resume(demo_root,
         f.write(b'another source')
     with pytest.raises(ValueError) as err:
         check_run_inputs(cfg, resuming=True)
-    _one_line(err, field, src, 'not the checkpoint this work_dir started')
+    one_line(err, field, src, 'not the checkpoint this work_dir started')
     check_run_inputs(cfg, resuming=False)  # a fresh start records anew
 
     # wired into tools/train.py: refused before anything is built

@@ -82,7 +82,6 @@ class SearchHook(Hook):
         """The output folder, cleaned of temp files a kill left; refuses a
         model that already diverged."""
         out = osp.join(runner.work_dir, self.out_dir)
-        self._check_calibration(runner)
         if is_main_process():
             remove_stale_temps(out)
         check_finite(unwrap(runner.model), type(self).__name__)
