@@ -139,15 +139,15 @@ QUICK = dict(
             'val_dataloader.dataset.indices=16',
             'test_dataloader.dataset.indices=16',
             'model.test_cfg.score_thr=0.0',
-            'custom_hooks.ArchSearchHook.population=3',
-            'custom_hooks.ArchSearchHook.generations=2',
-            'custom_hooks.ArchSearchHook.num_mutation=2',
-            'custom_hooks.ArchSearchHook.num_crossover=1',
-            'custom_hooks.ArchSearchHook.proxy_iters=2',
-            'custom_hooks.WeightSearchHook.proxy_iters=2',
+            'custom_hooks.ArchSearchHook.search.population=3',
+            'custom_hooks.ArchSearchHook.search.generations=2',
+            'custom_hooks.ArchSearchHook.search.num_mutation=2',
+            'custom_hooks.ArchSearchHook.search.num_crossover=1',
+            'custom_hooks.ArchSearchHook.proxy.iters=2',
+            'custom_hooks.WeightSearchHook.proxy.iters=2',
             'custom_hooks.WeightSearchHook.mode=evolution',
-            'custom_hooks.WeightSearchHook.population=2',
-            'custom_hooks.WeightSearchHook.generations=2',
+            'custom_hooks.WeightSearchHook.search.population=2',
+            'custom_hooks.WeightSearchHook.search.generations=2',
             # 32 samples hold 2 batches of 16 (more is refused)
             'custom_hooks.ArchSearchHook.calibrate_batches=2',
             'custom_hooks.WeightSearchHook.calibrate_batches=2',
@@ -168,7 +168,7 @@ def quick(step: str, key: str, enabled: bool) -> List[str]:
     if key in ('cub', 'cls'):  # ImageClassifier has no test_cfg.score_thr;
         # their searches use no proxy finetune (detection's do: 2 steps)
         opts = [o for o in opts
-                if 'score_thr' not in o and 'proxy_iters' not in o]
+                if 'score_thr' not in o and '.proxy.' not in o]
     return opts
 
 

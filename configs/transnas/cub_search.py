@@ -4,6 +4,7 @@
 _base_ = [
     '../_base_/datasets/cub_bs8_448.py',
     '../_base_/default_runtime.py',
+    '../_base_/search/real_scale_search.py',
 ]
 default_scope = 'mmpretrain'
 source_checkpoint = 'work_dirs/supernet_in1k/epoch_120.pth'
@@ -38,24 +39,8 @@ test_cfg = dict()
 search_common = dict(metric_key='accuracy/top1', input_shape=(3, 448, 448),
                      calibrate_batches=50, seed=0)
 custom_hooks = [
-    dict(
-        type='transnas_mm.ArchSearchHook',
-        **search_common,
-        population=50,
-        generations=20,
-        top_k=10,
-        mutation_prob=0.1,
-        num_mutation=25,
-        num_crossover=25),
-    # NWS on the found arch: greedy coordinate ascent over layers (plain
-    # inheritance first, so it never scores below it on the search split);
-    # the held-out split (test_dataloader) is scored for the report only.
-    dict(
-        type='transnas_mm.WeightSearchHook',
-        **search_common,
-        mode='greedy',
-        passes=1,
-        heldout=True),
+    dict(**_base_.arch_search, **search_common),
+    dict(**_base_.weight_search, **search_common),
 ]
 resume = True
 visualizer = dict(type='UniversalVisualizer', vis_backends=_base_.vis_backends)

@@ -33,10 +33,10 @@ def race_settings(owner: str, racing: bool, fractions: Sequence[float],
         try:
             check_fractions(fractions)
         except ValueError as e:
-            raise ValueError(f'{owner}: {e}') from None
+            raise ValueError(f'{owner}: racing.{str(e)[5:]}') from None
     if top is not None and (isinstance(top, bool) or int(top) != top
                             or top < 1):
-        raise ValueError(f'{owner}: race_top: expected an integer >= 1 or '
+        raise ValueError(f'{owner}: racing.top: expected an integer >= 1 or '
                          f'None, got {top!r}')
     return dict(racing=bool(racing),
                 race_fractions=[float(f) for f in fractions],

@@ -4,7 +4,10 @@
 # WeightSearchHook the starting weights. Restarting the same command
 # continues (resume=True; search state saved after every generation in
 # work_dir/search/).
-_base_ = ['./cub_supernet.py']
+_base_ = [
+    './cub_supernet.py',
+    '../../_base_/search/demo_search.py',
+]
 
 # 20 labelled images per class: small batches, more epochs (iterations are
 # what count). The finetune budget below is shared by every report row.
@@ -20,24 +23,11 @@ custom_hooks = [
     dict(
         type='transnas_mm.ArchSearchHook',
         **search_common,
-        population=10,
-        generations=4,
-        top_k=5,
-        mutation_prob=0.2,
-        num_mutation=5,
-        num_crossover=5),
+        search=dict(population=10, generations=4, top_k=5,
+                    mutation_prob=0.2, num_mutation=5, num_crossover=5)),
     dict(
-        type='transnas_mm.WeightSearchHook',
+        **_base_.demo_weight_search,
         **search_common,
-        # a small evolution, raced (a change that cannot beat the best so
-        # far stops early): measured NWS/NAS time 0.16 (0.19 unraced),
-        # same outcome (benchmarks/search_cost_ratio.py)
-        mode='evolution',
-        racing=True,
-        population=4,
-        generations=2,
-        top_k=2,
-        heldout=True,
         finetune={
             'train_cfg': dict(by_epoch=True, max_epochs=finetune_epochs,
                               val_interval=finetune_epochs),

@@ -1,0 +1,15 @@
+# Search hook blocks the demo targets share. A target config adds its
+# objective (search_common), its evolution knobs and, for detection, the
+# finetune block.
+
+# NWS as a small raced evolution: a change that cannot beat the best so
+# far stops early; plain inheritance is kept unless beaten beyond the noise.
+demo_weight_search = dict(
+    type='transnas_mm.WeightSearchHook',
+    mode='evolution',
+    racing=dict(),
+    search=dict(population=4, generations=2, top_k=2),
+    heldout=True)
+# The detection targets' evolution (a small one: 8 per generation).
+det_arch_search = dict(population=8, generations=3, top_k=4,
+                       mutation_prob=0.2, num_mutation=4, num_crossover=4)

@@ -1,0 +1,280 @@
+"""The NAS module as one library call: search the target's architecture on
+an (adapted) super-network, choose, measure the score noise, write
+``arch.json`` and the rest. ``ArchSearchHook`` runs it after training;
+benchmarks run it on a model they built."""
+import os.path as osp
+import statistics
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from mmengine.dist import barrier, broadcast_object_list, is_main_process
+from mmengine.logging import print_log
+
+from ..space import CostTable, LatencyTable, save_arch
+from .arch_search import ArchSearch, SearchConfig
+from .artifacts import write_log, write_pareto
+from .base import Search
+from .candidate import WORST, Candidate
+from .fitness import SubnetScorer
+from .job import SearchContext, SearchJob, WeightSnapshot
+from .loop import STATE_FILE, load_state, run_search
+from .plots import plot_pareto, plot_search_curve
+from .predictor import predictor_by_generation
+from .rerank import rerank
+from .settings import Proxy, Scoring, group
+from .summaries import ArchSummary
+
+FITNESS = ('inherited', 'proxy')
+
+
+class ArchSearchJob(SearchJob):
+    """Evolution (or random search) over the space, scored by ``fitness``:
+
+    * ``'inherited'``: the sub-network's metric on the search split with
+      inherited weights after BN recalibration;
+    * ``'proxy'``: the same after ``proxy`` SGD steps of the candidate
+      (weights restored before each): a target whose head was fitted on one
+      path otherwise mostly scores closeness to that path.
+
+    ``rerank_top > 1`` (with ``proxy``): the final choice among the top
+    candidates by their score after the proxy finetune. The chosen arch is
+    scored again on the other calibration draws: that std is the noise.
+    """
+
+    def __init__(self, scoring: Scoring, search: SearchConfig,
+                 proxy: Optional[Proxy] = None, fitness: str = 'inherited',
+                 rerank_top: int = 0, out_dir: str = 'search',
+                 owner: Optional[str] = None):
+        super().__init__(scoring, proxy, out_dir, owner)
+        if fitness not in FITNESS:
+            raise ValueError(f'{self.owner}: fitness: expected one of '
+                             f'{FITNESS}, got {fitness!r}')
+        if fitness == 'proxy' and proxy is None:
+            raise ValueError(f"{self.owner}: fitness='proxy' needs "
+                             f'proxy=dict(iters=N) with N >= 1')
+        if rerank_top < 0:
+            raise ValueError(f'{self.owner}: rerank_top: expected >= 0, got '
+                             f'{rerank_top}')
+        self.search_cfg = search
+        self.fitness = fitness
+        self.rerank_top = rerank_top
+
+    @classmethod
+    def build(cls, owner: str, scoring: Scoring, mode: str = 'evolution',
+              search: Optional[dict] = None,
+              constraints: Optional[dict] = None,
+              predictor: Optional[dict] = None,
+              proxy: Optional[dict] = None, fitness: str = 'inherited',
+              rerank_top: int = 0, out_dir: str = 'search'
+              ) -> 'ArchSearchJob':
+        """From the hook's grouped arguments, checked with ``owner``'s
+        name in every message."""
+        knobs = group(owner, 'search', search or {}, (
+            'population', 'generations', 'top_k', 'mutation_prob',
+            'num_mutation', 'num_crossover', 'edge_keep_prob',
+            'include_reference', 'max_draws'))
+        knobs.setdefault('include_reference', True)
+        limits = group(owner, 'constraints', constraints or {},
+                       ('flops', 'params', 'latency'))
+        screen = group(owner, 'predictor', predictor, ('keep',))
+        try:
+            cfg = SearchConfig(
+                mode=mode, **knobs,
+                **{f'{k}_range': v for k, v in limits.items()},
+                predictor=screen is not None,
+                predictor_keep=(screen or {}).get('keep', 0.5),
+                seed=scoring.seed)
+        except ValueError as e:
+            raise ValueError(f'{owner}: {e}') from None
+        return cls(scoring, cfg, Proxy.parse(owner, proxy), fitness,
+                   rerank_top, out_dir, owner)
+
+    def run(self, ctx: SearchContext,
+            on_generation: Optional[Callable[[Search], None]] = None
+            ) -> Dict[str, Any]:
+        """Search, choose, write the outputs (rank 0), leave the chosen
+        arch set on the super-network; returns the best candidate, the
+        noise, timing and images evaluated. Resumes a saved state."""
+        out = self.start(ctx)
+        supernet = ctx.supernet
+        table = CostTable.measure(supernet.space, self.scoring.input_shape,
+                                  backbone=supernet)
+        latency = self.latency_table(out, supernet) \
+            if self.search_cfg.latency_range is not None else None
+        search = ArchSearch(supernet.space, table, self.search_cfg, latency)
+        valid_for = self.valid_for(
+            ctx, supernet,
+            **(self.proxy.state() if self.fitness == 'proxy' else {}))
+        state_path = osp.join(out, STATE_FILE)
+        if load_state(search, state_path, valid_for):
+            print_log(f'resuming architecture search from {state_path} '
+                      f'(generation {search.generation})', logger='current')
+        snapshot = WeightSnapshot(ctx.model) if self.proxy else None
+        prepare, before_eval = self.candidate_fitness(ctx, snapshot)
+        scorer = self.scorer(ctx, prepare)
+
+        def after_generation(s: Search) -> None:
+            self.log_predictor(s)
+            self.write_outputs(out, s, table, final=False)
+            if on_generation is not None:
+                on_generation(s)
+
+        was_training = ctx.model.training
+        run_search(search, scorer, state_path, valid_for, after_generation,
+                   before_eval, race_k=self.scoring.race['race_top'])
+        restore = snapshot.restore if snapshot else (lambda: None)
+        restore()  # the adapted weights, not the last candidate's finetune
+        if search.best is None:
+            self.write_outputs(out, search, table)
+            barrier()
+            raise self.all_failed(search, osp.join(out, 'search_log.jsonl'),
+                                  state_path, 'no arch.json')
+        chosen, ranked = search.best, []
+        if self.rerank_top > 1 and self.proxy is not None:
+            chosen, ranked = self.rerank(ctx, supernet, search, scorer,
+                                         snapshot)
+        noise = scorer.noise(search.history[chosen.key],
+                             self.noise_batches(ctx), before_eval)
+        restore()
+        self.write_outputs(out, search, table, chosen, ranked, noise)
+        barrier()  # every rank sees the final arch.json from here on
+        supernet.set_arch(chosen.arch)
+        ctx.model.train(was_training)
+        return dict(best=chosen.to_dict(), noise=noise,
+                    timing=scorer.timing, images=scorer.images)
+
+    def candidate_fitness(self, ctx: SearchContext,
+                          snapshot: Optional[WeightSnapshot]
+                          ) -> Tuple[Callable, Optional[Callable]]:
+        """(prepare, before_eval) of the search's fitness: set the path;
+        with the proxy fitness, restore the weights first and finetune."""
+        supernet = ctx.supernet
+        if self.fitness == 'inherited':
+            return lambda cand: supernet.set_arch(cand.arch), None
+        return self.proxy_prepare(snapshot, supernet), \
+            self.proxy_finetune(ctx)
+
+    @staticmethod
+    def proxy_prepare(snapshot: WeightSnapshot, supernet) -> Callable:
+        def prepare(cand: Candidate) -> None:
+            snapshot.restore()
+            supernet.set_arch(cand.arch)
+        return prepare
+
+    def rerank(self, ctx: SearchContext, supernet, search, scorer,
+               snapshot: WeightSnapshot) -> Tuple[Candidate, List]:
+        """The final choice among the top candidates by their score after
+        a proxy finetune; weights restored after each and at the end."""
+        proxy_scorer = self.scorer(ctx, self.proxy_prepare(snapshot,
+                                                           supernet),
+                                   scorer.calib_loader, racing=False)
+        ranked = rerank(search.top(self.rerank_top), proxy_scorer,
+                        self.proxy_finetune(ctx))
+        snapshot.restore()
+        chosen = search.history[ranked[0].key] if ranked[0].score > WORST \
+            else search.best
+        print_log('rerank by proxy finetune: ' + ', '.join(
+            f'{c.metrics["search_score"]:.4f}->{c.score:.4f}'
+            for c in ranked), logger='current')
+        return chosen, ranked
+
+    def latency_table(self, out: str, supernet) -> LatencyTable:
+        """Measured once on rank 0 (or read back on resume), broadcast: every
+        rank checks the same numbers."""
+        path = osp.join(out, 'latency_table.json')
+        doc = [None]
+        if is_main_process():
+            if osp.isfile(path):
+                doc[0] = LatencyTable.load(path, supernet.space).to_dict()
+            else:
+                table = LatencyTable.measure(
+                    supernet.space, self.scoring.input_shape,
+                    backbone=supernet)
+                table.save(path)
+                doc[0] = table.to_dict()
+        broadcast_object_list(doc, src=0)
+        return LatencyTable.from_dict(doc[0], supernet.space, path)
+
+    @staticmethod
+    def log_predictor(s: Search) -> None:
+        screened = predictor_by_generation(
+            [c for c in s.history.values()
+             if c.generation == s.generation - 1])
+        if screened:
+            print_log(f'predictor: evaluated {screened[0]["evaluated"]} of '
+                      f'the generation\'s children (skipped {s.skipped} so '
+                      f'far), Kendall tau predicted vs measured '
+                      f'{screened[0]["kendall_tau"]:.2f}', logger='current')
+
+    @staticmethod
+    def scalars(s: Search) -> Dict[str, float]:
+        """What a visualizer shows per generation."""
+        last = [c for c in s.history.values()
+                if c.generation == s.generation - 1]
+        gen = [c.score for c in last if c.score > WORST]
+        out = {'search/best_score': s.best.score if s.best else
+               float('nan'),
+               'search/generation_median':
+               statistics.median(gen) if gen else float('nan')}
+        screened = predictor_by_generation(last)
+        if screened:
+            out['search/predictor_tau'] = screened[0]['kendall_tau']
+        return out
+
+    def write_outputs(self, out: str, search: Search, table: CostTable,
+                      chosen: Optional[Candidate] = None, ranked=(),
+                      noise: Optional[float] = None,
+                      final: bool = True) -> None:
+        """The log and Pareto front every generation (cheap); figures at
+        the end (``final``); ``arch.json`` and ``summary.json`` once, at
+        the end (``chosen`` given), so another rank or hook never reads an
+        intermediate arch."""
+        if not is_main_process():
+            return
+        cands = list(search.history.values())
+        write_log(osp.join(out, 'search_log.jsonl'), cands)
+        write_pareto(osp.join(out, 'pareto.json'), cands)
+        if not final:
+            return
+        key = self.scoring.metric_key
+        plot_search_curve(osp.join(out, 'search_curve.png'), cands, key)
+        plot_pareto(osp.join(out, 'pareto.png'), cands, key)
+        if chosen is None:
+            return
+        save_arch(chosen.arch, osp.join(out, 'arch.json'))
+        table.save(osp.join(out, 'cost_table.json'))
+        self.summary(search, chosen, ranked, noise).to_json(
+            osp.join(out, 'summary.json'))
+
+    def summary(self, search: Search, best: Candidate, ranked,
+                noise: Optional[float]) -> ArchSummary:
+        cands = list(search.history.values())
+        median = statistics.median(c.score for c in cands if c.score > WORST)
+        gap = search.best.score - median
+        return ArchSummary(
+            metric_key=self.scoring.metric_key, rule=self.scoring.rule,
+            best_score=best.score,
+            best_value=best.metrics.get(self.scoring.metric_key),
+            best_metrics=best.metrics,
+            flops=best.flops, params=best.params, latency_ms=best.latency,
+            generations_done=search.generation,
+            evaluated=len(search.history), rejected=search.rejected,
+            skipped_by_predictor=search.skipped,
+            predictor=predictor_by_generation(cands),
+            raced=sum(c.status == 'raced' for c in cands),
+            images_evaluated=sum(c.images for c in cands),
+            input_shape=list(self.scoring.input_shape),
+            median_score=median, score_noise=noise,
+            best_minus_median=gap,
+            best_minus_median_over_noise=gap / noise if noise else None,
+            selected_by='proxy finetune rerank' if ranked else
+            'search score' + (' (after a proxy finetune)'
+                              if self.fitness == 'proxy' else ''),
+            rerank=[dict(flops=c.flops, search_score=c.metrics.get(
+                'search_score'), proxy_score=c.score,
+                layers=c.arch['layers']) for c in ranked])
+
+
+def scorer_of(job: ArchSearchJob, ctx: SearchContext) -> SubnetScorer:
+    """The job's scorer for its fitness (benchmarks drive it directly)."""
+    snapshot = WeightSnapshot(ctx.model) if job.proxy else None
+    return job.scorer(ctx, job.candidate_fitness(ctx, snapshot)[0])

@@ -1,0 +1,160 @@
+"""What both search jobs share: the context they run on (a runner's parts,
+or a script's), scoring, the fixed batch draws, one weight snapshot and
+proxy-finetune helper with one seed scheme, and what a saved state is
+valid for. Works without a runner."""
+import copy
+import math
+import os.path as osp
+from dataclasses import dataclass
+from typing import Any, Callable, List, Optional, Tuple
+
+import torch.nn as nn
+from mmengine.dist import is_main_process
+
+from ..utils.atomic_io import remove_stale_temps
+from .calibrate import calibration_batches, unwrap
+from .fitness import SubnetScorer, check_finite
+from .identity import dataset_digest, source_digest
+from .proxy import ProxyFinetune
+from .racing import Racing
+from .settings import Proxy, Scoring
+
+# Seed offsets of the fixed training-batch draws: calibration is ``seed``,
+# the noise draws ``seed + 1 ..``, the proxy finetune ``seed + PROXY``
+# (apart from every noise draw, so a proxy step never trains on the
+# batches a noise draw recalibrates on).
+PROXY = 100
+
+
+@dataclass
+class SearchContext:
+    """What a search runs on. ``heldout``: a callable returning the test
+    (dataloader, evaluator), or None (built only when asked for)."""
+    model: nn.Module
+    train_loader: Any
+    val_loader: Any
+    val_evaluator: Any
+    work_dir: str
+    heldout: Optional[Callable[[], Tuple[Any, Any]]] = None
+    cfg: Any = None  # the run's config: finetune.py is written from it
+
+    @classmethod
+    def from_runner(cls, runner) -> 'SearchContext':
+        heldout = None
+        if getattr(runner, '_test_loop', None) is not None:
+            def heldout():
+                return (runner.test_loop.dataloader,
+                        runner.test_loop.evaluator)
+        return cls(runner.model, runner.train_dataloader,
+                   runner.val_loop.dataloader, runner.val_loop.evaluator,
+                   runner.work_dir, heldout, runner.cfg)
+
+    @property
+    def supernet(self):
+        from ..engine import find_supernet  # engine imports this package
+        return find_supernet(self.model)
+
+
+class WeightSnapshot:
+    """The model's weights at one moment, put back before each candidate
+    and once the search is done."""
+
+    def __init__(self, model: nn.Module):
+        self.model = unwrap(model)
+        self.state = copy.deepcopy(self.model.state_dict())
+
+    def restore(self) -> None:
+        self.model.load_state_dict(self.state)
+
+
+class SearchJob:
+    """Base of :class:`ArchSearchJob` and :class:`WeightSearchJob`.
+    ``owner`` names the job (or the hook that runs it) in messages."""
+
+    def __init__(self, scoring: Scoring, proxy: Optional[Proxy],
+                 out_dir: str = 'search', owner: Optional[str] = None):
+        self.scoring = scoring
+        self.proxy = proxy
+        self.out_dir = out_dir
+        self.owner = owner or type(self).__name__
+
+    def check_data(self, train_loader) -> None:
+        """Calibration on fewer batches than asked would be recorded as the
+        asked-for number: refuse it, naming what the data holds."""
+        size = len(train_loader.dataset)
+        batch = train_loader.batch_size or getattr(
+            train_loader.batch_sampler, 'batch_size', 1)
+        available = math.ceil(size / batch)
+        asked = self.scoring.calibrate_batches
+        if asked > available:
+            raise ValueError(
+                f'{self.owner}: calibrate_batches: {asked} asked, but the '
+                f'training split ({size} samples, batch size {batch}) holds '
+                f'{available}; expected at most {available}')
+
+    def start(self, ctx: SearchContext) -> str:
+        """The output folder, cleaned of temp files a kill left; refuses a
+        model that already diverged."""
+        out = osp.join(ctx.work_dir, self.out_dir)
+        if is_main_process():
+            remove_stale_temps(out)
+        check_finite(unwrap(ctx.model), self.owner)
+        return out
+
+    def batches(self, ctx: SearchContext, num: int, offset: int = 0):
+        """``num`` fixed training batches drawn with ``seed + offset``."""
+        return calibration_batches(ctx.train_loader, num,
+                                   self.scoring.seed + offset)
+
+    def noise_batches(self, ctx: SearchContext) -> List:
+        """The other calibration draws the score noise is measured on."""
+        return [self.batches(ctx, self.scoring.calibrate_batches, 1 + k)
+                for k in range(self.scoring.noise_repeats)]
+
+    def scorer(self, ctx: SearchContext, prepare: Callable, calib=None,
+               racing: bool = True) -> SubnetScorer:
+        """Fitness on the search split, racing as configured."""
+        s = self.scoring
+        scorer = SubnetScorer(
+            ctx.model, prepare,
+            calib if calib is not None else self.batches(
+                ctx, s.calibrate_batches),
+            s.calibrate_batches, ctx.val_loader, ctx.val_evaluator,
+            s.metric_key, s.rule, s.seed, s.cache_mb)
+        if racing:
+            scorer.racing = Racing.from_settings(ctx.val_loader, s.race,
+                                                 s.seed, s.cache_mb)
+        return scorer
+
+    def proxy_finetune(self, ctx: SearchContext, offset: int = PROXY
+                       ) -> Optional[ProxyFinetune]:
+        """The configured proxy finetune on its own fixed batches, or
+        None when off."""
+        if self.proxy is None:
+            return None
+        return ProxyFinetune(
+            ctx.model, self.batches(ctx, self.proxy.iters, offset),
+            self.proxy.iters, self.proxy.lr, self.scoring.seed)
+
+    def valid_for(self, ctx: SearchContext, supernet, **more) -> dict:
+        """What a saved state is only valid for: a resume with another
+        value is refused, naming it."""
+        s, val = self.scoring, ctx.val_loader.dataset
+        return dict(supernet=supernet.digest(),
+                    source=source_digest(supernet),
+                    search_data=dataset_digest(val),
+                    metric_key=s.metric_key,
+                    rule=s.rule, input_shape=list(s.input_shape),
+                    calibrate_batches=s.calibrate_batches,
+                    val_size=len(val), **more, **s.race)
+
+    def all_failed(self, search, log: str, state_path: str,
+                   lost: str) -> RuntimeError:
+        """The error when no candidate could be scored: the first reason,
+        where the log is, how to start over."""
+        first = next(iter(search.history.values()), None)
+        return RuntimeError(
+            f'{self.owner}: every candidate failed (first: '
+            f'{first.reason if first else "none evaluated"}); {lost}. See '
+            f'{log}; fix the cause and rerun ({state_path} then starts '
+            f'again: a state without one scored candidate is not resumed)')

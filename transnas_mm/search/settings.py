@@ -1,0 +1,122 @@
+"""What a search job is configured with, grouped the way the hooks take it
+(``racing=dict(...)``, ``proxy=dict(...)``), checked once, before any
+training, with messages that name the hook and the field."""
+from dataclasses import dataclass, field
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+
+from .batch_cache import DEFAULT_CACHE_MB
+from .racing import race_settings
+
+# Flat hook arguments of earlier releases -> their grouped spelling.
+RENAMED = dict(
+    population='search=dict(population=...)',
+    generations='search=dict(generations=...)',
+    top_k='search=dict(top_k=...)',
+    mutation_prob='search=dict(mutation_prob=...)',
+    num_mutation='search=dict(num_mutation=...)',
+    num_crossover='search=dict(num_crossover=...)',
+    edge_keep_prob='search=dict(edge_keep_prob=...)',
+    include_reference='search=dict(include_reference=...)',
+    passes='search=dict(passes=...)',
+    flops_range='constraints=dict(flops=(low, high))',
+    params_range='constraints=dict(params=(low, high))',
+    latency_range='constraints=dict(latency=(low, high))',
+    predictor_keep='predictor=dict(keep=...)',
+    proxy_iters='proxy=dict(iters=...)',
+    proxy_lr='proxy=dict(lr=...)',
+    proxy_fitness="fitness='proxy' (with proxy=dict(iters=...))",
+    race_fractions='racing=dict(fractions=...)',
+    race_margin='racing=dict(margin=...)',
+    race_top='racing=dict(top=...)',
+)
+
+
+def refuse_unknown(owner: str, kwargs: Mapping[str, Any]) -> None:
+    """A flat argument of an earlier release names its new spelling; any
+    other unknown argument is named too."""
+    for key in kwargs:
+        if key in RENAMED:
+            raise ValueError(f'{owner}: {key}: this argument moved; write '
+                             f'{RENAMED[key]}')
+        raise TypeError(f'{owner}: unexpected argument {key!r}')
+
+
+def group(owner: str, name: str, value: Any, allowed: Sequence[str]
+          ) -> Optional[Dict[str, Any]]:
+    """A grouped argument: None (off) or a dict of ``allowed`` keys."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValueError(f'{owner}: {name}: expected a dict of '
+                         f'{"/".join(allowed)} or None, got {value!r}')
+    bad = sorted(set(value) - set(allowed))
+    if bad:
+        raise ValueError(f'{owner}: {name}.{bad[0]}: unknown key; expected '
+                         f'one of {list(allowed)}')
+    return dict(value)
+
+
+@dataclass
+class Proxy:
+    """A short SGD finetune of a candidate before it is scored."""
+    iters: int
+    lr: float = 0.01
+
+    @classmethod
+    def parse(cls, owner: str, value: Any) -> Optional['Proxy']:
+        d = group(owner, 'proxy', value, ('iters', 'lr'))
+        if not d:
+            return None
+        proxy = cls(**d)
+        if isinstance(proxy.iters, bool) or int(proxy.iters) != proxy.iters \
+                or proxy.iters < 1:
+            raise ValueError(f'{owner}: proxy.iters: expected an integer '
+                             f'>= 1, got {proxy.iters!r}')
+        if not proxy.lr > 0:
+            raise ValueError(f'{owner}: proxy.lr: expected > 0, got '
+                             f'{proxy.lr!r}')
+        return proxy
+
+    def state(self) -> dict:
+        """Recorded with a saved search state (a resume must match)."""
+        return dict(proxy_iters=self.iters, proxy_lr=self.lr)
+
+
+@dataclass
+class Scoring:
+    """How both searches score a candidate: the objective, calibration,
+    noise draws, racing, the seed and the batch cache."""
+    metric_key: str
+    rule: str = 'greater'
+    input_shape: Tuple[int, int, int] = (3, 224, 224)
+    calibrate_batches: int = 8
+    noise_repeats: int = 2
+    seed: int = 0
+    cache_mb: float = DEFAULT_CACHE_MB
+    race: Dict[str, Any] = field(default_factory=lambda: race_settings(
+        '', False, (0.25, 0.5), 0.0))
+
+    @classmethod
+    def parse(cls, owner: str, metric_key: str, rule: str,
+              input_shape: Sequence[int], calibrate_batches: int,
+              noise_repeats: int, racing: Any, seed: int,
+              cache_mb: float) -> 'Scoring':
+        if rule not in ('greater', 'less'):
+            raise ValueError(f"{owner}: rule: expected 'greater' or 'less', "
+                             f'got {rule!r}')
+        if len(tuple(input_shape)) != 3 or tuple(input_shape)[0] != 3:
+            raise ValueError(f'{owner}: input_shape: expected (3, H, W), got '
+                             f'{tuple(input_shape)}')
+        for arg, value in (('calibrate_batches', calibrate_batches),
+                           ('noise_repeats', noise_repeats),
+                           ('cache_mb', cache_mb)):
+            if value < 0:
+                raise ValueError(f'{owner}: {arg}: expected >= 0, got '
+                                 f'{value}')
+        race = group(owner, 'racing', racing, ('fractions', 'margin', 'top'))
+        on = race is not None
+        race = race or {}
+        return cls(metric_key, rule, tuple(input_shape), calibrate_batches,
+                   noise_repeats, seed, cache_mb, race_settings(
+                       owner, on, race.get('fractions', (0.25, 0.5)),
+                       race.get('margin', 0.0), race.get('top')))
