@@ -7,6 +7,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import transnas_mm  # noqa: F401
+from transnas_mm.utils import find_hook
 
 
 def build_adapted_runner(config: str, checkpoint: str = '',
@@ -29,7 +30,7 @@ def build_adapted_runner(config: str, checkpoint: str = '',
 
 def hook_settings(config: str, hook: str = 'ArchSearchHook') -> dict:
     """The keyword arguments of ``hook`` in ``config``'s custom_hooks."""
-    for h in Config.fromfile(config).get('custom_hooks', []):
-        if h['type'].split('.')[-1] == hook:
-            return {k: v for k, v in h.items() if k != 'type'}
-    raise KeyError(f'{config}: custom_hooks: no {hook}')
+    found = find_hook(Config.fromfile(config), hook)
+    if found is None:
+        raise KeyError(f'{config}: custom_hooks: no {hook}')
+    return {k: v for k, v in found.items() if k != 'type'}

@@ -23,16 +23,12 @@ import os.path as osp
 import subprocess
 import sys
 
-from mmengine.config import Config
-
 import transnas_mm  # noqa: F401
-from adapted_runner import build_adapted_runner
-from transnas_mm.apis import splice_backbone
+from adapted_runner import build_adapted_runner, hook_settings
 from transnas_mm.engine import find_supernet
-from transnas_mm.search import (ProxyFinetune, SubnetScorer, WeightAssigner,
-                                WeightSearch, WeightSearchConfig,
-                                calibration_batches, recalibrate_bn, seeded,
-                                unwrap)
+from transnas_mm.search.job import SearchContext
+from transnas_mm.search.settings import Scoring
+from transnas_mm.search.weight_job import WeightSearchJob, whole_model
 from transnas_mm.space import load_arch
 from transnas_mm.utils.atomic_io import atomic_torch_save, atomic_write_json
 
@@ -58,54 +54,37 @@ def main() -> None:
     supernet = find_supernet(runner.model)
     arch = load_arch(osp.join(args.search_dir, 'arch.json'), supernet.space)
     supernet.set_arch(arch)
-    metric = next(h['metric_key'] for h in Config.fromfile(
-        args.config).custom_hooks if h['type'].endswith('ArchSearchHook'))
-    search = WeightSearch(supernet.space, arch, WeightSearchConfig(
-        mode='evolution', mutation_prob=args.mutation_prob,
-        seed=args.seed))
-    assignments = search.sample_assignments(args.n)
-    model = unwrap(runner.model)
-    snapshot = copy.deepcopy(model.state_dict())
-    assigner = WeightAssigner(supernet, arch, args.seed)
-
-    def prepare(cand) -> None:
-        model.load_state_dict(snapshot)
-        assigner.apply(cand.sources)
-
-    calib = calibration_batches(runner.train_dataloader,
-                                args.calibrate_batches, args.seed)
-    val = runner.val_loop
-    scorer = SubnetScorer(runner.model, prepare, calib,
-                          args.calibrate_batches, val.dataloader,
-                          val.evaluator, metric, 'greater', args.seed)
-    proxy = ProxyFinetune(runner.model, calibration_batches(
-        runner.train_dataloader, args.proxy_iters, args.seed + 1),
-        args.proxy_iters, args.proxy_lr, args.seed)
-    prefix = next(n for n, m in model.named_modules() if m is supernet)
+    metric = hook_settings(args.config, 'ArchSearchHook')['metric_key']
+    job = WeightSearchJob.build(
+        'nws_fitness_study', Scoring(
+            metric, calibrate_batches=args.calibrate_batches,
+            noise_repeats=0, seed=args.seed),
+        mode='evolution', search=dict(mutation_prob=args.mutation_prob),
+        proxy=dict(iters=args.proxy_iters, lr=args.proxy_lr))
+    ctx = SearchContext.from_runner(runner)
+    parts = job.setup(ctx, arch)
     rows = []
-    for k, sources in enumerate(assignments):
-        cand = search.candidate(sources)
-        fit_inherit = scorer.score(copy.deepcopy(cand)).score
-        fit_proxy = scorer.score(copy.deepcopy(cand), proxy).score
+    for k, sources in enumerate(parts.search.sample_assignments(args.n)):
+        cand = parts.search.candidate(sources)
+        fit_inherit = parts.scorer.score(copy.deepcopy(cand)).score
+        fit_proxy = parts.scorer.score(copy.deepcopy(cand),
+                                       parts.proxy).score
         # the network the finetune starts from: inherited weights (no
-        # proxy), BN recalibrated, as WeightSearchHook exports it
-        prepare(cand)
-        with seeded(args.seed):
-            recalibrate_bn(runner.model, calib, args.calibrate_batches)
+        # proxy), BN recalibrated, as WeightSearchJob exports it
+        job.materialize(parts.scorer, cand, None)
         rdir = osp.join(args.out, f'assign{k:02d}')
         os.makedirs(rdir, exist_ok=True)
         weights = osp.join(rdir, 'model.pth')
-        atomic_torch_save(dict(state_dict=splice_backbone(
-            model.state_dict(), prefix + '.', supernet.export_subnet(arch))),
-            weights)
+        atomic_torch_save(dict(state_dict=whole_model(
+            runner.model, supernet, supernet.export_subnet(arch))), weights)
         rows.append(dict(index=k, sources=sources, fit_inherit=fit_inherit,
                          fit_proxy=fit_proxy, weights=weights,
                          changed=sum(s != p for s, p in
-                                     zip(sources, search.plain))))
+                                     zip(sources, parts.search.plain))))
         print(f'assignment {k}: {rows[-1]["changed"]} layers changed, '
               f'inherit {fit_inherit:.3f}, proxy {fit_proxy:.3f}',
               flush=True)
-    model.load_state_dict(snapshot)
+    parts.snapshot.restore()
     finetune_cfg = osp.join(args.search_dir, 'finetune.py')
     py = sys.executable
     for r in rows:

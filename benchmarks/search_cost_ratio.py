@@ -54,9 +54,8 @@ def main() -> None:
     cfg.train_cfg.max_epochs = args.adapt_epochs
     if not args.adapt_epochs:
         cfg.param_scheduler = None
-    for hook in cfg.custom_hooks:
-        if hook['type'].split('.')[-1] in args.racing:
-            hook.update(racing=True, race_margin=args.race_margin)
+    for name in args.racing:
+        find_hook(cfg, name).update(racing=dict(margin=args.race_margin))
     cfg.work_dir = tempfile.mkdtemp()
     cfg.log_level = 'WARNING'
     Runner.from_cfg(cfg).train()

@@ -44,10 +44,12 @@ from adapted_runner import build_adapted_runner, hook_settings
 from transnas_mm.datasets import prepare_demo_data
 from transnas_mm.engine import find_supernet
 from transnas_mm.hooks import ArchSearchHook
-from transnas_mm.search import (ArchSearch, SearchConfig, SubnetScorer,
-                                calibration_batches, predictor_by_generation,
-                                run_search, sample_arch_within)
-from transnas_mm.search.racing import Racing, race_settings
+from transnas_mm.search import (ArchSearch, SearchConfig,
+                                predictor_by_generation, sample_arch_within)
+from transnas_mm.search.arch_job import ArchSearchJob
+from transnas_mm.search.job import SearchContext
+from transnas_mm.search.racing import race_settings
+from transnas_mm.search.settings import Scoring
 from transnas_mm.space import CostTable, arch_key
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -58,38 +60,29 @@ TARGETS = dict(
           'work_dirs/demo/coco/search/epoch_8.pth'))
 # What the reference search leaves out (the rows below add racing and the
 # predictor; a proxy finetune per candidate is training, not evaluation).
-REFERENCE_OFF = ('out_dir', 'noise_repeats', 'predictor', 'predictor_keep',
-                 'proxy_fitness', 'proxy_iters', 'proxy_lr', 'rerank_top',
-                 'racing', 'race_fractions', 'race_margin', 'race_top')
-SEARCH_KEYS = ('population', 'generations', 'top_k', 'mutation_prob',
-               'num_mutation', 'num_crossover', 'include_reference')
+REFERENCE_OFF = ('out_dir', 'noise_repeats', 'predictor', 'proxy', 'fitness',
+                 'rerank_top', 'racing')
 
 
 def library_run(runner, table, hook, race=None, seed=None, cache_mb=None,
-                **screen):
-    """One search through the library loop with the target's settings
+                predictor=None):
+    """One search through the job's loop with the target's settings
     (``seed``: the search/calibration/racing seed, default the hook's;
     ``cache_mb``: batches kept in memory, default the library's, 0 = loaded
-    per candidate as before); returns (search, scorer, wall seconds)."""
-    cache = dict(cache_mb=cache_mb) if cache_mb is not None else {}
+    per candidate as before; fitness with inherited weights); returns
+    (search, scorer, wall seconds)."""
     seed = hook.get('seed', 0) if seed is None else seed
-    supernet = find_supernet(runner.model)
-    settings = {k: hook[k] for k in SEARCH_KEYS if k in hook}
-    settings.setdefault('include_reference', True)  # the hook's default
-    cfg = SearchConfig(**settings, seed=seed, **screen)
-    search = ArchSearch(supernet.space, table, cfg)
-    scorer = SubnetScorer(
-        runner.model, lambda cand: supernet.set_arch(cand.arch),
-        calibration_batches(runner.train_dataloader,
-                            hook['calibrate_batches'], seed),
-        hook['calibrate_batches'], runner.val_loop.dataloader,
-        runner.val_loop.evaluator, hook['metric_key'], **cache)
-    if race is not None:
-        scorer.racing = Racing.from_settings(runner.val_loop.dataloader,
-                                             race, seed, **cache)
+    scoring = Scoring(
+        hook['metric_key'], input_shape=tuple(hook['input_shape']),
+        calibrate_batches=hook['calibrate_batches'], noise_repeats=0,
+        seed=seed, **({} if cache_mb is None else dict(cache_mb=cache_mb)),
+        **({} if race is None else dict(race=race)))
+    job = ArchSearchJob.build('benchmark', scoring, search=hook.get('search'),
+                              predictor=predictor)
     t0 = time.perf_counter()
-    run_search(search, scorer, osp.join(tempfile.mkdtemp(), 'state.json'),
-               progress=False, race_k=race['race_top'] if race else None)
+    search, scorer = job.explore(
+        SearchContext.from_runner(runner), table,
+        osp.join(tempfile.mkdtemp(), 'state.json'), progress=False)[:2]
     return search, scorer, time.perf_counter() - t0
 
 
@@ -153,6 +146,8 @@ def main() -> None:
         args.checkpoint = default_ckpt if osp.isfile(default_ckpt) else ''
     prepare_demo_data(args.data)
     hook = hook_settings(config)
+    knobs = hook.get('search', {})
+    top_k = knobs.get('top_k', SearchConfig.top_k)
     runner = build_adapted_runner(config, args.checkpoint)
     supernet = find_supernet(runner.model)
     shape = tuple(hook['input_shape'])
@@ -160,12 +155,12 @@ def main() -> None:
     val_images = len(runner.val_loop.dataloader.dataset)
     print(f'target {args.target}: weights {args.checkpoint or "init"}; '
           f'search split {val_images} images; search '
-          f'{hook["population"]} x {hook["generations"]} generations, '
-          f'top {hook["top_k"]}, metric {hook["metric_key"]}, fitness with '
+          f'{knobs["population"]} x {knobs["generations"]} generations, '
+          f'top {top_k}, metric {hook["metric_key"]}, fitness with '
           f'inherited weights'
-          + (f' (the demo config scores after a {hook["proxy_iters"]}-step'
-             f' proxy finetune per candidate, left out here)'
-             if hook.get('proxy_fitness') else ''))
+          + (f' (the demo config scores after a {hook["proxy"]["iters"]}-'
+             f'step proxy finetune per candidate, left out here)'
+             if hook.get('fitness') == 'proxy' else ''))
 
     rng = np.random.default_rng(1)
     archs = [sample_arch_within(supernet.space, table, rng)
@@ -226,7 +221,7 @@ def main() -> None:
 
     # 3. what cuts the work: racing, the predictor, both
     def against(k):
-        return 'the best' if k == 1 else f'top {k or hook["top_k"]}'
+        return 'the best' if k == 1 else f'top {k or top_k}'
 
     races = [(f'racing vs {against(k)}, margin {m} x noise',
               race_settings('benchmark', True, args.race_fractions,
@@ -234,7 +229,7 @@ def main() -> None:
              for k in args.race_tops for m in args.race_margins]
     variants = [('batches kept in memory, nothing cut', None, {})]
     variants += [(name, race, {}) for name, race in races]
-    screen = dict(predictor=True, predictor_keep=args.predictor_keep)
+    screen = dict(predictor=dict(keep=args.predictor_keep))
     variants.append((f'predictor keep {args.predictor_keep:.2f}', None,
                      screen))
     variants += [(f'predictor + {name}', race, screen)
@@ -253,13 +248,13 @@ def main() -> None:
               f'pairs (how strict "within noise" is)')
     result['reference_best'] = bests
     # the floor for any race that keeps the search's path (same parents)
-    oracle = [oracle_race(r[0], hook['top_k'], args.race_fractions[0],
+    oracle = [oracle_race(r[0], top_k, args.race_fractions[0],
                           val_images) / r[1].images for r in refs.values()]
-    entered = [oracle_race(r[0], hook['top_k'], 0.0, val_images)
+    entered = [oracle_race(r[0], top_k, 0.0, val_images)
                / r[1].images for r in refs.values()]
     result['oracle_race_images_ratio'] = oracle
     result['oracle_race_any_stage_images_ratio'] = entered
-    print(f'oracle race vs top {hook["top_k"]} (knows every final score in '
+    print(f'oracle race vs top {top_k} (knows every final score in '
           f'advance; parents scored in full, every other candidate stopped '
           f'after '
           f'{args.race_fractions[0]:g} of the split): images '

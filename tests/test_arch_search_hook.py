@@ -19,9 +19,15 @@ from transnas_mm.space import load_arch
 from transnas_mm.utils import safe_torch_load
 
 SEARCH = dict(type='transnas_mm.ArchSearchHook', metric_key='accuracy/top1',
-              population=6, generations=3, top_k=3, mutation_prob=0.3,
-              num_mutation=3, num_crossover=3, input_shape=(3, 48, 48),
-              calibrate_batches=2, seed=0)
+              search=dict(population=6, generations=3, top_k=3,
+                          mutation_prob=0.3, num_mutation=3,
+                          num_crossover=3),
+              input_shape=(3, 48, 48), calibrate_batches=2, seed=0)
+
+
+def knobs(hook: dict, **search) -> dict:
+    """``hook`` with some of its ``search`` knobs changed."""
+    return dict(hook, search={**hook['search'], **search})
 SMALL_CUB = {
     'train_dataloader.dataset.indices': 64,
     'train_dataloader.batch_size': 16,
@@ -78,8 +84,8 @@ def test_search_writes_outputs_and_beats_random_median(
 
 def test_rerank_by_proxy_finetune_and_score_noise(demo_root, source_ckpt,
                                                   tmp_path):
-    hook = dict(SEARCH, population=4, generations=1, rerank_top=3,
-                proxy_iters=3, proxy_lr=0.01, noise_repeats=2)
+    hook = dict(knobs(SEARCH, population=4, generations=1), rerank_top=3,
+                proxy=dict(iters=3, lr=0.01), noise_repeats=2)
     cfg = demo_cfg('transnas/demo/cub_search.py', demo_root, str(tmp_path),
                    source_ckpt, {**SMALL_CUB, 'custom_hooks': [hook]})
     runner = Runner.from_cfg(cfg)
@@ -111,9 +117,9 @@ def test_rerank_by_proxy_finetune_and_score_noise(demo_root, source_ckpt,
 
 def test_detector_without_detections_fails_candidates_then_the_run(
         demo_root, source_ckpt, tmp_path):
-    hook = dict(SEARCH, metric_key='coco/bbox_mAP', population=3,
-                generations=2, top_k=2, num_mutation=1, num_crossover=1,
-                input_shape=(3, 128, 128))
+    hook = dict(knobs(SEARCH, population=3, generations=2, top_k=2,
+                      num_mutation=1, num_crossover=1),
+                metric_key='coco/bbox_mAP', input_shape=(3, 128, 128))
     cfg = demo_cfg('transnas/demo/coco_search.py', demo_root, str(tmp_path),
                    source_ckpt, {
                        'train_dataloader.dataset.indices': 8,
@@ -140,9 +146,9 @@ def test_detector_without_detections_fails_candidates_then_the_run(
 
 
 def test_latency_range_through_the_hook(demo_root, source_ckpt, tmp_path):
-    hook = dict(SEARCH, population=3, generations=1, num_mutation=1,
-                num_crossover=1, noise_repeats=0,
-                latency_range=(0.0, 1e6))
+    hook = dict(knobs(SEARCH, population=3, generations=1, num_mutation=1,
+                      num_crossover=1), noise_repeats=0,
+                constraints=dict(latency=(0.0, 1e6)))
     opts = {**SMALL_CUB, 'train_cfg.max_epochs': 0, 'custom_hooks': [hook]}
     Runner.from_cfg(demo_cfg('transnas/demo/cub_search.py', demo_root,
                              str(tmp_path), source_ckpt, opts)).train()
@@ -166,17 +172,17 @@ def test_latency_range_through_the_hook(demo_root, source_ckpt, tmp_path):
 
 def test_proxy_fitness_scores_finetuned_paths_then_restores_weights(
         demo_root, source_ckpt, tmp_path):
-    """``proxy_fitness``: each candidate is scored after its own proxy
+    """``fitness='proxy'``: each candidate is scored after its own proxy
     finetune from the same adapted weights (generation 0 is the same set
     of archs, every score moves), the weights are put back afterwards, and
     a resume with other proxy settings is refused."""
-    hook = dict(SEARCH, population=3, generations=1, num_mutation=1,
-                num_crossover=1, noise_repeats=0)
+    hook = dict(knobs(SEARCH, population=3, generations=1, num_mutation=1,
+                      num_crossover=1), noise_repeats=0)
     opts = {**SMALL_CUB, 'train_cfg.max_epochs': 0}
     runs = {}
     for name, extra in (('inherit', {}),
-                        ('proxy', dict(proxy_fitness=True, proxy_iters=3,
-                                       proxy_lr=0.05))):
+                        ('proxy', dict(fitness='proxy',
+                                       proxy=dict(iters=3, lr=0.05)))):
         work = str(tmp_path / name)
         runner = Runner.from_cfg(demo_cfg(
             'transnas/demo/cub_search.py', demo_root, work, source_ckpt,
@@ -194,33 +200,35 @@ def test_proxy_fitness_scores_finetuned_paths_then_restores_weights(
     with pytest.raises(ValueError, match='extra.proxy_iters'):
         Runner.from_cfg(demo_cfg(
             'transnas/demo/cub_search.py', demo_root, work, source_ckpt,
-            {**opts, 'custom_hooks': [dict(hook, proxy_fitness=True,
-                                           proxy_iters=4,
-                                           proxy_lr=0.05)]})).train()
-    with pytest.raises(ValueError, match='proxy_fitness'):
+            {**opts, 'custom_hooks': [dict(hook, fitness='proxy',
+                                           proxy=dict(iters=4, lr=0.05))]
+             })).train()
+    with pytest.raises(ValueError, match="fitness='proxy' needs proxy"):
         Runner.from_cfg(demo_cfg(
             'transnas/demo/cub_search.py', demo_root, work, source_ckpt,
-            {**opts, 'custom_hooks': [dict(hook, proxy_fitness=True)]}))
+            {**opts, 'custom_hooks': [dict(hook, fitness='proxy')]}))
 
 
 # -- distributed and resume: real tools/train.py subprocesses ------------
 
 
 NWS = dict(type='transnas_mm.WeightSearchHook', metric_key='accuracy/top1',
-           mode='evolution', population=3, generations=2, top_k=2,
+           mode='evolution', search=dict(population=3, generations=2,
+                                         top_k=2),
            input_shape=(3, 48, 48), calibrate_batches=2, heldout=False,
            seed=0)
 
 
 # what cuts the work, on: racing (arch search against the best), the
 # predictor, batches kept in memory (the default)
-SCREENED = dict(racing=True, race_top=1, predictor=True, predictor_keep=0.5)
+SCREENED = dict(racing=dict(top=1), predictor=dict(keep=0.5))
 
 
 def _write_config(path, demo_root, source_ckpt, screened=False) -> str:
     cub = osp.join(demo_root, 'CUB_200_2011') + '/'
-    hook = dict(SEARCH, generations=3, **(SCREENED if screened else {}))
-    nws = dict(NWS, racing=screened)
+    hook = dict(knobs(SEARCH, generations=3),
+                **(SCREENED if screened else {}))
+    nws = dict(NWS, racing=dict() if screened else None)
     # max_epochs=0 (search at once) with the config's LR schedule kept:
     # tools/train.py must cope, as README says.
     path.write_text(f'''

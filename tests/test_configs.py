@@ -44,13 +44,15 @@ def test_cfg_options_address_hooks_by_type():
     from transnas_mm.utils import hooks_by_type
     cfg = Config.fromfile(osp.join(CONFIGS, 'transnas/demo/cub_search.py'))
     opts = hooks_by_type(cfg, {
-        'custom_hooks.WeightSearchHook.population': 2,
-        'custom_hooks.ArchSearchHook.top_k': 3,
+        'custom_hooks.WeightSearchHook.search.population': 2,
+        'custom_hooks.ArchSearchHook.search.top_k': 3,
         'custom_hooks.0.seed': 1, 'train_cfg.max_epochs': 0})
-    assert opts == {'custom_hooks.1.population': 2,
-                    'custom_hooks.0.top_k': 3, 'custom_hooks.0.seed': 1,
-                    'train_cfg.max_epochs': 0}
+    assert opts == {'custom_hooks.1.search.population': 2,
+                    'custom_hooks.0.search.top_k': 3,
+                    'custom_hooks.0.seed': 1, 'train_cfg.max_epochs': 0}
     cfg.merge_from_dict(opts)
-    assert cfg.custom_hooks[1].population == 2
+    assert cfg.custom_hooks[1].search.population == 2
+    assert cfg.custom_hooks[1].search.generations == 2  # the rest is kept
+    assert cfg.custom_hooks[0].search.top_k == 3
     with pytest.raises(ValueError, match="0 hooks of type 'EMAHook'"):
         hooks_by_type(cfg, {'custom_hooks.EMAHook.momentum': 0.1})

@@ -103,8 +103,8 @@ def test_racing_against_the_best_keeps_it_for_less():
 @pytest.mark.parametrize('top', [0, -1, 1.5, True])
 def test_bad_race_top_is_refused(top):
     from transnas_mm.hooks import ArchSearchHook
-    with pytest.raises(ValueError, match='ArchSearchHook: race_top'):
-        ArchSearchHook('accuracy/top1', racing=True, race_top=top)
+    with pytest.raises(ValueError, match='ArchSearchHook: racing.top'):
+        ArchSearchHook('accuracy/top1', racing=dict(top=top))
 
 
 def test_racing_compares_on_the_same_images():
@@ -149,18 +149,19 @@ def test_racing_and_predictor_through_hooks(demo_root, source_ckpt,
     """Raced candidates stop on a subset, the chosen ones are scored on
     the whole search split, and the counts reach the outputs; the arch
     search's predictor skips half of generation 1 and logs its tau."""
-    race = dict(racing=True, race_fractions=(0.25, 0.5), race_margin=0.0)
+    race = dict(fractions=(0.25, 0.5), margin=0.0)
     hooks = [dict(type='transnas_mm.ArchSearchHook',
-                  metric_key='accuracy/top1', population=6, generations=2,
-                  top_k=2, num_mutation=3, num_crossover=3,
+                  metric_key='accuracy/top1',
+                  search=dict(population=6, generations=2, top_k=2,
+                              num_mutation=3, num_crossover=3),
                   input_shape=(3, 48, 48), calibrate_batches=1,
-                  noise_repeats=0, predictor=True, predictor_keep=0.5,
-                  race_top=1, **race),
+                  noise_repeats=0, predictor=dict(keep=0.5),
+                  racing=dict(race, top=1)),
              dict(type='transnas_mm.WeightSearchHook',
                   metric_key='accuracy/top1', mode='evolution',
-                  population=4, generations=2, top_k=2,
+                  search=dict(population=4, generations=2, top_k=2),
                   input_shape=(3, 48, 48), calibrate_batches=1,
-                  heldout=False, noise_repeats=0, **race)]
+                  heldout=False, noise_repeats=0, racing=race)]
     cfg = demo_cfg('transnas/demo/cub_search.py', demo_root, str(tmp_path),
                    source_ckpt, {
                        'train_dataloader.dataset.indices': 32,

@@ -42,9 +42,11 @@ def _tiny(cfg: Config, hooks_type_budget: dict) -> None:
 
 
 BUDGET = dict(
-    ArchSearchHook=dict(population=2, generations=1, num_mutation=1,
-                        num_crossover=1, top_k=1, calibrate_batches=1),
-    WeightSearchHook=dict(mode='evolution', population=1, generations=1,
+    ArchSearchHook=dict(search=dict(population=2, generations=1,
+                                    num_mutation=1, num_crossover=1,
+                                    top_k=1), calibrate_batches=1),
+    WeightSearchHook=dict(mode='evolution',
+                          search=dict(population=1, generations=1),
                           calibrate_batches=1))
 
 

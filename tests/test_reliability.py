@@ -25,13 +25,15 @@ from transnas_mm.utils.atomic_io import TEMP_SUFFIX
 SPACE = dict(stages=[(2, 24, 2), (3, 32, 2)],
              candidates=['mb_k3e3', 'mb_k5e6', 'skip'], stem_channels=16)
 ARCH_HOOK = dict(type='transnas_mm.ArchSearchHook',
-                 metric_key='accuracy/top1', population=2, generations=1,
-                 top_k=1, input_shape=(3, 48, 48), calibrate_batches=1,
+                 metric_key='accuracy/top1',
+                 search=dict(population=2, generations=1, top_k=1),
+                 input_shape=(3, 48, 48), calibrate_batches=1,
                  noise_repeats=0)
 NWS_HOOK = dict(type='transnas_mm.WeightSearchHook',
-                metric_key='accuracy/top1', mode='evolution', population=2,
-                generations=1, top_k=1, input_shape=(3, 48, 48),
-                calibrate_batches=1, heldout=False, noise_repeats=0)
+                metric_key='accuracy/top1', mode='evolution',
+                search=dict(population=2, generations=1, top_k=1),
+                input_shape=(3, 48, 48), calibrate_batches=1,
+                heldout=False, noise_repeats=0)
 TINY_CUB = {
     'train_dataloader.dataset.indices': 32,
     'train_dataloader.batch_size': 16,
@@ -125,7 +127,7 @@ def test_diverged_weight_search_proxy_writes_nothing(demo_root, source_ckpt,
     save_arch(reference_arch(
         Runner.from_cfg(_search_cfg(demo_root, source_ckpt, tmp_path / 'a',
                                     [])).model.backbone.space), arch)
-    hook = dict(NWS_HOOK, arch=arch, proxy_iters=2, proxy_lr=1e30)
+    hook = dict(NWS_HOOK, arch=arch, proxy=dict(iters=2, lr=1e30))
     cfg = _search_cfg(demo_root, source_ckpt, tmp_path / 'w', [hook])
     with pytest.raises(RuntimeError) as err:
         Runner.from_cfg(cfg).train()
@@ -229,10 +231,19 @@ def test_tensor_only_checkpoint_in_init_cfg(tmp_path):
     (WeightSearchHook, dict(input_shape=(1, 48, 48)), 'input_shape'),
     (ArchSearchHook, dict(rule='lower'), 'rule'),
     (WeightSearchHook, dict(rule='lower'), 'rule'),
-    (WeightSearchHook, dict(population=0), 'population'),
-    (ArchSearchHook, dict(population=0), 'population'),
-    (ArchSearchHook, dict(racing=True, race_fractions=(0.5, 2.0)),
-     'race_fractions'),
+    (WeightSearchHook, dict(search=dict(population=0)), 'population'),
+    (ArchSearchHook, dict(search=dict(population=0)), 'population'),
+    (ArchSearchHook, dict(search=dict(popsize=8)), 'search.popsize'),
+    (ArchSearchHook, dict(racing=dict(fractions=(0.5, 2.0))),
+     'racing.fractions'),
+    (ArchSearchHook, dict(racing=True), 'racing: expected a dict'),
+    (WeightSearchHook, dict(proxy=dict(iters=0)), 'proxy.iters'),
+    (ArchSearchHook, dict(fitness='loss'), 'fitness'),
+    # the flat spelling of earlier releases names the grouped one
+    (ArchSearchHook, dict(population=8), 'search=dict(population=...)'),
+    (WeightSearchHook, dict(proxy_iters=8), 'proxy=dict(iters=...)'),
+    (ArchSearchHook, dict(race_top=1), 'racing=dict(top=...)'),
+    (ArchSearchHook, dict(flops_range=(0, 1)), 'constraints=dict(flops='),
 ])
 def test_hook_arguments_are_checked_before_training(hook, kwargs, needle):
     with pytest.raises(ValueError) as err:

@@ -22,8 +22,9 @@ from transnas_mm.utils.run_inputs import INPUTS_FILE, check_run_inputs
 from transnas_mm.utils.work_dir_lock import hold_work_dir, release_work_dir
 
 ARCH_HOOK = dict(type='transnas_mm.ArchSearchHook',
-                 metric_key='accuracy/top1', population=2, generations=1,
-                 top_k=1, input_shape=(3, 48, 48), calibrate_batches=1,
+                 metric_key='accuracy/top1',
+                 search=dict(population=2, generations=1, top_k=1),
+                 input_shape=(3, 48, 48), calibrate_batches=1,
                  noise_repeats=0)
 TINY_CUB = {
     'train_dataloader.dataset.indices': 32,

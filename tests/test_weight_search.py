@@ -20,8 +20,9 @@ from transnas_mm.utils import safe_torch_load
 
 DEMO = DEMO_SPACE
 ARCH_HOOK = dict(type='transnas_mm.ArchSearchHook',
-                 metric_key='accuracy/top1', population=4, generations=2,
-                 top_k=2, num_mutation=2, num_crossover=2,
+                 metric_key='accuracy/top1',
+                 search=dict(population=4, generations=2, top_k=2,
+                             num_mutation=2, num_crossover=2),
                  input_shape=(3, 48, 48), calibrate_batches=2)
 NWS_HOOK = dict(type='transnas_mm.WeightSearchHook',
                 metric_key='accuracy/top1', mode='greedy',
@@ -172,7 +173,8 @@ def test_detector_gets_a_subnet_too(demo_root, source_ckpt, tmp_path,
     hooks = [dict(ARCH_HOOK, metric_key='coco/bbox_mAP',
                   input_shape=(3, 128, 128)),
              dict(NWS_HOOK, metric_key='coco/bbox_mAP', mode='evolution',
-                  population=3, generations=2, input_shape=(3, 128, 128))]
+                  search=dict(population=3, generations=2),
+                  input_shape=(3, 128, 128))]
     cfg = demo_cfg(f'transnas/demo/{config}', demo_root, str(tmp_path),
                    source_ckpt, {
                        'train_dataloader.dataset.indices': 16,

@@ -25,6 +25,7 @@ from transnas_mm.apis import export_model_checkpoint
 from transnas_mm.search import sample_arch_within
 from transnas_mm.space import (CostTable, build_space, load_arch,
                                reference_arch, save_arch)
+from transnas_mm.utils import find_hook
 from transnas_mm.utils.atomic_io import atomic_write_json
 
 
@@ -45,8 +46,8 @@ def main() -> None:
     space = build_space(**{k: bb[k] for k in (
         'stages', 'candidates', 'max_extra_edges', 'edge_seed',
         'widen_factor', 'stem_channels') if k in bb})
-    hook = next((h for h in cfg.get('custom_hooks', [])
-                 if h['type'].endswith('ArchSearchHook')), {})
+    hook = find_hook(cfg, 'ArchSearchHook') or {}
+    limits = hook.get('constraints') or {}
     table = CostTable.measure(space, hook.get('input_shape', (3, 224, 224)))
     if args.kind == 'hand':
         arch = reference_arch(space)
@@ -55,7 +56,7 @@ def main() -> None:
     else:
         arch = sample_arch_within(
             space, table, np.random.default_rng(args.seed),
-            hook.get('flops_range'), hook.get('params_range'))
+            limits.get('flops'), limits.get('params'))
     os.makedirs(args.out_dir, exist_ok=True)
     arch_path = osp.join(args.out_dir, 'arch.json')
     save_arch(arch, arch_path)

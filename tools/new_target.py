@@ -37,6 +37,7 @@ import numpy as np
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from transnas_mm.utils import is_search_hook
 from transnas_mm.utils.data_checks import check_data_files
 from transnas_mm.utils.label_checks import IMAGE_EXTS, ann_labels
 
@@ -170,8 +171,7 @@ def _det_dataset(path: str, img: Optional[str], pipeline, arg: str
 
 def _hooks(cfg: Config, size: int) -> None:
     for hook in cfg.get('custom_hooks', []):
-        if str(hook.get('type', '')).endswith(('ArchSearchHook',
-                                               'WeightSearchHook')):
+        if is_search_hook(hook):
             hook['input_shape'] = (3, size, size)
 
 

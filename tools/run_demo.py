@@ -378,8 +378,8 @@ def own_target(config: str, metric: Optional[str]) -> Dict[str, dict]:
     model (the quick options differ)."""
     from mmengine.config import Config
     cfg = Config.fromfile(config)
-    hook = next((h for h in cfg.get('custom_hooks', [])
-                 if str(h.get('type', '')).endswith('ArchSearchHook')), None)
+    from transnas_mm.utils import find_hook
+    hook = find_hook(cfg, 'ArchSearchHook')
     if hook is None:
         raise SystemExit(f'{config}: custom_hooks: no ArchSearchHook; '
                          f'expected a search config (tools/new_target.py)')

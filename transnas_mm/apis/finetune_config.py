@@ -5,12 +5,7 @@ from typing import Sequence
 from mmengine.config import Config
 
 from ..utils.atomic_io import atomic_write_text
-
-SEARCH_HOOKS = ('ArchSearchHook', 'WeightSearchHook')
-
-
-def _is_search_hook(hook: dict) -> bool:
-    return str(hook.get('type', '')).split('.')[-1] in SEARCH_HOOKS
+from ..utils.config_options import is_search_hook
 
 
 def finetune_config(cfg: Config, arch_file: str, weights: str,
@@ -26,7 +21,7 @@ def finetune_config(cfg: Config, arch_file: str, weights: str,
         **{k: old[k] for k in ('frozen_stages', 'norm_cfg', 'act_cfg',
                                'norm_eval') if k in old})
     d['custom_hooks'] = [h for h in d.get('custom_hooks', [])
-                         if not _is_search_hook(h)]
+                         if not is_search_hook(h)]
     if str(d.get('val_cfg', {}).get('type', '')).endswith('SubnetValLoop'):
         d['val_cfg'] = dict(type='ValLoop')
     for key in ('model_wrapper_cfg', 'work_dir', 'launcher'):

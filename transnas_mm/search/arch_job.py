@@ -14,7 +14,6 @@ from .arch_search import ArchSearch, SearchConfig
 from .artifacts import write_log, write_pareto
 from .base import Search
 from .candidate import WORST, Candidate
-from .fitness import SubnetScorer
 from .job import SearchContext, SearchJob, WeightSnapshot
 from .loop import STATE_FILE, load_state, run_search
 from .plots import plot_pareto, plot_search_curve
@@ -100,17 +99,6 @@ class ArchSearchJob(SearchJob):
                                   backbone=supernet)
         latency = self.latency_table(out, supernet) \
             if self.search_cfg.latency_range is not None else None
-        search = ArchSearch(supernet.space, table, self.search_cfg, latency)
-        valid_for = self.valid_for(
-            ctx, supernet,
-            **(self.proxy.state() if self.fitness == 'proxy' else {}))
-        state_path = osp.join(out, STATE_FILE)
-        if load_state(search, state_path, valid_for):
-            print_log(f'resuming architecture search from {state_path} '
-                      f'(generation {search.generation})', logger='current')
-        snapshot = WeightSnapshot(ctx.model) if self.proxy else None
-        prepare, before_eval = self.candidate_fitness(ctx, snapshot)
-        scorer = self.scorer(ctx, prepare)
 
         def after_generation(s: Search) -> None:
             self.log_predictor(s)
@@ -119,8 +107,9 @@ class ArchSearchJob(SearchJob):
                 on_generation(s)
 
         was_training = ctx.model.training
-        run_search(search, scorer, state_path, valid_for, after_generation,
-                   before_eval, race_k=self.scoring.race['race_top'])
+        state_path = osp.join(out, STATE_FILE)
+        search, scorer, snapshot, before_eval = self.explore(
+            ctx, table, state_path, after_generation, latency)
         restore = snapshot.restore if snapshot else (lambda: None)
         restore()  # the adapted weights, not the last candidate's finetune
         if search.best is None:
@@ -141,6 +130,29 @@ class ArchSearchJob(SearchJob):
         ctx.model.train(was_training)
         return dict(best=chosen.to_dict(), noise=noise,
                     timing=scorer.timing, images=scorer.images)
+
+    def explore(self, ctx: SearchContext, table: CostTable,
+                state_path: str,
+                on_generation: Optional[Callable[[Search], None]] = None,
+                latency: Optional[LatencyTable] = None,
+                progress: bool = True) -> tuple:
+        """The search loop alone (resumed from ``state_path`` if saved):
+        (search, scorer, weight snapshot or None, before_eval)."""
+        supernet = ctx.supernet
+        search = ArchSearch(supernet.space, table, self.search_cfg, latency)
+        valid_for = self.valid_for(
+            ctx, supernet,
+            **(self.proxy.state() if self.fitness == 'proxy' else {}))
+        if load_state(search, state_path, valid_for):
+            print_log(f'resuming architecture search from {state_path} '
+                      f'(generation {search.generation})', logger='current')
+        snapshot = WeightSnapshot(ctx.model) if self.proxy else None
+        prepare, before_eval = self.candidate_fitness(ctx, snapshot)
+        scorer = self.scorer(ctx, prepare)
+        run_search(search, scorer, state_path, valid_for, on_generation,
+                   before_eval, progress,
+                   race_k=self.scoring.race['race_top'])
+        return search, scorer, snapshot, before_eval
 
     def candidate_fitness(self, ctx: SearchContext,
                           snapshot: Optional[WeightSnapshot]
@@ -273,8 +285,3 @@ class ArchSearchJob(SearchJob):
                 'search_score'), proxy_score=c.score,
                 layers=c.arch['layers']) for c in ranked])
 
-
-def scorer_of(job: ArchSearchJob, ctx: SearchContext) -> SubnetScorer:
-    """The job's scorer for its fitness (benchmarks drive it directly)."""
-    snapshot = WeightSnapshot(ctx.model) if job.proxy else None
-    return job.scorer(ctx, job.candidate_fitness(ctx, snapshot)[0])

@@ -3,6 +3,7 @@ layer's starting weights come from, keep plain inheritance unless a change
 beats it beyond the score noise, and export the network. ``WeightSearchHook``
 runs it after the arch search; benchmarks run it on a model they built."""
 import os.path as osp
+from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 from mmengine.dist import broadcast_object_list, is_main_process
@@ -19,6 +20,7 @@ from .fitness import SubnetScorer
 from .job import SearchContext, SearchJob, WeightSnapshot
 from .loop import load_state, run_search
 from .plots import plot_weight_sources
+from .proxy import ProxyFinetune
 from .settings import Proxy, Scoring, group
 from .summaries import SearchSplitScores, WeightSources
 from .weight_search import WeightSearch, WeightSearchConfig
@@ -38,6 +40,23 @@ def read_arch(path: str, space, required: bool) -> tuple:
         return ('ok', load_arch(path, space))
     except Exception as e:  # noqa: BLE001  re-raised on every rank
         return ('error', f'arch: {e}')
+
+
+def whole_model(model, supernet, backbone: dict) -> dict:
+    """The model's state dict with ``supernet`` replaced by the static
+    backbone weights ``backbone`` (what ``finetune.py`` loads)."""
+    model = unwrap(model)
+    prefix = next(n for n, m in model.named_modules() if m is supernet)
+    return splice_backbone(model.state_dict(), prefix + '.', backbone)
+
+
+@dataclass
+class WeightSearchParts:
+    """A weight search ready to run and how it scores a candidate."""
+    search: WeightSearch
+    scorer: SubnetScorer
+    proxy: Optional[ProxyFinetune]
+    snapshot: WeightSnapshot
 
 
 class WeightSearchJob(SearchJob):
@@ -100,14 +119,9 @@ class WeightSearchJob(SearchJob):
         the model's weights are left as they came. Resumes a saved state."""
         out = self.start(ctx)
         supernet = ctx.supernet
-        supernet.set_arch(arch)
-        flops, params = CostTable.measure(
-            supernet.space, self.scoring.input_shape,
-            backbone=supernet).cost(arch)
-        search = WeightSearch(supernet.space, arch, self.search_cfg, flops,
-                              params)
-        assigner = WeightAssigner(supernet, arch, self.scoring.seed)
-        snapshot = WeightSnapshot(ctx.model)
+        parts = self.setup(ctx, arch)
+        search, scorer, proxy = parts.search, parts.scorer, parts.proxy
+        snapshot = parts.snapshot
         state_path = osp.join(out, STATE_FILE)
         valid_for = self.valid_for(
             ctx, supernet, **(self.proxy or Proxy(0, 0.01)).state(),
@@ -116,13 +130,6 @@ class WeightSearchJob(SearchJob):
         if resumed:
             print_log(f'resuming weight search from {state_path} '
                       f'(step {search.generation})', logger='current')
-
-        def prepare(cand: Candidate) -> None:
-            snapshot.restore()
-            assigner.apply(cand.sources)
-
-        scorer = self.scorer(ctx, prepare)
-        proxy = self.proxy_finetune(ctx)
         if not resumed or search.generation == 0:
             search.noise = scorer.noise(
                 scorer.score(search.candidate(search.plain), proxy),
@@ -152,6 +159,26 @@ class WeightSearchJob(SearchJob):
         return dict(best=best.to_dict(),
                     plain=plain.to_dict() if plain else None,
                     heldout=heldout)
+
+    def setup(self, ctx: SearchContext, arch: Arch) -> 'WeightSearchParts':
+        """The search over ``arch``'s weight sources and how a candidate is
+        scored: weights restored, sources applied, (proxy), BN, metric."""
+        supernet = ctx.supernet
+        supernet.set_arch(arch)
+        flops, params = CostTable.measure(
+            supernet.space, self.scoring.input_shape,
+            backbone=supernet).cost(arch)
+        search = WeightSearch(supernet.space, arch, self.search_cfg, flops,
+                              params)
+        assigner = WeightAssigner(supernet, arch, self.scoring.seed)
+        snapshot = WeightSnapshot(ctx.model)
+
+        def prepare(cand: Candidate) -> None:
+            snapshot.restore()
+            assigner.apply(cand.sources)
+
+        return WeightSearchParts(search, self.scorer(ctx, prepare),
+                                 self.proxy_finetune(ctx), snapshot)
 
     def materialize(self, scorer: SubnetScorer, cand: Candidate,
                     proxy) -> None:
@@ -189,15 +216,12 @@ class WeightSearchJob(SearchJob):
                plain: Optional[Candidate], heldout) -> None:
         """``subnet.pth``, ``subnet_model.pth``, ``weight_sources.json``,
         ``finetune.py`` (when the context has a config) and the figure."""
-        model = unwrap(ctx.model)
         backbone = supernet.export_subnet(arch)
         atomic_torch_save(dict(state_dict=backbone,
                                meta=dict(arch=arch, sources=best.sources)),
                           osp.join(out, 'subnet.pth'))
-        prefix = next(n for n, m in model.named_modules() if m is supernet)
         atomic_torch_save(dict(
-            state_dict=splice_backbone(model.state_dict(), prefix + '.',
-                                       backbone),
+            state_dict=whole_model(ctx.model, supernet, backbone),
             meta=dict(arch=arch, sources=best.sources, score=best.score)),
             osp.join(out, 'subnet_model.pth'))
         rows = weight_source_rows(arch, best, plain, search.layer_gains())
