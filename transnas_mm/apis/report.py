@@ -6,6 +6,7 @@ import os.path as osp
 import statistics
 from typing import Dict, List, Sequence
 
+from ..comparison.rows import ROW_KEYS
 from ..utils.atomic_io import atomic_write_text
 
 COLUMNS = ('row', 'MFLOPs', 'params (K)', 'latency (ms)',
@@ -52,7 +53,7 @@ def verdict(rows: List[dict]) -> str:
     NWS >= NAS + plain >= random; NAS + NWS FLOPs <= hand FLOPs), with the
     means they compare."""
     by = {r.get('key'): r for r in rows}
-    need = ('scratch', 'finetune', 'hand', 'random', 'nas_plain', 'nas_nws')
+    need = [k for k in ROW_KEYS if k != 'static']  # static: optional
     if not all(k in by for k in need):
         return 'verdict: n/a (rows missing)'
     m = {k: _mean(by[k]) for k in need}

@@ -6,7 +6,6 @@ from ..registry import HOOKS
 from ..search.arch_job import ArchSearchJob
 from ..search.batch_cache import DEFAULT_CACHE_MB
 from ..search.job import SearchContext
-from ..search.settings import refuse_unknown
 from .search_hook import SearchHook
 
 
@@ -50,11 +49,9 @@ class ArchSearchHook(SearchHook):
                  racing: Optional[Any] = None, seed: int = 0,
                  cache_mb: float = DEFAULT_CACHE_MB,
                  out_dir: str = 'search', **moved):
-        owner = type(self).__name__
-        refuse_unknown(owner, moved)
-        scoring = self.scoring(owner, metric_key, rule, input_shape,
-                               calibrate_batches, noise_repeats, racing,
-                               seed, cache_mb)
+        owner, scoring = self.scoring(moved, metric_key, rule, input_shape,
+                                      calibrate_batches, noise_repeats,
+                                      racing, seed, cache_mb)
         self.job = ArchSearchJob.build(owner, scoring, mode, search,
                                        constraints, predictor, proxy,
                                        fitness, rerank_top, out_dir)

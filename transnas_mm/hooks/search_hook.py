@@ -1,11 +1,11 @@
 """What both search hooks share: the scoring arguments, checked when the
 hook is built, and the data check before any training."""
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Tuple
 
 from mmengine.hooks import Hook
 
 from ..search.batch_cache import DEFAULT_CACHE_MB
-from ..search.settings import Scoring
+from ..search.settings import Scoring, refuse_unknown
 
 
 class SearchHook(Hook):
@@ -31,15 +31,18 @@ class SearchHook(Hook):
 
     priority = 'LOW'
 
-    @staticmethod
-    def scoring(owner: str, metric_key: str, rule: str = 'greater',
+    def scoring(self, moved: dict, metric_key: str, rule: str = 'greater',
                 input_shape: Sequence[int] = (3, 224, 224),
                 calibrate_batches: int = 8, noise_repeats: int = 2,
                 racing: Optional[Any] = None, seed: int = 0,
-                cache_mb: float = DEFAULT_CACHE_MB) -> Scoring:
-        return Scoring.parse(owner, metric_key, rule, input_shape,
-                             calibrate_batches, noise_repeats, racing, seed,
-                             cache_mb)
+                cache_mb: float = DEFAULT_CACHE_MB) -> Tuple[str, Scoring]:
+        """(the hook's name, its scoring settings); an argument of an
+        earlier release (``moved``) is refused with its new spelling."""
+        owner = type(self).__name__
+        refuse_unknown(owner, moved)
+        return owner, Scoring.parse(owner, metric_key, rule, input_shape,
+                                    calibrate_batches, noise_repeats,
+                                    racing, seed, cache_mb)
 
     def before_train(self, runner) -> None:
         """What the data cannot honour fails before any adaptation."""

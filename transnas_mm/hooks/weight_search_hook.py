@@ -10,7 +10,6 @@ from ..engine import find_supernet
 from ..registry import HOOKS
 from ..search.batch_cache import DEFAULT_CACHE_MB
 from ..search.job import SearchContext
-from ..search.settings import refuse_unknown
 from ..search.weight_job import WeightSearchJob, read_arch
 from .search_hook import SearchHook
 
@@ -49,11 +48,9 @@ class WeightSearchHook(SearchHook):
                  racing: Optional[Any] = None, seed: int = 0,
                  cache_mb: float = DEFAULT_CACHE_MB,
                  out_dir: str = 'search', **moved):
-        owner = type(self).__name__
-        refuse_unknown(owner, moved)
-        scoring = self.scoring(owner, metric_key, rule, input_shape,
-                               calibrate_batches, noise_repeats, racing,
-                               seed, cache_mb)
+        owner, scoring = self.scoring(moved, metric_key, rule, input_shape,
+                                      calibrate_batches, noise_repeats,
+                                      racing, seed, cache_mb)
         self.job = WeightSearchJob.build(owner, scoring, mode, search, proxy,
                                          noise_margin, heldout, finetune,
                                          out_dir)

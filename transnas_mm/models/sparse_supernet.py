@@ -49,9 +49,8 @@ class SparseSuperNet(DagBackbone):
             no extra edges) for this many steps, then seed every other op
             of each layer from it (kernel zero-padded, channels sliced, as
             in Once-for-All's progressive shrinking) and sample paths from
-            there on. Measured on the demo source (85 classes): with random
-            paths from step 0 the loss stays at chance for thousands of
-            steps; after a warm-up the sampled paths keep learning.
+            there on: with random paths from step 0 a source trained
+            from nothing can stay at chance (docs/method.md).
         warmup_reseed: at the end of the warm-up, seed the other ops from
             the reference op (the source, trained from nothing). Target
             adaptation sets False: its ops are already trained on the

@@ -9,13 +9,10 @@ _base_ = [
 ]
 
 # Adaptation trains the new FPN/head on the reference path only (all 152
-# steps are warm-up; the ops keep their source weights). Measured: with
-# paths sampled from step 0 the adapted supernet scored mAP 0.0002 after 8
-# epochs; with 6 reference epochs then 6 sampled ones the training loss
-# rose again from 0.51 to 1.69 once paths were sampled, and the reference
-# path ended at mAP 0.0002: a detection head fitted to one path is wrecked
-# by random ones at this budget. The search then scores paths against a
-# head fitted to the reference (after BN recalibration).
+# steps are warm-up; the ops keep their source weights): a detection head
+# fitted to one path is wrecked by random ones at this budget (the numbers:
+# docs/method.md). The search then scores paths against a head fitted to
+# the reference, after a proxy finetune of each candidate.
 model = dict(backbone=dict(warmup_iters=152, warmup_reseed=False))
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8, val_interval=8)
 default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=1))

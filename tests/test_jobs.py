@@ -1,0 +1,174 @@
+"""The search jobs without a runner's events, the schema of what a search
+writes, and the comparison library (rank study, target spec, the target
+config builder) in-process."""
+import json
+import math
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.runner import Runner
+
+from conftest import demo_cfg, one_line
+from transnas_mm.search import Candidate
+from transnas_mm.search.arch_job import ArchSearchJob
+from transnas_mm.search.job import SearchContext
+from transnas_mm.search.settings import Scoring
+from transnas_mm.search.summaries import ArchSummary, WeightSources
+from transnas_mm.search.weight_job import WeightSearchJob
+from transnas_mm.space import load_arch, reference_arch
+
+HOOKS = [dict(type='transnas_mm.ArchSearchHook', metric_key='accuracy/top1',
+              search=dict(population=3, generations=2, top_k=2,
+                          num_mutation=2, num_crossover=1),
+              input_shape=(3, 48, 48), calibrate_batches=1,
+              noise_repeats=1),
+         dict(type='transnas_mm.WeightSearchHook',
+              metric_key='accuracy/top1', mode='evolution',
+              search=dict(population=2, generations=1, top_k=1),
+              input_shape=(3, 48, 48), calibrate_batches=1, heldout=False,
+              noise_repeats=1)]
+TINY = {'train_dataloader.dataset.indices': 32,
+        'train_dataloader.batch_size': 16,
+        'val_dataloader.dataset.indices': 32,
+        'train_cfg.max_epochs': 0, 'param_scheduler': []}
+
+
+def test_jobs_on_a_model_give_what_the_hooks_write(demo_root, source_ckpt,
+                                                   tmp_path):
+    """The jobs run on a model and loaders (no runner events, no config):
+    the same arch.json, weight_sources.json and subnet.pth as the hooks,
+    and the schema reads what both wrote."""
+    hooked = str(tmp_path / 'hooks')
+    Runner.from_cfg(demo_cfg('transnas/demo/cub_search.py', demo_root,
+                             hooked, source_ckpt,
+                             {**TINY, 'custom_hooks': HOOKS})).train()
+    runner = Runner.from_cfg(demo_cfg(
+        'transnas/demo/cub_search.py', demo_root, str(tmp_path / 'build'),
+        source_ckpt, {**TINY, 'custom_hooks': []}))
+    runner.train()  # 0 epochs: loads the source, nothing else
+    ctx = SearchContext(runner.model, runner.train_dataloader,
+                        runner.val_loop.dataloader,
+                        runner.val_loop.evaluator, str(tmp_path / 'jobs'))
+    scoring = Scoring('accuracy/top1', input_shape=(3, 48, 48),
+                      calibrate_batches=1, noise_repeats=1)
+    arch_job = ArchSearchJob.build('job', scoring, search=HOOKS[0]['search'])
+    best = arch_job.run(ctx)['best']
+    arch_file = osp.join(ctx.work_dir, 'search', 'arch.json')
+    arch = load_arch(arch_file, ctx.supernet.space)
+    WeightSearchJob.build('job', scoring, mode='evolution',
+                          search=HOOKS[1]['search'], heldout=False
+                          ).run(ctx, arch, arch_file)
+    a, b = osp.join(hooked, 'search'), osp.join(ctx.work_dir, 'search')
+    assert best['layers'] == arch['layers']
+    for name in ('arch.json', 'weight_sources.json'):
+        assert open(osp.join(a, name)).read() == \
+            open(osp.join(b, name)).read(), name
+    sa, sb = (torch.load(osp.join(d, 'subnet.pth'), weights_only=False)
+              for d in (a, b))
+    assert all(sa['state_dict'][k].equal(sb['state_dict'][k])
+               for k in sa['state_dict'])
+    assert not osp.exists(osp.join(b, 'finetune.py'))  # no config given
+    summary = ArchSummary.from_file(osp.join(a, 'summary.json'))
+    assert summary.best_score == ArchSummary.from_file(
+        osp.join(b, 'summary.json')).best_score
+    assert summary.evaluated == len(open(osp.join(a, 'search_log.jsonl'))
+                                    .read().splitlines())
+    nws = WeightSources.from_file(osp.join(a, 'weight_sources.json'))
+    assert nws.search_split.nws >= nws.search_split.plain
+    assert nws.changed_layers == sum(r['changed'] for r in nws.layers)
+
+
+def test_schema_names_a_missing_key_and_round_trips(tmp_path):
+    path = str(tmp_path / 'weight_sources.json')
+    doc = dict(metric_key='accuracy/top1',
+               search_split=dict(plain=0.5, nws=0.6, best_found=0.6),
+               noise=None, margin=0.0, kept_plain=False, heldout=None,
+               evaluated=3, raced=0, images_evaluated=30,
+               layers=[dict(changed=True), dict(changed=False)])
+    ws = WeightSources.from_dict(doc)
+    ws.to_json(path)
+    assert json.load(open(path)) == doc
+    assert WeightSources.from_file(path).search_split.nws == 0.6
+    broken = dict(doc, search_split=dict(plain=0.5, nws=0.6))
+    with pytest.raises(ValueError) as err:
+        WeightSources.from_dict(broken, path)
+    one_line(err, path, 'search_split', 'best_found', 'missing')
+    with pytest.raises(ValueError) as err:
+        ArchSummary.from_dict(dict(metric_key='x'), 'summary.json')
+    one_line(err, 'summary.json', 'rule', 'missing')
+
+
+def test_rank_study_spread_and_taus():
+    from transnas_mm.comparison.rank_study import null_std, spread, taus
+    from transnas_mm.space import build_space, sample_arch
+    import numpy as np
+    space = build_space(stages=[(3, 24, 2)],
+                        candidates=['mb_k3e3', 'mb_k5e6', 'skip'],
+                        stem_channels=16)
+    rng = np.random.default_rng(0)
+    cands = []
+    for i in range(30):
+        arch = sample_arch(space, rng)
+        cands.append(Candidate(arch, flops=i, params=30 - i, generation=0,
+                               score=float(i % 13)))
+    cands.append(Candidate(reference_arch(space), 0, 0, 0))  # failed: WORST
+    picked = spread(cands, 6)
+    assert len(picked) == 6 and len({c.key for c in picked}) == 6
+    scores = [c.score for c in picked]
+    assert scores == sorted(scores) and all(s > -math.inf for s in scores)
+    assert scores[0] == min(c.score for c in cands if c.score > -math.inf)
+    # held-out follows FLOPs exactly, against params: tau +1 / -1
+    points = [dict(fitness=float(i % 3), flops=i, params=-i, heldout=i)
+              for i in range(24)]
+    t = taus(points)
+    assert t['flops']['tau'] == pytest.approx(1.0)
+    assert t['params']['tau'] == pytest.approx(-1.0)
+    assert t['flops']['top_quarter_tau'] == pytest.approx(1.0)
+    assert null_std(24) == pytest.approx(0.1497, abs=1e-3)
+    assert null_std(10) == pytest.approx(0.2485, abs=1e-3)
+
+
+def test_target_spec_from_a_config(tmp_path):
+    from transnas_mm.comparison.target import TargetSpec
+    from conftest import CONFIGS
+    spec = TargetSpec.from_config(
+        osp.join(CONFIGS, 'transnas/demo/coco_search.py'))
+    assert (spec.key, spec.task, spec.metric) == ('own', 'det',
+                                                  'coco/bbox_mAP')
+    bad = tmp_path / 'no_search.py'
+    bad.write_text(f"_base_ = [{osp.join(CONFIGS, 'transnas/demo/'
+                                        'cub_search.py')!r}]\n"
+                   'custom_hooks = []\n')
+    with pytest.raises(ValueError) as err:
+        TargetSpec.from_config(str(bad))
+    one_line(err, 'no ArchSearchHook', str(bad))
+
+
+def test_target_config_is_built_in_process(tmp_path):
+    """tools/new_target.py's config generation as a library call: classes
+    from the folders, sizes, and a seeded disjoint search/held-out split."""
+    import numpy as np
+    from PIL import Image
+    from transnas_mm.apis.target_config import InputError, build, parse_args
+    for split in ('train', 'val'):
+        for c in ('ant', 'bee', 'cat'):
+            folder = tmp_path / split / c
+            folder.mkdir(parents=True)
+            for i in range(4):
+                Image.fromarray(np.full((20, 20, 3), 40 * i, np.uint8)).save(
+                    folder / f'{i}.png')
+    args = ['cls', '--train', str(tmp_path / 'train'), '--val',
+            str(tmp_path / 'val'), '--image-size', '32', '--out', 'x.py']
+    cfg = build(parse_args(args))
+    assert cfg.target_classes == ('ant', 'bee', 'cat')
+    assert cfg.model.head.num_classes == 3
+    assert all(tuple(h['input_shape']) == (3, 32, 32)
+               for h in cfg.custom_hooks)
+    search = set(cfg.val_dataloader.dataset.indices)
+    heldout = set(cfg.test_dataloader.dataset.indices)
+    assert not search & heldout and len(search | heldout) == 12
+    assert 'cub_classes' not in cfg  # template variables are dropped
+    with pytest.raises(InputError) as err:
+        build(parse_args(args[:-4] + ['--image-size', '8', '--out', 'x.py']))
+    one_line(err, '--image-size', 'expected >= 16')

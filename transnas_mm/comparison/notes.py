@@ -1,0 +1,81 @@
+"""The report's notes: what the source is and how well it did, and per
+target what the searches found against their own score noise. Built from
+the search schema (:mod:`transnas_mm.search.summaries`), never raw keys."""
+import glob
+import json
+import os.path as osp
+from typing import Dict, List
+
+from .target import TargetResult
+
+
+def _scalars(work: str) -> List[dict]:
+    logs = sorted(glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')))
+    return [json.loads(line) for log in logs for line in open(log)]
+
+
+def source_accuracy(work: str) -> str:
+    """The source supernet's own held-out accuracy (last validation of the
+    reference, largest and smallest sub-networks), from its scalars log."""
+    last = {}
+    for rec in _scalars(work):
+        if 'accuracy/top1' in rec:
+            last = rec
+    if not last:
+        return 'source held-out accuracy: n/a'
+    return ('source held-out top-1 (its own val split, after BN '
+            'recalibration): reference {:.1f}, largest {:.1f}, smallest '
+            '{:.1f}'.format(last.get('accuracy/top1', float('nan')),
+                            last.get('largest/accuracy/top1', float('nan')),
+                            last.get('smallest/accuracy/top1',
+                                     float('nan'))))
+
+
+def static_note(out: str) -> str:
+    """The static network's source accuracy and the compute of both
+    sources (same data, schedule and machine)."""
+    secs = {k: json.load(open(osp.join(out, f'{k}.done')))['seconds']
+            for k in ('source', 'static')}
+    acc = [r['accuracy/top1'] for r in _scalars(
+        osp.join(out, 'static_source')) if 'accuracy/top1' in r]
+    return (f'static row source: the hand chain trained alone, same data '
+            f'and schedule; its source held-out top-1 '
+            f'{acc[-1] if acc else float("nan"):.1f}; source compute '
+            f'{secs["static"]:.0f}s vs {secs["source"]:.0f}s for the '
+            f'super-network')
+
+
+def target_notes(name: str, t: TargetResult) -> List[str]:
+    s, summ = t.nws, t.summary
+    notes = [f'{name}: NWS vs plain inheritance on the search split '
+             f'{s.search_split.nws:.4f} vs {s.search_split.plain:.4f}; '
+             f'held-out as scored (before the row finetune) '
+             f'{s.heldout["nws"]:.4f} vs {s.heldout["plain"]:.4f}']
+    if summ.score_noise is not None:
+        notes.append(
+            f'{name}: architecture fitness noise (std over calibration '
+            f'draws) {summ.score_noise:.4f}; best minus median candidate '
+            f'{summ.best_minus_median:.4f}'
+            + (f' ({summ.best_minus_median_over_noise:.1f}x the noise)'
+               if summ.best_minus_median_over_noise else '')
+            + f'; selected by {summ.selected_by}')
+    if s.noise is not None:
+        notes.append(
+            f'{name}: NWS score noise {s.noise:.4f}, margin {s.margin:.4f}: '
+            + ('kept plain inheritance (no change beat it beyond the '
+               'margin)' if s.kept_plain else
+               f'{s.changed_layers} layer(s) changed'))
+    if t.study:
+        st = t.study
+        notes.append(
+            f'{name}: rank study over {st["archs"]} archs '
+            f'({st["seeds"]} finetune seed(s)), Kendall tau vs held-out '
+            f'after finetune (null std {st["null_std"]:.2f}): ' + ', '.join(
+                f'{k} {v["tau"]:.2f} (top quarter '
+                f'{v["top_quarter_tau"]:.2f})'
+                for k, v in st['taus'].items()))
+    return notes
+
+
+def report_notes(targets: Dict[str, TargetResult]) -> List[str]:
+    return [n for name, t in targets.items() for n in target_notes(name, t)]

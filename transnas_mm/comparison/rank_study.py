@@ -1,0 +1,112 @@
+"""Does the search's ranking predict the final one? Architectures the
+search scored, spread over its score ranks, each finetuned with the row
+budget and tested on the held-out split; Kendall tau of each ranking a user
+could pick by (the search fitness, FLOPs, params) against the held-out
+result, with the tau's null std so a reader can tell signal from luck."""
+import json
+import math
+import os
+import os.path as osp
+import statistics
+from typing import Dict, List, Sequence
+
+from ..search.candidate import WORST, Candidate
+from ..space import load_arch, save_arch, space_of
+from ..utils.atomic_io import atomic_write_json
+from .steps import Steps
+
+
+def null_std(n: int) -> float:
+    """Std of Kendall tau between two independent rankings of ``n``."""
+    return math.sqrt(2 * (2 * n + 5) / (9 * n * (n - 1))) if n > 1 \
+        else math.nan
+
+
+def kendall(x: Sequence[float], y: Sequence[float]) -> float:
+    from scipy.stats import kendalltau
+    if len(x) < 2:
+        return math.nan
+    return float(kendalltau(x, y).statistic)
+
+
+def spread(cands: List[Candidate], n: int) -> List[Candidate]:
+    """``n`` distinct archs evenly spread over the score ranks."""
+    seen, unique = set(), []
+    for c in sorted((c for c in cands if c.score > WORST),
+                    key=lambda c: c.score):
+        if c.key not in seen:
+            seen.add(c.key)
+            unique.append(c)
+    if len(unique) <= n:
+        return unique
+    return [unique[round(i * (len(unique) - 1) / (n - 1))] for i in range(n)]
+
+
+def taus(points: List[dict]) -> Dict[str, dict]:
+    """Per ranking signal: tau over all points and within the top quarter
+    by held-out result (the archs a user would pick among)."""
+    held = [p['heldout'] for p in points]
+    top = sorted(points, key=lambda p: p['heldout'], reverse=True)[
+        :max(2, len(points) // 4)]
+    out = {}
+    for signal in ('fitness', 'flops', 'params'):
+        out[signal] = dict(
+            tau=kendall([p[signal] for p in points], held),
+            top_quarter_tau=kendall([p[signal] for p in top],
+                                    [p['heldout'] for p in top]))
+    return out
+
+
+def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
+               finetune_cfg: str, n: int, fast: bool, seeds: int = 1
+               ) -> dict:
+    """``n`` archs of the search log, exported with plain inheritance,
+    finetuned over ``seeds`` seeds; writes ``rank_study.json`` (points and
+    taus) and its plot beside it."""
+    from .target import finetune_and_test  # target imports this module
+    space = space_of(load_arch(osp.join(found, 'arch.json')))
+    logged = [Candidate.from_dict(json.loads(line), space)
+              for line in open(osp.join(found, 'search_log.jsonl'))]
+    points = []
+    for k, cand in enumerate(spread(logged, n)):
+        rdir = osp.join(base, 'rank_study', f'arch{k:02d}')
+        os.makedirs(rdir, exist_ok=True)
+        arch_file = osp.join(rdir, 'candidate.json')
+        save_arch(cand.arch, arch_file)
+        steps.once(osp.join(rdir, 'net.done'), f'{spec.key}/rank{k}: network',
+                   steps.script('tools/baseline_subnet.py', spec.config,
+                                adapted, osp.join(rdir, 'net'), '--kind',
+                                'searched', '--arch', arch_file),
+                   osp.join(rdir, 'net.log'))
+        held = [finetune_and_test(
+            steps, f'{spec.key}/rank{k}/seed{seed}', spec,
+            rdir if seed == 0 else osp.join(rdir, f'seed{seed}'),
+            finetune_cfg, osp.join(rdir, 'net', 'arch.json'),
+            osp.join(rdir, 'net', 'subnet_model.pth'), seed, fast)[0]
+            for seed in range(seeds)]
+        points.append(dict(fitness=cand.score, flops=cand.flops,
+                           params=cand.params, heldout_seeds=held,
+                           heldout=statistics.mean(held)))
+    result = dict(metric_key=spec.metric, archs=len(points), seeds=seeds,
+                  null_std=null_std(len(points)), taus=taus(points),
+                  points=points)
+    result['kendall_tau'] = result['taus']['fitness']['tau']
+    atomic_write_json(osp.join(base, 'rank_study.json'), result)
+    plot_rank_study(osp.join(base, 'rank_study.png'), result)
+    return result
+
+
+def plot_rank_study(path: str, result: dict) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from ..search import save_figure
+    fig, ax = plt.subplots(figsize=(5, 4))
+    ax.scatter([p['fitness'] for p in result['points']],
+               [p['heldout'] for p in result['points']])
+    ax.set_xlabel('search fitness (search split, before finetune)')
+    ax.set_ylabel(f'held-out {result["metric_key"]} after finetune')
+    ax.set_title(f'Kendall tau = {result["kendall_tau"]:.2f} (null std '
+                 f'{result["null_std"]:.2f}, n = {result["archs"]})')
+    save_figure(fig, path)
+    plt.close(fig)

@@ -1,0 +1,44 @@
+"""The demo's source step: the demo data, the source super-network and
+the static network (the hand chain alone, same data and budget), each
+trained once and reused by every target."""
+import os
+import os.path as osp
+import shutil
+
+from .budgets import quick
+from .steps import Steps, last_checkpoint, say
+from .target import Sources
+
+
+def train_source(steps: Steps, out: str, done: str, config: str,
+                 fast: bool) -> str:
+    """Train ``configs/transnas/demo/<config>.py`` on the demo source once
+    (resumed if interrupted); returns its work dir."""
+    work = osp.join(out, config)
+    steps.once(osp.join(out, f'{done}.done'), config.replace('_', ' '),
+               steps.script('tools/train.py',
+                            f'configs/transnas/demo/{config}.py',
+                            '--work-dir', work, '--resume',
+                            *(['--cfg-options'] +
+                              quick('source', config, True) if fast
+                              else [])),
+               osp.join(out, f'{config}.log'))
+    return work
+
+
+def demo_sources(steps: Steps, out: str, fast: bool) -> Sources:
+    """The demo data, then both source networks (skipped when done)."""
+    say('1/4 demo data')
+    # the demo configs read data/demo/ (relative to the repo root)
+    steps.run('data', steps.script('tools/prepare_demo_data.py', '--out',
+                                   'data/demo'), osp.join(out, 'data.log'))
+    say('2/4 source super-network, trained once')
+    work = train_source(steps, out, 'source', 'supernet_source', fast)
+    supernet = osp.join(out, 'supernet_source.pth')
+    if not osp.isfile(supernet):
+        shutil.copyfile(last_checkpoint(work), supernet + '.tmp')
+        os.replace(supernet + '.tmp', supernet)
+    say('2/4 static hand-chain network, trained alone on the same source')
+    static = last_checkpoint(train_source(steps, out, 'static',
+                                          'static_source', fast))
+    return Sources(supernet, static)
