@@ -24,7 +24,8 @@ import subprocess
 import sys
 
 import transnas_mm  # noqa: F401
-from adapted_runner import build_adapted_runner, hook_settings
+from transnas_mm.comparison.adapted_runner import (build_adapted_runner,
+                                                   hook_settings)
 from transnas_mm.engine import find_supernet
 from transnas_mm.search.job import SearchContext
 from transnas_mm.search.settings import Scoring

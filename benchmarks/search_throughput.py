@@ -40,7 +40,8 @@ import time
 import numpy as np
 
 import transnas_mm  # noqa: F401
-from adapted_runner import build_adapted_runner, hook_settings
+from transnas_mm.comparison.adapted_runner import (build_adapted_runner,
+                                                   hook_settings)
 from transnas_mm.datasets import prepare_demo_data
 from transnas_mm.engine import find_supernet
 from transnas_mm.hooks import ArchSearchHook

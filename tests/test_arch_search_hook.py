@@ -341,3 +341,38 @@ def test_killed_search_resumes_to_the_same_result(one_rank, tmp_path):
     assert _result(work) == _result(work1)
     assert _outputs(work) == _outputs(work1)
     assert not glob.glob(osp.join(work, '**', '*.tmp'), recursive=True)
+
+
+def test_proxy_ladder_promotes_the_best_of_each_rung(demo_root, source_ckpt,
+                                                    tmp_path):
+    """Successive halving over the proxy budget: every candidate of the
+    generation is scored after 1 step, the best half after 2, the best
+    half of those after 3; the chosen arch is the best at the top rung;
+    a ladder does not combine with racing."""
+    hook = dict(knobs(SEARCH, population=6, generations=1),
+                noise_repeats=0, fitness='proxy',
+                proxy=dict(iters=3, rungs=(1, 2), keep=0.5, lr=0.05))
+    opts = {**SMALL_CUB, 'train_cfg.max_epochs': 0}
+    Runner.from_cfg(demo_cfg('transnas/demo/cub_search.py', demo_root,
+                             str(tmp_path / 'ladder'), source_ckpt,
+                             {**opts, 'custom_hooks': [hook]})).train()
+    log = _log(str(tmp_path / 'ladder'))
+    rungs = sorted(len(r['rung_scores']) for r in log)
+    assert rungs == [1, 1, 1, 2, 3, 3]
+    first = sorted((r['rung_scores'][0] for r in log), reverse=True)
+    promoted = [r for r in log if len(r['rung_scores']) > 1]
+    assert sorted(r['rung_scores'][0] for r in promoted) == \
+        sorted(first[:3])
+    assert all(r['score'] == r['rung_scores'][-1] for r in log)
+    top = max((r for r in log if len(r['rung_scores']) == 3),
+              key=lambda r: r['score'])
+    assert load_arch(osp.join(str(tmp_path / 'ladder'), 'search',
+                              'arch.json'))['layers'] == top['layers']
+    summary = json.load(open(osp.join(str(tmp_path / 'ladder'), 'search',
+                                      'summary.json')))
+    assert 'ladder of 1/2/3 steps' in summary['selected_by']
+    with pytest.raises(ValueError, match='ladder and racing'):
+        Runner.from_cfg(demo_cfg(
+            'transnas/demo/cub_search.py', demo_root, str(tmp_path / 'x'),
+            source_ckpt, {**opts, 'custom_hooks': [dict(hook,
+                                                        racing=dict())]}))

@@ -8,7 +8,7 @@ import math
 import os
 import os.path as osp
 import statistics
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from ..search.candidate import WORST, Candidate
 from ..space import load_arch, save_arch, space_of
@@ -42,34 +42,49 @@ def spread(cands: List[Candidate], n: int) -> List[Candidate]:
     return [unique[round(i * (len(unique) - 1) / (n - 1))] for i in range(n)]
 
 
-def taus(points: List[dict]) -> Dict[str, dict]:
+def taus(points: List[dict], signals: Sequence[str]) -> Dict[str, dict]:
     """Per ranking signal: tau over all points and within the top quarter
     by held-out result (the archs a user would pick among)."""
     held = [p['heldout'] for p in points]
     top = sorted(points, key=lambda p: p['heldout'], reverse=True)[
         :max(2, len(points) // 4)]
-    out = {}
-    for signal in ('fitness', 'flops', 'params'):
-        out[signal] = dict(
-            tau=kendall([p[signal] for p in points], held),
-            top_quarter_tau=kendall([p[signal] for p in top],
-                                    [p['heldout'] for p in top]))
-    return out
+    return {signal: dict(
+        tau=kendall([p[signal] for p in points], held),
+        top_quarter_tau=kendall([p[signal] for p in top],
+                                [p['heldout'] for p in top]))
+        for signal in signals}
 
 
 def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
-               finetune_cfg: str, n: int, fast: bool, seeds: int = 1
-               ) -> dict:
+               finetune_cfg: str, n: int, fast: bool, seeds: int = 1,
+               proxy_iters: Sequence[int] = (), proxy_lr: float = 0.01,
+               source: Optional[Dict[str, str]] = None) -> dict:
     """``n`` archs of the search log, exported with plain inheritance,
-    finetuned over ``seeds`` seeds; writes ``rank_study.json`` (points and
-    taus) and its plot beside it."""
+    finetuned over ``seeds`` seeds; every held-out-free signal of
+    :mod:`.fitness_signals` (``proxy_iters``: the proxy rungs; ``source``:
+    the source run, for the source-accuracy signal) beside the search's
+    own fitness. Writes ``rank_study.json`` (points and taus) and its
+    plot."""
     from .target import finetune_and_test  # target imports this module
     space = space_of(load_arch(osp.join(found, 'arch.json')))
     logged = [Candidate.from_dict(json.loads(line), space)
               for line in open(osp.join(found, 'search_log.jsonl'))]
+    picked = spread(logged, n)
+    study = osp.join(base, 'rank_study')
+    os.makedirs(study, exist_ok=True)
+    signals_file = osp.join(study, 'signals.json')
+    if not osp.isfile(signals_file) or \
+            len(json.load(open(signals_file))) != len(picked):
+        def measure() -> None:
+            from .fitness_signals import all_signals
+            atomic_write_json(signals_file, all_signals(
+                spec.config, adapted, [c.arch for c in picked], proxy_iters,
+                proxy_lr, osp.join(study, 'signals'), source))
+        steps.forked(measure, signals_file + '.log')
+    signals = json.load(open(signals_file))
     points = []
-    for k, cand in enumerate(spread(logged, n)):
-        rdir = osp.join(base, 'rank_study', f'arch{k:02d}')
+    for k, (cand, measured) in enumerate(zip(picked, signals)):
+        rdir = osp.join(study, f'arch{k:02d}')
         os.makedirs(rdir, exist_ok=True)
         arch_file = osp.join(rdir, 'candidate.json')
         save_arch(cand.arch, arch_file)
@@ -84,11 +99,12 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
             finetune_cfg, osp.join(rdir, 'net', 'arch.json'),
             osp.join(rdir, 'net', 'subnet_model.pth'), seed, fast)[0]
             for seed in range(seeds)]
-        points.append(dict(fitness=cand.score, flops=cand.flops,
-                           params=cand.params, heldout_seeds=held,
+        points.append(dict(fitness=cand.score, **measured,
+                           heldout_seeds=held,
                            heldout=statistics.mean(held)))
+    names = ['fitness'] + list(signals[0]) if signals else ['fitness']
     result = dict(metric_key=spec.metric, archs=len(points), seeds=seeds,
-                  null_std=null_std(len(points)), taus=taus(points),
+                  null_std=null_std(len(points)), taus=taus(points, names),
                   points=points)
     result['kendall_tau'] = result['taus']['fitness']['tau']
     atomic_write_json(osp.join(base, 'rank_study.json'), result)

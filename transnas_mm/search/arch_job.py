@@ -50,6 +50,9 @@ class ArchSearchJob(SearchJob):
         if fitness == 'proxy' and proxy is None:
             raise ValueError(f"{self.owner}: fitness='proxy' needs "
                              f'proxy=dict(iters=N) with N >= 1')
+        if fitness == 'proxy' and proxy.rungs and scoring.race['racing']:
+            raise ValueError(f'{self.owner}: proxy.rungs: a ladder and '
+                             f'racing do not combine; expected one of them')
         if rerank_top < 0:
             raise ValueError(f'{self.owner}: rerank_top: expected >= 0, got '
                              f'{rerank_top}')
@@ -149,9 +152,12 @@ class ArchSearchJob(SearchJob):
         snapshot = WeightSnapshot(ctx.model) if self.proxy else None
         prepare, before_eval = self.candidate_fitness(ctx, snapshot)
         scorer = self.scorer(ctx, prepare)
+        ladder = self.ladder(ctx) if self.fitness == 'proxy' else None
         run_search(search, scorer, state_path, valid_for, on_generation,
-                   before_eval, progress,
-                   race_k=self.scoring.race['race_top'])
+                   ladder.first if ladder else before_eval, progress,
+                   race_k=self.scoring.race['race_top'],
+                   after_scoring=(lambda cands: ladder.climb(scorer, cands))
+                   if ladder else None)
         return search, scorer, snapshot, before_eval
 
     def candidate_fitness(self, ctx: SearchContext,
@@ -257,6 +263,15 @@ class ArchSearchJob(SearchJob):
         self.summary(search, chosen, ranked, noise).to_json(
             osp.join(out, 'summary.json'))
 
+    def fitness_note(self) -> str:
+        if self.fitness != 'proxy':
+            return ''
+        if self.proxy.rungs:
+            return (' (after a proxy ladder of '
+                    f'{"/".join(map(str, self.proxy.ladder))} steps, the '
+                    f'best {self.proxy.keep:.2f} of each rung promoted)')
+        return ' (after a proxy finetune)'
+
     def summary(self, search: Search, best: Candidate, ranked,
                 noise: Optional[float]) -> ArchSummary:
         cands = list(search.history.values())
@@ -279,8 +294,7 @@ class ArchSearchJob(SearchJob):
             best_minus_median=gap,
             best_minus_median_over_noise=gap / noise if noise else None,
             selected_by='proxy finetune rerank' if ranked else
-            'search score' + (' (after a proxy finetune)'
-                              if self.fitness == 'proxy' else ''),
+            'search score' + self.fitness_note(),
             rerank=[dict(flops=c.flops, search_score=c.metrics.get(
                 'search_score'), proxy_score=c.score,
                 layers=c.arch['layers']) for c in ranked])

@@ -131,7 +131,7 @@ class ArchSearch(Search):
             full = max((c.images for c in scored), default=0)
             # a raced score counts for the share of the split it saw
             self._predictor = RidgePredictor(self.space).fit(
-                [c.arch for c in scored], [c.score for c in scored],
+                [c.arch for c in scored], [c.first_score for c in scored],
                 [c.images / full if full and c.images else 1.0
                  for c in scored]) if len(scored) >= 2 else None
             self._predictor_generation = self.generation

@@ -44,9 +44,11 @@ class Search:
     def top(self, k: Optional[int] = None) -> List[Candidate]:
         """Best first (ties: :meth:`_rank_key`); candidates scored on the
         whole split before raced ones, whose partial score was on other
-        images (a raced candidate is never the best while one is full)."""
+        images (a raced candidate is never the best while one is full); on
+        a proxy ladder, a higher rung before a lower one."""
         ranked = [c for _, c in sorted(
-            (((c.status == 'raced',) + self._rank_key(c, i), c)
+            (((c.status == 'raced', c.score == WORST,
+               -len(c.rung_scores or ())) + self._rank_key(c, i), c)
              for i, c in enumerate(self.history.values())),
             key=lambda pair: pair[0])]
         return ranked[:k or self.cfg.top_k]

@@ -29,6 +29,14 @@ class Candidate:
     # racing: the score after each stage before the last that it reached
     stage_scores: Optional[List[float]] = None
     sources: Optional[List[Dict[str, Any]]] = None  # weight search only
+    # a proxy ladder: the score after each rung it reached (last = score)
+    rung_scores: Optional[List[float]] = None
+
+    @property
+    def first_score(self) -> float:
+        """The score at the ladder's first rung (the one every candidate
+        of a generation gets), else the score."""
+        return self.rung_scores[0] if self.rung_scores else self.score
 
     @property
     def key(self) -> str:
@@ -43,7 +51,7 @@ class Candidate:
         d['score'] = None if self.score == WORST else self.score
         if self.sources is None:
             d.pop('sources')
-        for key in ('latency', 'predicted', 'stage_scores'):
+        for key in ('latency', 'predicted', 'stage_scores', 'rung_scores'):
             if d[key] is None:
                 d.pop(key)
         return d
@@ -53,9 +61,10 @@ class Candidate:
         d = dict(d)
         layers = d.pop('layers')
         score = d.pop('score')
-        if d.get('stage_scores') is not None:  # JSON null: no metric
-            d['stage_scores'] = [math.nan if s is None else s
-                                 for s in d['stage_scores']]
+        for key in ('stage_scores', 'rung_scores'):
+            if d.get(key) is not None:  # JSON null: no metric / failed
+                d[key] = [(math.nan if key == 'stage_scores' else WORST)
+                          if s is None else s for s in d[key]]
         arch = make_arch(space, [ly['op'] for ly in layers],
                          [ly['edges'] for ly in layers])
         return cls(arch=arch, score=WORST if score is None else score, **d)

@@ -15,6 +15,7 @@ from ..utils.atomic_io import remove_stale_temps
 from .calibrate import calibration_batches, unwrap
 from .fitness import SubnetScorer, check_finite
 from .identity import dataset_digest, source_digest
+from .ladder import Ladder
 from .proxy import ProxyFinetune
 from .racing import Racing
 from .settings import Proxy, Scoring
@@ -126,15 +127,24 @@ class SearchJob:
                                                  s.seed, s.cache_mb)
         return scorer
 
-    def proxy_finetune(self, ctx: SearchContext, offset: int = PROXY
+    def proxy_finetune(self, ctx: SearchContext,
+                       iters: Optional[int] = None
                        ) -> Optional[ProxyFinetune]:
-        """The configured proxy finetune on its own fixed batches, or
-        None when off."""
+        """The configured proxy finetune (``iters`` steps, default its
+        own) on its fixed batches, or None when off. Every length runs over
+        the same batches: a rung of k steps is the first k of the longest."""
         if self.proxy is None:
             return None
         return ProxyFinetune(
-            ctx.model, self.batches(ctx, self.proxy.iters, offset),
-            self.proxy.iters, self.proxy.lr, self.scoring.seed)
+            ctx.model, self.batches(ctx, self.proxy.iters, PROXY),
+            iters or self.proxy.iters, self.proxy.lr, self.scoring.seed)
+
+    def ladder(self, ctx: SearchContext) -> Optional[Ladder]:
+        """The proxy ladder when the proxy has rungs, else None."""
+        if self.proxy is None or not self.proxy.rungs:
+            return None
+        return Ladder([self.proxy_finetune(ctx, k)
+                       for k in self.proxy.ladder], self.proxy.keep)
 
     def valid_for(self, ctx: SearchContext, supernet, **more) -> dict:
         """What a saved state is only valid for: a resume with another

@@ -86,11 +86,14 @@ def run_search(search: Search, scorer: SubnetScorer, state_path: str,
                on_generation: Optional[Callable[[Search], None]] = None,
                before_eval: Optional[Callable] = None,
                progress: bool = True,
-               race_k: Optional[int] = None) -> Search:
+               race_k: Optional[int] = None,
+               after_scoring: Optional[Callable[[List], None]] = None
+               ) -> Search:
     """Run the remaining generations of ``search`` (resumable). With racing
     on the scorer, a candidate stops once it cannot reach the ``race_k``-th
     best score so far on the same images (default: the search's
-    ``top_k``)."""
+    ``top_k``). ``after_scoring(cands)``: once a generation is scored,
+    before it is recorded (a proxy ladder promotes its best there)."""
     extra_state = extra_state or {}
     while not search.done:
         proposals = [search.propose() if is_main_process() else None]
@@ -113,6 +116,8 @@ def run_search(search: Search, scorer: SubnetScorer, state_path: str,
                           logger='current')
             if bar is not None:
                 bar.update()
+        if after_scoring is not None:
+            after_scoring(cands)
         search.finish_generation(cands)
         if is_main_process():
             state = search.state_dict()

@@ -82,9 +82,9 @@ def predictor_by_generation(cands: Sequence[Candidate]) -> List[Dict]:
     for gen in sorted({c.generation for c in cands
                        if c.predicted is not None}):
         scored = [c for c in cands if c.generation == gen and
-                  c.predicted is not None and c.score > WORST]
+                  c.predicted is not None and c.first_score > WORST]
         rows.append(dict(generation=gen, evaluated=len(scored),
                          kendall_tau=rank_correlation(
                              [c.predicted for c in scored],
-                             [c.score for c in scored])))
+                             [c.first_score for c in scored])))
     return rows

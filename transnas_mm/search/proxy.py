@@ -30,6 +30,7 @@ class ProxyFinetune:
         self.iters = iters
         self.lr = lr
         self.seed = seed
+        self.loss_sum = 0.0  # training loss summed over the last run
 
     def __call__(self, cand: Optional[object] = None) -> None:
         model = unwrap(self.model)
@@ -38,11 +39,12 @@ class ProxyFinetune:
             lr=self.lr, momentum=0.9))
         was_training = model.training
         model.train()
-        done = 0
+        done, self.loss_sum = 0, 0.0
         with seeded(self.seed):
             while done < self.iters:
                 for data in self.batches:
-                    model.train_step(data, optim)
+                    log_vars = model.train_step(data, optim)
+                    self.loss_sum += float(log_vars.get('loss', 0.0))
                     done += 1
                     if done >= self.iters:
                         break

@@ -56,30 +56,58 @@ def group(owner: str, name: str, value: Any, allowed: Sequence[str]
     return dict(value)
 
 
+def _steps(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) \
+        and int(value) == value and value >= 1
+
+
 @dataclass
 class Proxy:
-    """A short SGD finetune of a candidate before it is scored."""
+    """A short SGD finetune of a candidate before it is scored.
+    ``rungs``: fewer-step rungs below ``iters`` (a multi-fidelity ladder:
+    every candidate of a generation gets the first, the best ``keep`` of
+    each rung the next, up to ``iters``)."""
     iters: int
     lr: float = 0.01
+    rungs: Tuple[int, ...] = ()
+    keep: float = 1 / 3
 
     @classmethod
     def parse(cls, owner: str, value: Any) -> Optional['Proxy']:
-        d = group(owner, 'proxy', value, ('iters', 'lr'))
+        d = group(owner, 'proxy', value, ('iters', 'lr', 'rungs', 'keep'))
         if not d:
             return None
         proxy = cls(**d)
-        if isinstance(proxy.iters, bool) or int(proxy.iters) != proxy.iters \
-                or proxy.iters < 1:
+        if not _steps(proxy.iters):
             raise ValueError(f'{owner}: proxy.iters: expected an integer '
                              f'>= 1, got {proxy.iters!r}')
         if not proxy.lr > 0:
             raise ValueError(f'{owner}: proxy.lr: expected > 0, got '
                              f'{proxy.lr!r}')
+        rungs = tuple(proxy.rungs)
+        if not all(_steps(r) for r in rungs) or \
+                list(rungs) != sorted(set(rungs)) or \
+                (rungs and rungs[-1] >= proxy.iters):
+            raise ValueError(f'{owner}: proxy.rungs: expected increasing '
+                             f'step counts below iters={proxy.iters}, got '
+                             f'{proxy.rungs!r}')
+        if not 0.0 < proxy.keep <= 1.0:
+            raise ValueError(f'{owner}: proxy.keep: expected a fraction in '
+                             f'(0, 1], got {proxy.keep!r}')
+        proxy.iters, proxy.rungs = int(proxy.iters), tuple(int(r)
+                                                           for r in rungs)
         return proxy
+
+    @property
+    def ladder(self) -> Tuple[int, ...]:
+        """Every rung's steps, the last = ``iters``."""
+        return self.rungs + (self.iters, )
 
     def state(self) -> dict:
         """Recorded with a saved search state (a resume must match)."""
-        return dict(proxy_iters=self.iters, proxy_lr=self.lr)
+        ladder = dict(proxy_rungs=list(self.rungs), proxy_keep=self.keep) \
+            if self.rungs else {}
+        return dict(proxy_iters=self.iters, proxy_lr=self.lr, **ladder)
 
 
 @dataclass

@@ -1,13 +1,13 @@
-"""The runner the search benchmarks share: a demo target config holding
-an adapted whole-model checkpoint, no training, no hooks."""
+"""A target config holding an adapted whole-model checkpoint, no training,
+no hooks: the model and loaders that the rank study, the fitness signals
+and the search benchmarks drive the jobs on."""
 import tempfile
 from typing import Optional
 
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-import transnas_mm  # noqa: F401
-from transnas_mm.utils import find_hook
+from ..utils import find_hook
 
 
 def build_adapted_runner(config: str, checkpoint: str = '',

@@ -1,0 +1,76 @@
+"""Does a fitness predict the finetuned result? On a target that
+``tools/run_demo.py`` already searched (its ``OUT/<key>/search``), take N
+archs the search scored (spread over its score ranks), finetune each with
+the row budget over S seeds, and report the Kendall tau (with its null
+std, and within the top quarter) of every held-out-free signal a search
+could rank by: the search's own fitness, inherited weights, a proxy
+finetune of each length in ``--proxy-iters`` (its search-split metric and
+its training-loss sum), FLOPs, params and, with ``--source-config``, the
+sub-network's accuracy on the source's own val split.
+
+    python tools/analysis/rank_study.py --target cub --archs 24 --seeds 2 \
+        --proxy-iters 20 60 180 [--out work_dirs/demo]
+
+Writes ``OUT/<key>/rank_study.json`` (points and taus) and its plot.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.join(ROOT, 'tools'))
+from run_demo import TARGETS  # noqa: E402
+
+from transnas_mm.comparison.rank_study import rank_study  # noqa: E402
+from transnas_mm.comparison.steps import Steps, last_checkpoint  # noqa
+from transnas_mm.comparison.target import TargetSpec  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--target', default='cub',
+                        help="'cub', 'coco' or your search config (run "
+                        'with run_demo.py --target-config first)')
+    parser.add_argument('--out', default='work_dirs/demo')
+    parser.add_argument('--archs', type=int, default=24)
+    parser.add_argument('--seeds', type=int, default=2)
+    parser.add_argument('--proxy-iters', type=int, nargs='*',
+                        default=[20, 60, 180])
+    parser.add_argument('--proxy-lr', type=float, default=0.01)
+    parser.add_argument('--source-config',
+                        default='configs/transnas/demo/supernet_source.py')
+    parser.add_argument('--source',
+                        help='source checkpoint (default: OUT/'
+                        'supernet_source.pth if it exists)')
+    parser.add_argument('--fresh-processes', action='store_true')
+    args = parser.parse_args()
+    specs = {s.key: s for s in TARGETS.values()}
+    spec = specs.get(args.target) or TargetSpec.from_config(args.target)
+    out = osp.abspath(args.out)
+    base = osp.join(out, spec.key)
+    search = osp.join(base, 'search')
+    if not osp.isfile(osp.join(search, 'search', 'search_log.jsonl')):
+        raise SystemExit(f'{search}: no search_log.jsonl; expected a '
+                         f'target searched by tools/run_demo.py')
+    source = args.source or osp.join(out, 'supernet_source.pth')
+    steps = Steps(ROOT, hasattr(os, 'fork') and not args.fresh_processes)
+    if steps.warm:
+        from transnas_mm.utils.warm_steps import preload
+        preload()
+    result = rank_study(
+        steps, spec, base, osp.join(search, 'search'),
+        last_checkpoint(search), osp.join(search, 'search', 'finetune.py'),
+        args.archs, False, args.seeds, args.proxy_iters, args.proxy_lr,
+        dict(config=args.source_config, checkpoint=source)
+        if args.source_config and osp.isfile(source) else None)
+    print(f'{spec.key}: {result["archs"]} archs x {result["seeds"]} seeds, '
+          f'null std of tau {result["null_std"]:.2f}')
+    for name, t in sorted(result['taus'].items(),
+                          key=lambda kv: -kv[1]['tau']):
+        print(f'  {name:>16}: tau {t["tau"]:+.2f}, top quarter '
+              f'{t["top_quarter_tau"]:+.2f}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,105 @@
+"""Held-out-free signals a search could rank candidates by, for a list of
+archs on an adapted super-network: what the rank study compares against
+the finetuned result. Each signal is "higher is better".
+
+* ``inherited``: the search-split metric with inherited weights after BN
+  recalibration (the ``'inherited'`` fitness);
+* ``proxy_<k>``: the same after ``k`` proxy SGD steps from the adapted
+  weights (``fitness='proxy'`` with ``iters=k``; each rung of a ladder);
+* ``proxy_<k>_loss``: minus the training loss summed over those steps
+  (a training-speed estimate);
+* ``flops``, ``params``: the cost table (bigger is better, the baseline
+  "pick the largest");
+* ``source``: the sub-network's top-1 on the source's own val split (with
+  the source checkpoint, BN recalibrated on source batches).
+"""
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+from ..search.arch_job import ArchSearchJob
+from ..search.candidate import Candidate
+from ..search.job import SearchContext, WeightSnapshot
+from ..search.settings import Scoring
+from ..space import Arch, CostTable
+from ..utils import find_hook
+from .adapted_runner import build_adapted_runner
+
+
+def scoring_of(config: str) -> Scoring:
+    """The target's scoring settings, from its ArchSearchHook."""
+    from mmengine.config import Config
+    hook = find_hook(Config.fromfile(config), 'ArchSearchHook')
+    return Scoring(hook['metric_key'], hook.get('rule', 'greater'),
+                   tuple(hook.get('input_shape', (3, 224, 224))),
+                   hook.get('calibrate_batches', 8), 0,
+                   hook.get('seed', 0))
+
+
+def target_signals(config: str, adapted: str, archs: Sequence[Arch],
+                   proxy_iters: Sequence[int], proxy_lr: float,
+                   work_dir: str) -> List[Dict[str, float]]:
+    """Per arch: inherited, proxy_<k>, proxy_<k>_loss, flops, params."""
+    runner = build_adapted_runner(config, adapted, work_dir)
+    ctx = SearchContext(runner.model, runner.train_dataloader,
+                        runner.val_loop.dataloader,
+                        runner.val_loop.evaluator, work_dir)
+    scoring = scoring_of(config)
+    supernet = ctx.supernet
+    table = CostTable.measure(supernet.space, scoring.input_shape,
+                              backbone=supernet)
+    scorer = ArchSearchJob.build('rank study', scoring).scorer(
+        ctx, lambda c: supernet.set_arch(c.arch))
+    snapshot = WeightSnapshot(ctx.model)
+    out = []
+    for arch in archs:
+        flops, params = table.cost(arch)
+        row = dict(flops=float(flops), params=float(params))
+        row['inherited'] = scorer.score(Candidate(arch, flops, params,
+                                                  0)).score
+        for k in proxy_iters:
+            job = ArchSearchJob.build('rank study', scoring,
+                                      proxy=dict(iters=k, lr=proxy_lr),
+                                      fitness='proxy')
+            proxy = job.proxy_finetune(ctx)
+            proxy_scorer = job.scorer(
+                ctx, job.proxy_prepare(snapshot, supernet),
+                scorer.calib_loader)
+            row[f'proxy_{k}'] = proxy_scorer.score(
+                Candidate(arch, flops, params, 0), proxy).score
+            row[f'proxy_{k}_loss'] = -proxy.loss_sum
+        snapshot.restore()
+        out.append(row)
+    return out
+
+
+def source_signal(config: str, checkpoint: str, archs: Sequence[Arch],
+                  calibrate_batches: int, work_dir: str,
+                  seed: int = 0) -> List[float]:
+    """Each arch's top-1 on the source's own val split."""
+    runner = build_adapted_runner(config, checkpoint, work_dir)
+    ctx = SearchContext(runner.model, runner.train_dataloader,
+                        runner.val_loop.dataloader,
+                        runner.val_loop.evaluator, work_dir)
+    supernet = ctx.supernet
+    scoring = Scoring('accuracy/top1', calibrate_batches=calibrate_batches,
+                      noise_repeats=0, seed=seed)
+    job = ArchSearchJob.build('source signal', scoring)
+    scorer = job.scorer(ctx, lambda c: supernet.set_arch(c.arch))
+    return [scorer.score(Candidate(a, 0, 0, 0)).score for a in archs]
+
+
+def all_signals(config: str, adapted: str, archs: Sequence[Arch],
+                proxy_iters: Sequence[int], proxy_lr: float, work_dir: str,
+                source: Optional[Dict[str, str]] = None
+                ) -> List[Dict[str, float]]:
+    """``source``: ``dict(config=..., checkpoint=...)`` of the source run
+    (adds the ``source`` signal)."""
+    rows = target_signals(config, adapted, archs, proxy_iters, proxy_lr,
+                          osp.join(work_dir, 'target'))
+    if source:
+        accs = source_signal(source['config'], source['checkpoint'], archs,
+                             scoring_of(config).calibrate_batches,
+                             osp.join(work_dir, 'source'))
+        for row, acc in zip(rows, accs):
+            row['source'] = acc
+    return rows
