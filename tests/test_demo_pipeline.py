@@ -21,8 +21,8 @@ KEYS = ('scratch', 'finetune', 'static', 'hand', 'random', 'nas_plain',
 def test_demo_pipeline_quick(tmp_path):
     out = str(tmp_path / 'demo')
     proc = subprocess.run([sys.executable, 'tools/run_demo.py', '--quick',
-                           '--out', out], cwd=ROOT, capture_output=True,
-                          text=True, timeout=1500)
+                           '--seeded-source', '--out', out], cwd=ROOT,
+                          capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert 'report:' in proc.stdout
     assert len(re.findall(r'best row', proc.stdout)) == 2
@@ -49,6 +49,9 @@ def test_demo_pipeline_quick(tmp_path):
             assert cells[4] != 'n/a'
             float(cells[4].split(' ')[0])  # held-out metric
             float(cells[7].split(' ')[0])  # target compute
+            # ... over one plain finetune: the finetune row itself is 1x
+            ratio = float(cells[8].rstrip('x'))
+            assert ratio > 0 and (row != ROWS[1] or ratio == 1.0)
     assert html.count('data:image/png;base64,') == 8
     for key in ('coco', 'cub'):
         found = osp.join(out, key, 'search', 'search')
@@ -60,12 +63,17 @@ def test_demo_pipeline_quick(tmp_path):
                                     'heldout.json')))
     # a second invocation skips every finished step
     again = subprocess.run([sys.executable, 'tools/run_demo.py', '--quick',
-                            '--out', out], cwd=ROOT, capture_output=True,
-                           text=True, timeout=600)
+                            '--seeded-source', '--out', out], cwd=ROOT,
+                           capture_output=True, text=True, timeout=600)
     assert again.returncode == 0
-    # the two sources, then per target: search, 6 rows x (network,
+    # the three sources, then per target: search, 6 rows x (network,
     # finetune, test), NAS + NWS's finetune and test
-    assert again.stdout.count('done already') >= 2 + 2 * (1 + 6 * 3 + 2)
+    assert again.stdout.count('done already') >= 3 + 2 * (1 + 6 * 3 + 2)
+    # the super-network seeded from the static one: its source accuracy
+    # and compute beside the from-scratch one's
+    assert re.search(r'super-network seeded from the static network .*'
+                     r'reference \d+\.\d, largest \d+\.\d, smallest .* vs '
+                     r'from scratch reference', md)
     # the two new rows: scratch loads nothing, finetune the source backbone
     for key in ('coco', 'cub'):
         scratch = open(osp.join(out, key, 'scratch_seed0',

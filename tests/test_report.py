@@ -51,6 +51,15 @@ def report(tmp_path):
     return paths
 
 
+def test_compute_column_is_over_one_plain_finetune():
+    from transnas_mm.apis.report import table_rows
+    rows = [dict(r) for r in ROWS]
+    rows[1]['finetune_s'] = [4.0]  # the finetune row: one plain finetune
+    rows[5]['target_s'] = [10.0, 14.0]
+    cells = table_rows(rows)
+    assert cells[5][-1] == '3.0x' and cells[0][-1] == '0.8x'
+
+
 def test_outcome_first_and_best_row_marked(report):
     assert headline('cub', ROWS) == ('cub: best row NAS + NWS (0.7600), '
                                      '+0.0100 over NAS + plain, +0.0500 '

@@ -20,9 +20,9 @@ import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 from transnas_mm.apis.report import best_row, write_report
-from transnas_mm.comparison.notes import (report_notes,
+from transnas_mm.comparison.notes import (report_notes, seeded_note,
                                           source_accuracy, static_note)
-from transnas_mm.comparison.sources import demo_sources
+from transnas_mm.comparison.sources import demo_sources, seeded_source
 from transnas_mm.comparison.steps import Steps, say
 from transnas_mm.comparison.target import (Sources, TargetSpec,
                                            run_target)
@@ -66,6 +66,10 @@ def main() -> None:
                         help='with --source: a checkpoint of the hand chain '
                         'trained alone on the same source (the static row; '
                         'without it that row is left out)')
+    parser.add_argument('--seeded-source', action='store_true',
+                        help='also train the demo super-network seeded '
+                        'from the static network (half the schedule) and '
+                        'report its source accuracy and compute')
     parser.add_argument('--fresh-processes', action='store_true',
                         help='start every step as a fresh python (default '
                         'where the OS can fork: steps are forked from this '
@@ -96,6 +100,8 @@ def main() -> None:
                           if args.static_source else None)
     else:
         sources = demo_sources(steps, out, args.quick)
+        if args.seeded_source:
+            seeded_source(steps, out, sources.static, args.quick)
     say('3/4 targets, each from that same source checkpoint')
     targets = {name: run_target(steps, spec, out, sources, args.seeds,
                                 args.quick, args.rank_study
@@ -112,12 +118,15 @@ def main() -> None:
              if args.source else
              source_accuracy(osp.join(out, 'supernet_source')),
              *([] if args.source else [static_note(out)]),
+             *([seeded_note(out)] if args.seeded_source and not args.source
+               else []),
              f'total wall time of this invocation: '
              f'{time.time() - start:.0f}s (steps already done are skipped)']
     if args.seeds > 1:
-        notes.append('seeds change the finetune seed and the random row\'s '
-                     'arch (its FLOPs/params are the mean over seeds); the '
-                     'searches ran once')
+        notes.append('seed s reruns the adaptation and both searches with '
+                     'seed s, then finetunes every row with seed s (the '
+                     'random and searched rows: another arch per seed; '
+                     'FLOPs/params are the means over seeds)')
     notes += report_notes(targets)
     paths = write_report(out, {n: vars(t) for n, t in targets.items()},
                          args.seeds, notes)

@@ -11,7 +11,7 @@ from ..utils.atomic_io import atomic_write_text
 
 COLUMNS = ('row', 'MFLOPs', 'params (K)', 'latency (ms)',
            'held-out metric', 'search time (s)', 'finetune time (s)',
-           'target compute (s)')
+           'target compute (s)', 'compute / one finetune')
 
 
 def _stat(values: Sequence[float], fmt: str) -> str:
@@ -28,9 +28,15 @@ def table_rows(rows: List[dict]) -> List[List[str]]:
     """``rows``: dicts with name, flops, params, latency_ms (optional:
     batch 1 on the machine that ran the demo, from a latency table), metric
     (list over seeds), search_s, finetune_s, target_s (lists; target_s =
-    adaptation + search + finetune seconds of that row)."""
+    adaptation + search + finetune seconds of that row). The last column is
+    the row's target compute over one plain finetune (the ``finetune``
+    row's finetune time): what the search costs a user."""
+    base = next((r for r in rows if r.get('key') == 'finetune'), None)
+    one = statistics.mean(base['finetune_s']) if base and \
+        base['finetune_s'] else None
     out = []
     for r in rows:
+        spent = r.get('target_s', r['finetune_s'])
         ms = r.get('latency_ms')
         out.append([r['name'], f"{r['flops'] / 1e6:.2f}",
                     f"{r['params'] / 1e3:.1f}",
@@ -38,7 +44,9 @@ def table_rows(rows: List[dict]) -> List[List[str]]:
                     _stat(r['metric'], '.4f'),
                     _stat(r['search_s'], '.0f'),
                     _stat(r['finetune_s'], '.0f'),
-                    _stat(r.get('target_s', r['finetune_s']), '.0f')])
+                    _stat(spent, '.0f'),
+                    f'{statistics.mean(spent) / one:.1f}x' if one and spent
+                    else 'n/a'])
     return out
 
 

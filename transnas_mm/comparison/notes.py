@@ -14,21 +14,39 @@ def _scalars(work: str) -> List[dict]:
     return [json.loads(line) for log in logs for line in open(log)]
 
 
-def source_accuracy(work: str) -> str:
-    """The source supernet's own held-out accuracy (last validation of the
-    reference, largest and smallest sub-networks), from its scalars log."""
+def _last_accuracy(work: str) -> str:
+    """'reference R, largest L, smallest S' of a source run's last
+    validation (its own val split, after BN recalibration)."""
     last = {}
     for rec in _scalars(work):
         if 'accuracy/top1' in rec:
             last = rec
     if not last:
-        return 'source held-out accuracy: n/a'
+        return 'n/a'
+    return 'reference {:.1f}, largest {:.1f}, smallest {:.1f}'.format(
+        last.get('accuracy/top1', float('nan')),
+        last.get('largest/accuracy/top1', float('nan')),
+        last.get('smallest/accuracy/top1', float('nan')))
+
+
+def source_accuracy(work: str) -> str:
+    """The source supernet's own held-out accuracy."""
     return ('source held-out top-1 (its own val split, after BN '
-            'recalibration): reference {:.1f}, largest {:.1f}, smallest '
-            '{:.1f}'.format(last.get('accuracy/top1', float('nan')),
-                            last.get('largest/accuracy/top1', float('nan')),
-                            last.get('smallest/accuracy/top1',
-                                     float('nan'))))
+            f'recalibration): {_last_accuracy(work)}')
+
+
+def seeded_note(out: str) -> str:
+    """The super-network seeded from the static network against the one
+    trained from scratch: source accuracy and compute."""
+    secs = {k: json.load(open(osp.join(out, f'{k}.done')))['seconds']
+            for k in ('source', 'static', 'seeded')}
+    return (f'super-network seeded from the static network (half the '
+            f'schedule): source top-1 '
+            f'{_last_accuracy(osp.join(out, "supernet_from_static"))} in '
+            f'{secs["seeded"]:.0f}s (+{secs["static"]:.0f}s of static '
+            f'training), vs from scratch '
+            f'{_last_accuracy(osp.join(out, "supernet_source"))} in '
+            f'{secs["source"]:.0f}s')
 
 
 def static_note(out: str) -> str:

@@ -4,6 +4,7 @@ trained once and reused by every target."""
 import os
 import os.path as osp
 import shutil
+from typing import Sequence
 
 from .budgets import quick
 from .steps import Steps, last_checkpoint, say
@@ -11,19 +12,27 @@ from .target import Sources
 
 
 def train_source(steps: Steps, out: str, done: str, config: str,
-                 fast: bool) -> str:
+                 fast: bool, options: Sequence[str] = ()) -> str:
     """Train ``configs/transnas/demo/<config>.py`` on the demo source once
     (resumed if interrupted); returns its work dir."""
     work = osp.join(out, config)
+    opts = list(options) + (quick('source', config, True) if fast else [])
     steps.once(osp.join(out, f'{done}.done'), config.replace('_', ' '),
                steps.script('tools/train.py',
                             f'configs/transnas/demo/{config}.py',
                             '--work-dir', work, '--resume',
-                            *(['--cfg-options'] +
-                              quick('source', config, True) if fast
-                              else [])),
+                            *(['--cfg-options'] + opts if opts else [])),
                osp.join(out, f'{config}.log'))
     return work
+
+
+def seeded_source(steps: Steps, out: str, static: str, fast: bool) -> str:
+    """The super-network started from the static network, half the
+    schedule (``supernet_from_static.py``); returns its work dir."""
+    say('2/4 super-network seeded from the static network')
+    return train_source(steps, out, 'seeded', 'supernet_from_static', fast,
+                        [f'model.backbone.init_cfg.checkpoint={static}',
+                         f'model.head.init_cfg.checkpoint={static}'])
 
 
 def demo_sources(steps: Steps, out: str, fast: bool) -> Sources:

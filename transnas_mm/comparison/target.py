@@ -128,68 +128,103 @@ def row_network(steps: Steps, row: Row, spec: TargetSpec, rdir: str,
         open(osp.join(net, 'cost.json')))
 
 
+@dataclass
+class SearchRun:
+    """One adapt + NAS + NWS run of a target and what the rows take from
+    it."""
+    found: str  # its work_dir/search folder
+    adapted: str  # the adapted whole-model checkpoint
+    summary: ArchSummary
+    nws: WeightSources
+    adapt_s: float
+    nas_s: float
+    nws_s: float
+
+    @property
+    def finetune_cfg(self) -> str:
+        return osp.join(self.found, 'finetune.py')
+
+
+def search_target(steps: Steps, spec: TargetSpec, base: str,
+                  sources: Sources, fast: bool, seed: int = 0) -> SearchRun:
+    """``tools/train.py`` on the search config; seed > 0 reruns the
+    adaptation and both searches with that seed (its own folder)."""
+    name = 'search' if seed == 0 else f'search_seed{seed}'
+    work = osp.join(base, name)
+    opts = ['--cfg-options',
+            f'model.backbone.init_cfg.checkpoint={sources.supernet}'] + \
+        quick('search', spec.kind, fast) + \
+        ([f'randomness.seed={seed}',
+          f'custom_hooks.ArchSearchHook.seed={seed}',
+          f'custom_hooks.WeightSearchHook.seed={seed}'] if seed else [])
+    done = osp.join(base, f'{name}.done')
+    steps.once(done, f'{spec.key}: adapt + NAS + NWS' +
+               (f' (search seed {seed})' if seed else ''),
+               steps.script('tools/train.py', spec.config, '--work-dir',
+                            work, *opts), osp.join(base, f'{name}.log'))
+    found = osp.join(work, 'search')
+    nas_s = search_seconds(osp.join(found, 'search_log.jsonl'))
+    nws_s = search_seconds(osp.join(found, 'nws_log.jsonl'))
+    total_s = json.load(open(done))['seconds']
+    return SearchRun(found, last_checkpoint(work),
+                     ArchSummary.from_file(osp.join(found, 'summary.json')),
+                     WeightSources.from_file(
+                         osp.join(found, 'weight_sources.json')),
+                     max(0.0, total_s - nas_s - nws_s), nas_s, nws_s)
+
+
 def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
                seeds: int, fast: bool = False, rank_archs: int = 0,
                rank_seeds: int = 1) -> TargetResult:
-    """Adapt + search once (``tools/train.py`` on the search config), then
-    every row over ``seeds`` finetune seeds; the static row only where
-    ``sources.static`` is given."""
+    """Per seed, adapt + search (seed s: search seeds s, so a table's std
+    covers what a rerun would give), then every row finetuned with that
+    seed; the static row only where ``sources.static`` is given."""
     base = osp.join(out, spec.key)
-    search = osp.join(base, 'search')
-    opts = ['--cfg-options',
-            f'model.backbone.init_cfg.checkpoint={sources.supernet}'] + \
-        quick('search', spec.kind, fast)
-    steps.once(osp.join(base, 'search.done'),
-               f'{spec.key}: adapt + NAS + NWS',
-               steps.script('tools/train.py', spec.config, '--work-dir',
-                            search, *opts), osp.join(base, 'search.log'))
-    found = osp.join(search, 'search')
-    adapted = last_checkpoint(search)
-    finetune_cfg = osp.join(found, 'finetune.py')
-    summary = ArchSummary.from_file(osp.join(found, 'summary.json'))
-    nws = WeightSources.from_file(osp.join(found, 'weight_sources.json'))
-    nas_s = search_seconds(osp.join(found, 'search_log.jsonl'))
-    nws_s = search_seconds(osp.join(found, 'nws_log.jsonl'))
-    total_s = json.load(open(osp.join(base, 'search.done')))['seconds']
-    adapt_s = max(0.0, total_s - nas_s - nws_s)
-    checkpoints = dict(init=adapted, source=sources.supernet,
-                       static=sources.static, adapted=adapted)
-    latency = row_latency(steps, found)
+    runs = [search_target(steps, spec, base, sources, fast, seed)
+            for seed in range(seeds)]
+    latency = row_latency(steps, runs[0].found)
     rows = []
     for row in ROWS:
         if row.weights == 'static' and sources.static is None:
             continue  # no static source network given
-        metrics, finetune_s, flops, params, ms = [], [], [], [], []
-        for seed in range(seeds):
+        metrics, finetune_s, flops, params, ms, search_s, target_s = \
+            [], [], [], [], [], [], []
+        for seed, run in enumerate(runs):
             rdir = osp.join(base, f'{row.key}_seed{seed}')
+            checkpoints = dict(init=run.adapted, source=sources.supernet,
+                               static=sources.static, adapted=run.adapted)
             if row.weights == 'nws':
-                arch = osp.join(found, 'arch.json')
-                load = osp.join(found, 'subnet_model.pth')
-                cost = dict(flops=summary.flops, params=summary.params)
+                arch = osp.join(run.found, 'arch.json')
+                load = osp.join(run.found, 'subnet_model.pth')
+                cost = dict(flops=run.summary.flops,
+                            params=run.summary.params)
             else:
-                arch, cost = row_network(steps, row, spec, rdir, found,
+                arch, cost = row_network(steps, row, spec, rdir, run.found,
                                          checkpoints[row.weights], seed)
                 load = None if row.weights == 'init' else osp.join(
                     rdir, 'net', 'subnet_model.pth')
-            flops.append(cost['flops'])  # random: another arch per seed
+            flops.append(cost['flops'])  # random, searched: per seed
             params.append(cost['params'])
             ms.append(latency(arch))
             metric, seconds = finetune_and_test(
-                steps, f'{spec.key}/{row.key}', spec, rdir, finetune_cfg,
-                arch, load, seed, fast)
+                steps, f'{spec.key}/{row.key}', spec, rdir,
+                run.finetune_cfg, arch, load, seed, fast)
             metrics.append(metric)
             finetune_s.append(seconds)
-        search_s = dict(nas=nas_s, **{'nas+nws': nas_s + nws_s}).get(
-            row.search, 0.0)
-        row_adapt = adapt_s if row.adapted else 0.0
+            searched = dict(nas=run.nas_s, **{
+                'nas+nws': run.nas_s + run.nws_s}).get(row.search, 0.0)
+            search_s.append(searched)
+            target_s.append((run.adapt_s if row.adapted else 0.0) +
+                            searched + seconds)
         rows.append(dict(key=row.key, name=row.title,
                          flops=sum(flops) / len(flops),
                          params=sum(params) / len(params),
                          latency_ms=sum(ms) / len(ms),
-                         metric=metrics, search_s=[search_s],
-                         finetune_s=finetune_s,
-                         target_s=[row_adapt + search_s + f
-                                   for f in finetune_s]))
+                         metric=metrics, search_s=search_s,
+                         finetune_s=finetune_s, target_s=target_s))
+    found, adapted = runs[0].found, runs[0].adapted
+    finetune_cfg = runs[0].finetune_cfg
+    summary, nws = runs[0].summary, runs[0].nws
     from ..search import plot_arch
     from ..space import load_arch
     plot_arch(osp.join(found, 'arch.png'),

@@ -44,7 +44,9 @@ class ProxyFinetune:
             while done < self.iters:
                 for data in self.batches:
                     log_vars = model.train_step(data, optim)
-                    self.loss_sum += float(log_vars.get('loss', 0.0))
+                    loss = log_vars.get('loss', 0.0)
+                    self.loss_sum += float(loss.detach() if hasattr(
+                        loss, 'detach') else loss)
                     done += 1
                     if done >= self.iters:
                         break
