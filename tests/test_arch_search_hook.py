@@ -371,8 +371,36 @@ def test_proxy_ladder_promotes_the_best_of_each_rung(demo_root, source_ckpt,
     summary = json.load(open(osp.join(str(tmp_path / 'ladder'), 'search',
                                       'summary.json')))
     assert 'ladder of 1/2/3 steps' in summary['selected_by']
-    with pytest.raises(ValueError, match='ladder and racing'):
+    with pytest.raises(ValueError, match='racing do not combine'):
         Runner.from_cfg(demo_cfg(
             'transnas/demo/cub_search.py', demo_root, str(tmp_path / 'x'),
             source_ckpt, {**opts, 'custom_hooks': [dict(hook,
                                                         racing=dict())]}))
+
+
+def test_loss_fitness_reads_no_search_split(demo_root, source_ckpt, tmp_path):
+    """``proxy.score='loss'``: both searches rank by minus the proxy's mean
+    training loss; nothing of the search split is evaluated, the noise is
+    measured over other proxy-batch draws."""
+    proxy = dict(iters=2, lr=0.05, score='loss')
+    hooks = [dict(knobs(SEARCH, population=3, generations=1), noise_repeats=1,
+                  fitness='proxy', proxy=proxy),
+             dict(type='transnas_mm.WeightSearchHook',
+                  metric_key='accuracy/top1', mode='evolution',
+                  search=dict(population=2, generations=1, top_k=1),
+                  input_shape=(3, 48, 48), calibrate_batches=2,
+                  heldout=False, noise_repeats=1, proxy=proxy)]
+    work = str(tmp_path)
+    Runner.from_cfg(demo_cfg('transnas/demo/cub_search.py', demo_root, work,
+                             source_ckpt, {**SMALL_CUB, 'train_cfg.max_epochs':
+                                           0, 'custom_hooks': hooks})).train()
+    for name in ('search_log.jsonl', 'nws_log.jsonl'):
+        rows = [json.loads(ln) for ln in open(osp.join(work, 'search', name))]
+        assert rows and all(r['status'] == 'ok' and r['images'] == 0 and
+                            r['score'] == -r['metrics']['proxy_loss']
+                            for r in rows), name
+    summary = json.load(open(osp.join(work, 'search', 'summary.json')))
+    assert summary['score_noise'] > 0
+    assert summary['images_evaluated'] == 0
+    ws = json.load(open(osp.join(work, 'search', 'weight_sources.json')))
+    assert ws['noise'] > 0 and ws['images_evaluated'] == 0

@@ -50,9 +50,11 @@ class ArchSearchJob(SearchJob):
         if fitness == 'proxy' and proxy is None:
             raise ValueError(f"{self.owner}: fitness='proxy' needs "
                              f'proxy=dict(iters=N) with N >= 1')
-        if fitness == 'proxy' and proxy.rungs and scoring.race['racing']:
-            raise ValueError(f'{self.owner}: proxy.rungs: a ladder and '
-                             f'racing do not combine; expected one of them')
+        if fitness == 'proxy' and (proxy.rungs or proxy.score == 'loss') \
+                and scoring.race['racing']:
+            raise ValueError(f'{self.owner}: proxy: a ladder or a loss '
+                             f'score and racing do not combine; expected '
+                             f'one of them')
         if rerank_top < 0:
             raise ValueError(f'{self.owner}: rerank_top: expected >= 0, got '
                              f'{rerank_top}')
@@ -151,7 +153,8 @@ class ArchSearchJob(SearchJob):
                       f'(generation {search.generation})', logger='current')
         snapshot = WeightSnapshot(ctx.model) if self.proxy else None
         prepare, before_eval = self.candidate_fitness(ctx, snapshot)
-        scorer = self.scorer(ctx, prepare)
+        scorer = self.scorer(ctx, prepare, loss=self.fitness == 'proxy'
+                             and self.loss_fitness)
         ladder = self.ladder(ctx) if self.fitness == 'proxy' else None
         run_search(search, scorer, state_path, valid_for, on_generation,
                    ladder.first if ladder else before_eval, progress,
@@ -184,7 +187,8 @@ class ArchSearchJob(SearchJob):
         a proxy finetune; weights restored after each and at the end."""
         proxy_scorer = self.scorer(ctx, self.proxy_prepare(snapshot,
                                                            supernet),
-                                   scorer.calib_loader, racing=False)
+                                   scorer.calib_loader, racing=False,
+                                   loss=self.loss_fitness)
         ranked = rerank(search.top(self.rerank_top), proxy_scorer,
                         self.proxy_finetune(ctx))
         snapshot.restore()

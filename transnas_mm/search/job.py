@@ -16,6 +16,7 @@ from .calibrate import calibration_batches, unwrap
 from .fitness import SubnetScorer, check_finite
 from .identity import dataset_digest, source_digest
 from .ladder import Ladder
+from .loss_fitness import ProxyLossScorer
 from .proxy import ProxyFinetune
 from .racing import Racing
 from .settings import Proxy, Scoring
@@ -113,15 +114,20 @@ class SearchJob:
                 for k in range(self.scoring.noise_repeats)]
 
     def scorer(self, ctx: SearchContext, prepare: Callable, calib=None,
-               racing: bool = True) -> SubnetScorer:
-        """Fitness on the search split, racing as configured."""
+               racing: bool = True, loss: bool = False) -> SubnetScorer:
+        """Fitness on the search split, racing as configured; ``loss``:
+        minus the proxy's training loss instead (nothing evaluated)."""
         s = self.scoring
-        scorer = SubnetScorer(
-            ctx.model, prepare,
-            calib if calib is not None else self.batches(
-                ctx, s.calibrate_batches),
-            s.calibrate_batches, ctx.val_loader, ctx.val_evaluator,
-            s.metric_key, s.rule, s.seed, s.cache_mb)
+        args = (ctx.model, prepare,
+                calib if calib is not None else self.batches(
+                    ctx, s.calibrate_batches),
+                s.calibrate_batches, ctx.val_loader, ctx.val_evaluator,
+                s.metric_key, s.rule, s.seed, s.cache_mb)
+        if loss:
+            return ProxyLossScorer(*args, noise_batches=[
+                self.batches(ctx, self.proxy.iters, PROXY + 1 + k)
+                for k in range(s.noise_repeats)])
+        scorer = SubnetScorer(*args)
         if racing:
             scorer.racing = Racing.from_settings(ctx.val_loader, s.race,
                                                  s.seed, s.cache_mb)
@@ -138,6 +144,11 @@ class SearchJob:
         return ProxyFinetune(
             ctx.model, self.batches(ctx, self.proxy.iters, PROXY),
             iters or self.proxy.iters, self.proxy.lr, self.scoring.seed)
+
+    @property
+    def loss_fitness(self) -> bool:
+        """Candidates scored by the proxy's training loss."""
+        return self.proxy is not None and self.proxy.score == 'loss'
 
     def ladder(self, ctx: SearchContext) -> Optional[Ladder]:
         """The proxy ladder when the proxy has rungs, else None."""

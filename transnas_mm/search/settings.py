@@ -71,10 +71,12 @@ class Proxy:
     lr: float = 0.01
     rungs: Tuple[int, ...] = ()
     keep: float = 1 / 3
+    score: str = 'metric'  # or 'loss': minus the proxy's mean train loss
 
     @classmethod
     def parse(cls, owner: str, value: Any) -> Optional['Proxy']:
-        d = group(owner, 'proxy', value, ('iters', 'lr', 'rungs', 'keep'))
+        d = group(owner, 'proxy', value,
+                  ('iters', 'lr', 'rungs', 'keep', 'score'))
         if not d:
             return None
         proxy = cls(**d)
@@ -91,6 +93,9 @@ class Proxy:
             raise ValueError(f'{owner}: proxy.rungs: expected increasing '
                              f'step counts below iters={proxy.iters}, got '
                              f'{proxy.rungs!r}')
+        if proxy.score not in ('metric', 'loss'):
+            raise ValueError(f"{owner}: proxy.score: expected 'metric' or "
+                             f"'loss', got {proxy.score!r}")
         if not 0.0 < proxy.keep <= 1.0:
             raise ValueError(f'{owner}: proxy.keep: expected a fraction in '
                              f'(0, 1], got {proxy.keep!r}')
@@ -107,7 +112,9 @@ class Proxy:
         """Recorded with a saved search state (a resume must match)."""
         ladder = dict(proxy_rungs=list(self.rungs), proxy_keep=self.keep) \
             if self.rungs else {}
-        return dict(proxy_iters=self.iters, proxy_lr=self.lr, **ladder)
+        loss = dict(proxy_score=self.score) if self.score != 'metric' else {}
+        return dict(proxy_iters=self.iters, proxy_lr=self.lr, **ladder,
+                    **loss)
 
 
 @dataclass

@@ -76,6 +76,9 @@ class WeightSearchJob(SearchJob):
         if noise_margin < 0:
             raise ValueError(f'{self.owner}: noise_margin: expected >= 0, '
                              f'got {noise_margin}')
+        if self.loss_fitness and scoring.race['racing']:
+            raise ValueError(f"{self.owner}: proxy.score='loss' and racing "
+                             f'do not combine; expected one of them')
         self.search_cfg = search
         self.noise_margin = noise_margin
         self.heldout = heldout
@@ -177,8 +180,9 @@ class WeightSearchJob(SearchJob):
             snapshot.restore()
             assigner.apply(cand.sources)
 
-        return WeightSearchParts(search, self.scorer(ctx, prepare),
-                                 self.proxy_finetune(ctx), snapshot)
+        return WeightSearchParts(
+            search, self.scorer(ctx, prepare, loss=self.loss_fitness),
+            self.proxy_finetune(ctx), snapshot)
 
     def materialize(self, scorer: SubnetScorer, cand: Candidate,
                     proxy) -> None:
