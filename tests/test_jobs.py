@@ -125,6 +125,8 @@ def test_rank_study_spread_and_taus():
     assert t['flops']['tau'] == pytest.approx(1.0)
     assert t['params']['tau'] == pytest.approx(-1.0)
     assert t['flops']['top_quarter_tau'] == pytest.approx(1.0)
+    assert (t['flops']['pick'], t['flops']['top3']) == (23, 22)
+    assert t['params']['pick'] == 0
     assert null_std(24) == pytest.approx(0.1461, abs=1e-3)
     assert null_std(10) == pytest.approx(0.2485, abs=1e-3)
 

@@ -69,7 +69,8 @@ def main() -> None:
     for name, t in sorted(result['taus'].items(),
                           key=lambda kv: -kv[1]['tau']):
         print(f'  {name:>16}: tau {t["tau"]:+.2f}, top quarter '
-              f'{t["top_quarter_tau"]:+.2f}')
+              f'{t["top_quarter_tau"]:+.2f}; its pick {t["pick"]:.4g}, '
+              f'its top three {t["top3"]:.4g}')
 
 
 if __name__ == '__main__':

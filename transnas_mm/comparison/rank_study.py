@@ -44,14 +44,21 @@ def spread(cands: List[Candidate], n: int) -> List[Candidate]:
 
 def taus(points: List[dict], signals: Sequence[str]) -> Dict[str, dict]:
     """Per ranking signal: tau over all points and within the top quarter
-    by held-out result (the archs a user would pick among)."""
+    by held-out result (the archs a user would pick among), and what
+    picking by it gives: the held-out result of its best point and the mean
+    of its best three."""
     held = [p['heldout'] for p in points]
     top = sorted(points, key=lambda p: p['heldout'], reverse=True)[
         :max(2, len(points) // 4)]
+    def picks(signal: str) -> List[float]:
+        return [p['heldout'] for p in sorted(
+            points, key=lambda p: -p[signal])[:3]]
+
     return {signal: dict(
         tau=kendall([p[signal] for p in points], held),
         top_quarter_tau=kendall([p[signal] for p in top],
-                                [p['heldout'] for p in top]))
+                                [p['heldout'] for p in top]),
+        pick=picks(signal)[0], top3=statistics.mean(picks(signal)))
         for signal in signals}
 
 
