@@ -4,10 +4,13 @@ import json
 import os
 import os.path as osp
 
+import numpy as np
+import pytest
 from mmengine.registry import init_default_scope
 
 from transnas_mm.datasets import (SOURCE_CLASSES, TARGET_CLASSES,
                                   prepare_demo_data)
+from transnas_mm.datasets.photo_target import make_photo_target
 
 
 def _tree_hash(root: str) -> str:
@@ -24,9 +27,44 @@ def test_deterministic_and_atomic(tmp_path, demo_root):
     again = prepare_demo_data(str(tmp_path / 'again'))
     assert _tree_hash(again) == _tree_hash(demo_root)
     assert not osp.exists(str(tmp_path / 'again') + '.tmp')
-    other = prepare_demo_data(str(tmp_path / 'other'), seed=1)
-    assert _tree_hash(other) != _tree_hash(demo_root)
+    # another seed, another set (one set suffices: each has its own stream)
+    make_photo_target(str(tmp_path / 'other'), np.random.default_rng([1, 3]))
+    assert _tree_hash(str(tmp_path / 'other')) != _tree_hash(
+        osp.join(demo_root, 'photos'))
     assert not set(SOURCE_CLASSES) & set(TARGET_CLASSES)
+
+
+def test_photo_target_splits_by_region_and_reads_as_custom_dataset(
+        demo_root):
+    from transnas_mm.datasets.photo_target import (GRID, PER_SPLIT, PHOTOS,
+                                                   _cells)
+    # the three splits' grid cells are disjoint and cover the photograph
+    cells = _cells(400, 600)
+    flat = [c for split in cells.values() for c in split]
+    assert len(flat) == len(set(flat)) == GRID * GRID
+    assert all(cells[s] for s in ('train', 'val', 'test'))
+    init_default_scope('mmpretrain')
+    from mmpretrain.datasets import CustomDataset
+    sizes = {}
+    for split in ('train', 'val', 'test'):
+        ds = CustomDataset(data_root=osp.join(demo_root, 'photos'),
+                           data_prefix=split)
+        labels = [ds.get_data_info(i)['gt_label'] for i in range(len(ds))]
+        assert len(ds.CLASSES) == len(PHOTOS) == 10
+        assert all(labels.count(c) == PER_SPLIT[split] for c in range(10))
+        sizes[split] = len(ds)
+    # few labels per class; one held-out crop is <= 0.5 points
+    assert PER_SPLIT['train'] <= 20 and 100 / sizes['test'] <= 0.5
+
+
+def test_photo_from_a_missing_package_is_one_line():
+    from transnas_mm.datasets.photo_target import photo_path
+    with pytest.raises(RuntimeError) as e:
+        photo_path('no_such_package_xyz', 'data/x.png')
+    assert 'no_such_package_xyz' in str(e.value) and \
+        'requirements/runtime.txt' in str(e.value)
+    with pytest.raises(RuntimeError, match='file not found'):
+        photo_path('sklearn', 'datasets/images/none.jpg')
 
 
 def test_source_reads_as_imagenet_style_custom_dataset(demo_root):
@@ -101,3 +139,35 @@ def test_cub_layout_reads_with_mmpretrain_cub(demo_root):
                         for i in range(len(test))}
     assert {test.get_data_info(i)['gt_label'] for i in range(len(test))} \
         == set(range(5))
+
+
+def test_hue_cue_colours_stay_near_the_class_hue():
+    """The source's colour cue: a class's first texture colour is drawn
+    near its hue (circular distance), any colour without one."""
+    import colorsys
+    from transnas_mm.datasets.procedural import _colour
+    rng = np.random.default_rng(0)
+
+    def dist(c, h):
+        got = colorsys.rgb_to_hsv(*(v / 255 for v in c))[0]
+        return min(abs(got - h), 1 - abs(got - h))
+    for hue in (0.05, 0.4, 0.9):
+        near = [dist(_colour(rng, hue), hue) for _ in range(200)]
+        free = [dist(_colour(rng), hue) for _ in range(200)]
+        assert np.median(near) < 0.06 < np.median(free)
+
+
+def test_generator_options_measured_and_left_off_still_render():
+    """``natural`` (1/f^2 shading) and ``textured`` (leaves filled with
+    bundled photographs): deterministic, and they change the image."""
+    from transnas_mm.datasets.procedural import (render_procedural,
+                                                 spectral_noise)
+    noise = spectral_noise(64, np.random.default_rng(0))
+    assert noise.shape == (64, 64, 3) and np.abs(noise).max() <= 1.0
+    amp = np.abs(np.fft.fft2(noise[..., 0]))
+    assert amp[1:4, 1:4].mean() > 5 * amp[24:40, 24:40].mean()  # 1/f
+    plain = np.asarray(render_procedural(3, 48, np.random.default_rng(0)))
+    for opt in (dict(natural=1.0), dict(textured=1.0)):
+        a, b = (np.asarray(render_procedural(
+            3, 48, np.random.default_rng(0), **opt)) for _ in range(2))
+        assert np.array_equal(a, b) and not np.array_equal(a, plain)

@@ -20,8 +20,12 @@ KEYS = ('scratch', 'finetune', 'static', 'hand', 'random', 'nas_plain',
 
 def test_demo_pipeline_quick(tmp_path):
     out = str(tmp_path / 'demo')
+    # detection and the natural-image target (its config inherits the CUB
+    # target's recipe; the CUB reader is covered by the smoke runs)
+    targets = ['--targets', 'coco', 'photos']
     proc = subprocess.run([sys.executable, 'tools/run_demo.py', '--quick',
-                           '--seeded-source', '--out', out], cwd=ROOT,
+                           '--seeded-source', '--out', out, *targets],
+                          cwd=ROOT,
                           capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert 'report:' in proc.stdout
@@ -53,7 +57,7 @@ def test_demo_pipeline_quick(tmp_path):
             ratio = float(cells[8].rstrip('x'))
             assert ratio > 0 and (row != ROWS[1] or ratio == 1.0)
     assert html.count('data:image/png;base64,') == 8
-    for key in ('coco', 'cub'):
+    for key in ('coco', 'photos'):
         found = osp.join(out, key, 'search', 'search')
         for name in ('arch.json', 'subnet.pth', 'subnet_model.pth',
                      'weight_sources.json', 'finetune.py', 'arch.png'):
@@ -63,7 +67,8 @@ def test_demo_pipeline_quick(tmp_path):
                                     'heldout.json')))
     # a second invocation skips every finished step
     again = subprocess.run([sys.executable, 'tools/run_demo.py', '--quick',
-                            '--seeded-source', '--out', out], cwd=ROOT,
+                            '--seeded-source', '--out', out, *targets],
+                           cwd=ROOT,
                            capture_output=True, text=True, timeout=600)
     assert again.returncode == 0
     # the three sources, then per target: search, 6 rows x (network,
@@ -75,7 +80,7 @@ def test_demo_pipeline_quick(tmp_path):
                      r'reference \d+\.\d, largest \d+\.\d, smallest .* vs '
                      r'from scratch reference', md)
     # the two new rows: scratch loads nothing, finetune the source backbone
-    for key in ('coco', 'cub'):
+    for key in ('coco', 'photos'):
         scratch = open(osp.join(out, key, 'scratch_seed0',
                                 'finetune.log')).read()
         assert 'Load checkpoint from' not in scratch

@@ -70,8 +70,7 @@ def test_folder_dataset_to_search_config_and_six_row_report(
     out = str(tmp_path / 'report')
     proc = subprocess.run(
         [sys.executable, 'tools/run_demo.py', '--target-config', config,
-         '--source', source_ckpt, '--quick', '--out', out,
-         '--fresh-processes'],  # the demo test covers forked steps
+         '--source', source_ckpt, '--quick', '--out', out],
         cwd=ROOT,
         capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

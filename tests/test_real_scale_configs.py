@@ -95,6 +95,9 @@ def test_real_scale_coco_search_runs_both_hooks(demo_root, in1k_source,
         ds.ann_file = f'annotations/instances_{split}.json'
         ds.data_prefix = dict(img=f'{split}/')
         ds.indices = idx
+        for t in ds.pipeline:  # the budget: 320 px, not 1333x800, on CPU
+            if t.type == 'Resize':
+                t.scale = (320, 320)
     cfg.val_evaluator.ann_file = root + 'annotations/instances_val.json'
     cfg.test_evaluator = dict(
         cfg.val_evaluator, ann_file=root + 'annotations/instances_test.json')

@@ -3,6 +3,9 @@ log, own exit code, own argv and working directory, parent untouched."""
 import os
 import sys
 
+import pytest
+
+from transnas_mm.comparison.steps import Steps
 from transnas_mm.utils.warm_steps import run_forked, run_script
 
 SCRIPT = '''import os, sys
@@ -42,3 +45,20 @@ def test_forked_job_changes_nothing_in_the_parent(tmp_path):
     assert run_forked(lambda: box.append(1), str(tmp_path / 'j.log'),
                       str(tmp_path)) == 0
     assert box == []  # the child's memory is its own
+
+
+@pytest.mark.parametrize('warm', [False, True])
+def test_a_step_logs_alike_in_a_fresh_or_a_forked_process(tmp_path, warm):
+    """--fresh-processes (and the platforms without fork) run each step as
+    ``python SCRIPT``; both ways write the same log and stop the
+    comparison on a failing step with the log's tail."""
+    (tmp_path / 'step.py').write_text(SCRIPT)
+    steps = Steps(str(tmp_path), warm=warm)
+    log = str(tmp_path / 'logs' / 'ok.log')
+    assert steps.run('ok', steps.script('step.py', 'ok'), log) >= 0
+    assert f"argv ['ok'] cwd {tmp_path}" in open(log).read()
+    with pytest.raises(SystemExit) as e:
+        steps.run('bad', steps.script('step.py', 'message'),
+                  str(tmp_path / 'logs' / 'bad.log'))
+    assert 'bad input: field x' in str(e.value)
+    assert 'bad FAILED (exit 1)' in str(e.value)

@@ -23,8 +23,8 @@ from mmengine.config import Config
 
 from transnas_mm.apis import export_model_checkpoint
 from transnas_mm.search import sample_arch_within
-from transnas_mm.space import (CostTable, build_space, load_arch,
-                               reference_arch, save_arch)
+from transnas_mm.space import (CostTable, load_arch, reference_arch,
+                               save_arch, space_of_backbone)
 from transnas_mm.utils import find_hook
 from transnas_mm.utils.atomic_io import atomic_write_json
 
@@ -43,9 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     cfg = Config.fromfile(args.config)
     bb = cfg.model.backbone
-    space = build_space(**{k: bb[k] for k in (
-        'stages', 'candidates', 'max_extra_edges', 'edge_seed',
-        'widen_factor', 'stem_channels') if k in bb})
+    space = space_of_backbone(bb)
     hook = find_hook(cfg, 'ArchSearchHook') or {}
     limits = hook.get('constraints') or {}
     table = CostTable.measure(space, hook.get('input_shape', (3, 224, 224)))

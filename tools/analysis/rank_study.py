@@ -16,15 +16,12 @@ Writes ``OUT/<key>/rank_study.json`` (points and taus) and its plot.
 import argparse
 import os
 import os.path as osp
-import sys
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(ROOT, 'tools'))
-from run_demo import TARGETS  # noqa: E402
 
 from transnas_mm.comparison.rank_study import rank_study  # noqa: E402
 from transnas_mm.comparison.steps import Steps, last_checkpoint  # noqa
-from transnas_mm.comparison.target import TargetSpec  # noqa: E402
+from transnas_mm.comparison.target import DEMO_TARGETS, TargetSpec  # noqa
 
 
 def main() -> None:
@@ -45,7 +42,7 @@ def main() -> None:
                         'supernet_source.pth if it exists)')
     parser.add_argument('--fresh-processes', action='store_true')
     args = parser.parse_args()
-    specs = {s.key: s for s in TARGETS.values()}
+    specs = {s.key: s for s in DEMO_TARGETS.values()}
     spec = specs.get(args.target) or TargetSpec.from_config(args.target)
     out = osp.abspath(args.out)
     base = osp.join(out, spec.key)

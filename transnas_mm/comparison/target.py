@@ -46,6 +46,20 @@ class TargetSpec:
                    metric or hook['metric_key'], task)
 
 
+# The demo's targets, by report title.
+DEMO_TARGETS = {
+    'detection (COCO json, digits 5-9, 150 training canvases)':
+    TargetSpec('coco', 'configs/transnas/demo/coco_search.py',
+               'coco/bbox_mAP'),
+    'fine-grained (CUB layout, digits 5-9, 20 labels per class)':
+    TargetSpec('cub', 'configs/transnas/demo/cub_search.py',
+               'accuracy/top1'),
+    'natural images (crops of ten photographs, 20 labels per class)':
+    TargetSpec('photos', 'configs/transnas/demo/photo_search.py',
+               'accuracy/top1', 'cls'),
+}
+
+
 @dataclass
 class Sources:
     """The checkpoints every target starts from: the source super-network

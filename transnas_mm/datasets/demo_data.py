@@ -11,6 +11,8 @@ download).
 * ``CUB_200_2011/``: fine-grained classification in the CUB folder layout
   that mmpretrain's ``CUB`` reads unchanged, digits 5-9 on cluttered scenes,
   few labels per class (the regime where transfer matters).
+* ``photos/``: a natural-image target, crops of ten photographs bundled in
+  installed packages, CustomDataset image folders (see :mod:`.photo_target`).
 
 Source and target classes differ, so the demo is a real transfer; no digit
 image is shared between a target's train, search and held-out splits.
@@ -25,12 +27,13 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
-from .procedural import dead_leaves, procedural_classes, render_procedural
+from .photo_target import make_photo_target
+from .procedural import dead_leaves, naturalise, procedural_classes, render_procedural
 
 SOURCE_DIGITS = ('0', '1', '2', '3', '4')
 SOURCE_CLASSES = tuple(procedural_classes()) + SOURCE_DIGITS
 TARGET_CLASSES = ('5', '6', '7', '8', '9')
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 # Fine-grained target: labelled training images per class (CUB-200 has ~30;
 # the demo lives where transfer pays) and the search split's size.
 CUB_TRAIN_PER_CLASS = 20
@@ -67,22 +70,26 @@ def _split(indices: List[int], rng: np.random.Generator,
 
 
 def _render_source_digit(digit: np.ndarray, size: int,
-                         rng: np.random.Generator) -> Image.Image:
+                         rng: np.random.Generator,
+                         natural: float = 0.0,
+                         textured: float = 0.0) -> Image.Image:
     """A source digit in the same dead-leaves clutter as the procedural
     classes (so the background never tells the class)."""
-    img = dead_leaves(size, rng, leaves=20)
+    img = dead_leaves(size, rng, leaves=20, textured=textured)
     s = int(rng.integers(size // 2, size))
     x, y = (int(v) for v in rng.integers(0, size - s + 1, 2))
     mask = Image.fromarray((digit * 255).astype(np.uint8)).resize(
         (s, s), Image.BILINEAR)
     ink = tuple(int(v) for v in rng.integers(0, 256, 3))
     img.paste(Image.new('RGB', (s, s), ink), (x, y), mask)
-    return img
+    return naturalise(img, rng, natural) if natural else img
 
 
 def make_source(out: str, images: np.ndarray, labels: np.ndarray,
                 rng: np.random.Generator, size: int = 48,
-                per_class: int = 100, val_per_class: int = 10) -> None:
+                per_class: int = 100, val_per_class: int = 10,
+                natural: float = 0.0, textured: float = 0.0,
+                hue_cue: bool = False) -> None:
     """ImageNet-style layout: ``train/<cls>/*.png``, ``meta/{train,val}.txt``
     (``<path> <label>`` lines), ``meta/classes.txt``. ``per_class`` training
     and ``val_per_class`` held-out images of every class."""
@@ -99,10 +106,14 @@ def make_source(out: str, images: np.ndarray, labels: np.ndarray,
             os.makedirs(folder)
             for k in range(n):
                 if label < n_proc:
-                    img = render_procedural(label, size, rng)
+                    img = render_procedural(label, size, rng,
+                                            natural=natural,
+                                            textured=textured,
+                                            hue_cue=hue_cue)
                 else:
                     i = pool.pop()
-                    img = _render_source_digit(images[i], size, rng)
+                    img = _render_source_digit(images[i], size, rng,
+                                               natural, textured)
                 rel = f'{name}/{k:04d}.png'
                 img.save(osp.join(out, split, rel))
                 lines[split].append(f'{rel} {label}')
@@ -231,7 +242,7 @@ def _fingerprint(seed: int) -> str:
 
 
 def prepare_demo_data(out: str, seed: int = 0, force: bool = False) -> str:
-    """Write all three demo sets under ``out`` (atomically: built in a temp
+    """Write all four demo sets under ``out`` (atomically: built in a temp
     folder, renamed at the end). Returns ``out``; skips if already built
     with the same seed and format."""
     stamp = osp.join(out, 'DEMO_DATA')
@@ -244,12 +255,16 @@ def prepare_demo_data(out: str, seed: int = 0, force: bool = False) -> str:
     os.makedirs(tmp)
     images, labels = _digits()
     # one random stream per set: changing one set leaves the others as is
+    # colour is part of a source class (hue_cue): measured to transfer to
+    # photographs where colour-blind classes do not (configs/transnas/README.md)
     make_source(osp.join(tmp, 'source'), images, labels,
-                np.random.default_rng([seed, 0]))
+                np.random.default_rng([seed, 0]), hue_cue=True)
     make_coco(osp.join(tmp, 'coco'), images, labels,
               np.random.default_rng([seed, 1]))
     make_cub(osp.join(tmp, 'CUB_200_2011'), images, labels,
              np.random.default_rng([seed, 2]))
+    make_photo_target(osp.join(tmp, 'photos'),
+                      np.random.default_rng([seed, 3]))
     with open(osp.join(tmp, 'DEMO_DATA'), 'w') as f:
         f.write(_fingerprint(seed) + '\n')
     if osp.exists(out):

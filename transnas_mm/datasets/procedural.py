@@ -10,9 +10,18 @@ pair, so neither cue alone solves the task; colours, scale, position,
 rotation, background clutter and occluders vary per image (intra-class
 variation), and the background follows dead-leaves statistics (occluding
 discs/rectangles of many sizes and colours, as in natural images).
+
+The demo source draws each class's first texture colour near the class's
+own hue (``hue_cue``): with colours random for every class, a network
+learns to ignore colour, and its features then did not transfer to
+photographs, where colour is much of what tells things apart. The other
+options (``natural``: 1/f^2 shading and colour noise; ``textured``: leaves
+filled with bundled grey-level photographs) were measured and left off;
+the numbers are in configs/transnas/README.md.
 """
+import colorsys
 import math
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -28,9 +37,15 @@ def procedural_classes() -> List[str]:
     return [f'{s}_{t}' for s in SHAPES for t in TEXTURES]
 
 
-def _colour(rng: np.random.Generator) -> Tuple[int, int, int]:
+def _colour(rng: np.random.Generator,
+            hue: Optional[float] = None) -> Tuple[int, int, int]:
     """A random colour with random saturation (natural images are rarely
-    fully saturated)."""
+    fully saturated); ``hue``: near that hue (0-1) instead of any."""
+    if hue is not None:
+        rgb = colorsys.hsv_to_rgb((hue + rng.normal(0, 0.04)) % 1.0,
+                                  rng.uniform(0.4, 1.0),
+                                  rng.uniform(0.35, 1.0))
+        return tuple(int(255 * v) for v in rgb)
     c = rng.integers(0, 256, 3).astype(np.float32)
     c = c.mean() + rng.uniform(0.2, 1.0) * (c - c.mean())
     return tuple(int(v) for v in c.clip(0, 255))
@@ -95,10 +110,10 @@ def _shape_mask(shape: str, size: int, cx: float, cy: float, r: float,
 
 
 def _texture(kind: str, size: int, rng: np.random.Generator,
-             theta: float) -> np.ndarray:
+             theta: float, hue: Optional[float] = None) -> np.ndarray:
     """HxWx3 uint8 texture in two random colours at angle ``theta``
     (random phase and period)."""
-    a = np.array(_colour(rng), np.float32)
+    a = np.array(_colour(rng, hue), np.float32)
     b = np.array(_colour(rng), np.float32)
     while np.abs(a - b).sum() < 150:  # keep the pattern visible
         b = np.array(_colour(rng), np.float32)
@@ -134,12 +149,55 @@ def _texture(kind: str, size: int, rng: np.random.Generator,
     return (a * (1 - t) + b * t).clip(0, 255).astype(np.uint8)
 
 
+# Grey-level photographs and textures bundled in scikit-image, none of
+# them (nor a view of the same scene) in the demo's photo target: surface
+# statistics for textured leaves (see ``dead_leaves(textured=...)``).
+TEXTURE_PHOTOS = ('brick.png', 'grass.png', 'gravel.png', 'camera.png',
+                  'moon.png', 'coins.png', 'page.png', 'text.png',
+                  'cell.png', 'clock_motion.png')
+_BANK: List[np.ndarray] = []
+
+
+def texture_bank() -> List[np.ndarray]:
+    """The grey-level images of :data:`TEXTURE_PHOTOS` in [0, 1] (loaded
+    once per process)."""
+    if not _BANK:
+        from .photo_target import photo_path
+        for name in TEXTURE_PHOTOS:
+            img = Image.open(photo_path('skimage', f'data/{name}'))
+            _BANK.append(np.asarray(img.convert('L'), np.float32) / 255.0)
+    return _BANK
+
+
+def _photo_fill(w: int, h: int, base: np.ndarray, spread: float,
+                rng: np.random.Generator) -> Image.Image:
+    """A ``w``x``h`` patch of a random bank photograph (random crop scale),
+    colourised between two colours around ``base``."""
+    bank = texture_bank()
+    src = bank[int(rng.integers(0, len(bank)))]
+    side = max(8, int(min(src.shape) * rng.uniform(0.1, 0.4)))
+    y, x = (int(rng.integers(0, d - side + 1)) for d in src.shape)
+    patch = Image.fromarray((src[y:y + side, x:x + side] * 255).astype(
+        np.uint8)).resize((max(1, w), max(1, h)), Image.BILINEAR)
+    g = np.asarray(patch, np.float32)[..., None]
+    lo, hi = np.percentile(g, (2, 98))  # full contrast, as a surface shows
+    g = np.clip((g - lo) / max(hi - lo, 1.0), 0, 1)
+    a = np.clip(base + rng.normal(0, spread, 3), 0, 255)
+    b = np.array(_colour(rng), np.float32)
+    return Image.fromarray((a * (1 - g) + b * g).astype(np.uint8))
+
+
 def dead_leaves(size: int, rng: np.random.Generator,
-                leaves: int = 40, spread: float = 40.0) -> Image.Image:
+                leaves: int = 40, spread: float = 40.0,
+                textured: float = 0.0) -> Image.Image:
     """Background with dead-leaves statistics: occluding discs and
-    rectangles, sizes from a power law, colours around a random palette."""
+    rectangles, sizes from a power law, colours around a random palette.
+    ``textured``: the share of leaves filled with a patch of a bundled
+    photograph (:data:`TEXTURE_PHOTOS`) instead of one colour."""
     palette = np.array([_colour(rng) for _ in range(3)])
     img = Image.new('RGB', (size, size), tuple(int(v) for v in palette[0]))
+    if textured and rng.random() < textured:
+        img = _photo_fill(size, size, palette[0], spread, rng)
     draw = ImageDraw.Draw(img)
     for _ in range(leaves):
         r = size * 0.5 * rng.uniform(0.05, 1.0) ** 2.5 + 1
@@ -148,18 +206,65 @@ def dead_leaves(size: int, rng: np.random.Generator,
         col = tuple(int(v) for v in np.clip(base + rng.normal(0, spread, 3),
                                             0, 255))
         box = [cx - r, cy - r, cx + r, cy + r]
-        if rng.random() < 0.5:
+        disc = rng.random() < 0.5
+        if textured and rng.random() < textured:
+            mask = Image.new('L', (size, size), 0)
+            (ImageDraw.Draw(mask).ellipse if disc else
+             ImageDraw.Draw(mask).rectangle)(box, fill=255)
+            x0, y0 = max(0, int(cx - r)), max(0, int(cy - r))
+            x1, y1 = min(size, int(cx + r) + 1), min(size, int(cy + r) + 1)
+            if x1 > x0 and y1 > y0:
+                fill = _photo_fill(x1 - x0, y1 - y0, base, spread, rng)
+                img.paste(fill, (x0, y0), mask.crop((x0, y0, x1, y1)))
+        elif disc:
             draw.ellipse(box, fill=col)
         else:
             draw.rectangle(box, fill=col)
     return img
 
 
+def spectral_noise(size: int, rng: np.random.Generator,
+                   alpha: Tuple[float, float] = (1.5, 2.5),
+                   channels: int = 3) -> np.ndarray:
+    """HxWxC noise in [-1, 1] with a 1/f^alpha amplitude spectrum (natural
+    images have alpha near 2), correlated across channels."""
+    fy = np.fft.fftfreq(size)[:, None]
+    fx = np.fft.fftfreq(size)[None, :]
+    f = np.hypot(fx, fy)
+    f[0, 0] = 1.0
+    amp = f ** -(rng.uniform(*alpha) / 2)
+    amp[0, 0] = 0.0
+    shared = rng.normal(size=(size, size)) + 1j * rng.normal(size=(size, size))
+    out = []
+    for _ in range(channels):
+        own = rng.normal(size=(size, size)) + 1j * rng.normal(
+            size=(size, size))
+        field = np.fft.ifft2(amp * (shared + 0.5 * own)).real
+        out.append(field / (np.abs(field).max() + 1e-8))
+    return np.stack(out, -1).astype(np.float32)
+
+
+def naturalise(img: Image.Image, rng: np.random.Generator,
+               strength: float) -> Image.Image:
+    """Give a flat-coloured rendering natural-image statistics: shading and
+    colour variation from 1/f^2 noise (multiplicative luminance, additive
+    colour), as in Baradad et al.'s spectral generators."""
+    arr = np.asarray(img, np.float32)
+    noise = spectral_noise(arr.shape[0], rng)
+    lum = noise.mean(-1, keepdims=True)
+    arr = arr * (1 + strength * rng.uniform(0.3, 1.0) * lum) + \
+        strength * 60 * rng.uniform(0.3, 1.0) * (noise - lum)
+    return Image.fromarray(arr.clip(0, 255).astype(np.uint8))
+
+
 def render_procedural(label: int, size: int, rng: np.random.Generator,
                       leaves: int = 12, radius: Tuple[float, float] = (
                           0.3, 0.45), occluders: int = 1,
                       rotate: float = 0.3,
-                      tex_jitter: float = 0.3) -> Image.Image:
+                      tex_jitter: float = 0.3,
+                      natural: float = 0.0,
+                      textured: float = 0.0,
+                      hue_cue: bool = False) -> Image.Image:
     """One image of class ``label`` (see :func:`procedural_classes`):
     the class's textured shape on a dead-leaves background, rendered at 2x
     and downsampled (anti-aliased), with random occluders and blur.
@@ -170,11 +275,15 @@ def render_procedural(label: int, size: int, rng: np.random.Generator,
     40 leaves + 0.2-0.4 radius 55.0/51.5; full rotation of shape and
     texture 53.5/54.5; 6 leaves, no occluder 56.5/56.0. A source too hard
     to learn in the budget transfers nothing; one too easy transfers less.
-    ``rotate``/``tex_jitter``: radians around the class's own angle."""
+    ``rotate``/``tex_jitter``: radians around the class's own angle.
+    ``natural``: strength of :func:`naturalise` (0: flat colours);
+    ``textured``: share of photo-textured leaves (see :func:`dead_leaves`);
+    ``hue_cue``: the texture's first colour near the class's own hue, so
+    colour is part of what identifies a class (as it is in photographs)."""
     shape = SHAPES[label // len(TEXTURES)]
     texture = TEXTURES[label % len(TEXTURES)]
     big = size * 2
-    img = dead_leaves(big, rng, leaves)
+    img = dead_leaves(big, rng, leaves, textured=textured)
     r = big * rng.uniform(*radius)
     cx, cy = rng.uniform(r * 0.8, big - r * 0.8, 2)
     # each class has its own base orientation; instances jitter around it
@@ -182,13 +291,17 @@ def render_procedural(label: int, size: int, rng: np.random.Generator,
     mask = _shape_mask(shape, big, cx, cy, r,
                        base + rng.uniform(-rotate, rotate))
     theta = base + rng.uniform(-tex_jitter, tex_jitter)
-    img.paste(Image.fromarray(_texture(texture, big, rng, theta)), (0, 0),
+    hue = (label * 0.3819660113) % 1.0 if hue_cue else None
+    img.paste(Image.fromarray(_texture(texture, big, rng, theta, hue)),
+              (0, 0),
               mask)
     draw = ImageDraw.Draw(img)
     for _ in range(int(rng.integers(0, occluders + 1))):  # in front
         s = big * rng.uniform(0.04, 0.12)
         ox, oy = rng.uniform(0, big, 2)
         draw.ellipse([ox - s, oy - s, ox + s, oy + s], fill=_colour(rng))
+    if natural:
+        img = naturalise(img, rng, natural)
     img = img.resize((size, size), Image.BILINEAR)
     if rng.random() < 0.3:
         img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.8)))

@@ -5,7 +5,8 @@ from .latency import LatencyTable, measure_latency
 from .ops import DEFAULT_CANDIDATES, SKIP, build_op, parse_op
 from .presets import PRESETS, space_preset
 from .sampling import largest_arch, reference_arch, sample_arch, smallest_arch
-from .search_space import DEFAULT_STAGES, LayerSpec, SearchSpace, build_space
+from .search_space import (DEFAULT_STAGES, LayerSpec, SearchSpace,
+                           build_space, space_of_backbone)
 
 __all__ = [
     'Arch', 'ArchError', 'CostTable', 'LatencyTable', 'measure_latency',
@@ -13,5 +14,6 @@ __all__ = [
     'make_arch', 'save_arch', 'space_of', 'validate_arch',
     'DEFAULT_CANDIDATES', 'SKIP', 'build_op', 'parse_op', 'largest_arch',
     'reference_arch', 'sample_arch', 'smallest_arch', 'DEFAULT_STAGES',
-    'LayerSpec', 'SearchSpace', 'build_space', 'PRESETS', 'space_preset'
+    'LayerSpec', 'SearchSpace', 'build_space', 'space_of_backbone',
+    'PRESETS', 'space_preset'
 ]

@@ -181,3 +181,13 @@ def build_space(stages: Optional[Sequence[Sequence[int]]] = None,
     return SearchSpace(
         stages=tuple(tuple(s) for s in (stages or DEFAULT_STAGES)),
         candidates=tuple(candidates or DEFAULT_CANDIDATES), **kwargs)
+
+
+SPACE_KEYS = ('stages', 'candidates', 'max_extra_edges', 'edge_seed',
+              'widen_factor', 'stem_channels')
+
+
+def space_of_backbone(backbone_cfg: dict) -> SearchSpace:
+    """The space a config's (super-network) backbone dict describes."""
+    return build_space(**{k: backbone_cfg[k] for k in SPACE_KEYS
+                          if k in backbone_cfg})
