@@ -1,4 +1,4 @@
-"""Shared fixtures: demo data generated once per session in a temp dir, and
+"""Shared fixtures: the demo data generated once (``data/demo``), and
 configs from ``configs/`` pointed at it."""
 import os.path as osp
 import socket
@@ -20,8 +20,11 @@ DEMO_SPACE = dict(stages=[(2, 24, 2), (3, 32, 2), (3, 64, 2), (2, 96, 2)],
 
 
 @pytest.fixture(scope='session')
-def demo_root(tmp_path_factory) -> str:
-    return prepare_demo_data(str(tmp_path_factory.mktemp('data') / 'demo'))
+def demo_root() -> str:
+    """The repository's ``data/demo`` (what ``make demo`` and the pipeline
+    test's tools/run_demo.py read): generated once, atomically, skipped
+    when already built with the same seed and format."""
+    return prepare_demo_data(osp.join(ROOT, 'data', 'demo'))
 
 
 def _retarget(node: Any, demo_root: str, extra: Dict[str, str]) -> Any:

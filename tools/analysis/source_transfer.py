@@ -73,11 +73,15 @@ def main() -> None:
     parser.add_argument('--seeds', type=int, default=2)
     parser.add_argument('--out', default='work_dirs/source_transfer')
     args = parser.parse_args()
+    for path in [args.config] + args.sources:
+        if not osp.isfile(path):
+            parser.error(f'{path}: file not found')
     cfg = Config.fromfile(args.config)
     results: Dict[str, List[float]] = {}
     for name, src in [('scratch', None)] + [(s, s) for s in args.sources]:
-        tag = 'scratch' if src is None else '_'.join(
-            osp.splitext(p)[0] for p in src.split(os.sep)[-2:])
+        # the parent folder and the file name: epoch_18 of which run
+        tag = 'scratch' if src is None else osp.basename(osp.dirname(
+            osp.abspath(src))) + '_' + osp.splitext(osp.basename(src))[0]
         arch_file, weights = hand_network(cfg, src, osp.join(args.out, tag))
         results[name] = [finetune_on_search_split(
             cfg, arch_file, weights, s, osp.join(args.out, tag, f'seed{s}'))
