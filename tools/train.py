@@ -1,19 +1,15 @@
 """Train with any mmdet / mmpretrain / transnas_mm config (the config's
 ``default_scope`` says which), like mmdet's ``tools/train.py``."""
 import argparse
-import os
-import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
-
 import transnas_mm  # noqa: F401  (registries, checkpoint compat)
-from transnas_mm.utils import (check_data_files, hooks_by_type,
-                               latest_checkpoint, setup_env_for_device)
+from transnas_mm.utils import (check_data_files, latest_checkpoint,
+                               setup_env_for_device)
 from transnas_mm.utils.data_checks import loaders_for_training
 from transnas_mm.utils.run_inputs import check_run_inputs
+from transnas_mm.utils.tool_setup import (add_launcher_args, build_runner,
+                                          load_tool_config, parse_tool_args)
 from transnas_mm.utils.work_dir_lock import (WorkDirBusy, hold_work_dir,
                                              rank_zero)
 
@@ -21,7 +17,6 @@ from transnas_mm.utils.work_dir_lock import (WorkDirBusy, hold_work_dir,
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from the given checkpoint; without a path, from the '
@@ -29,32 +24,13 @@ def parse_args() -> argparse.Namespace:
         'load_from included)')
     parser.add_argument('--amp', action='store_true',
                         help='enable automatic mixed precision training')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings in the config, xxx=yyy format')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_launcher_args(parser)
+    return parse_tool_args(parser)
 
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(hooks_by_type(cfg, args.cfg_options))
-
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-
+    cfg = load_tool_config(args)
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.loss_scale = 'dynamic'
@@ -90,11 +66,7 @@ def main() -> None:
     except (ValueError, WorkDirBusy) as e:  # one line, nothing built yet
         sys.exit(f'train.py: {args.config}: {e}')
     setup_env_for_device(cfg)
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
-    runner.train()
+    build_runner(cfg).train()
 
 
 if __name__ == '__main__':

@@ -45,27 +45,27 @@ def target_signals(config: str, adapted: str, archs: Sequence[Arch],
                         runner.val_loop.evaluator, work_dir)
     scoring = scoring_of(config)
     supernet = ctx.supernet
-    table = CostTable.measure(supernet.space, scoring.input_shape,
-                              backbone=supernet)
+    table = CostTable.of(supernet, scoring.input_shape)
     scorer = ArchSearchJob.build('rank study', scoring).scorer(
         ctx, lambda c: supernet.set_arch(c.arch))
     snapshot = WeightSnapshot(ctx.model)
+    # one proxy (finetune, scorer) per length, built once: each arch's run
+    # restarts from the adapted weights the snapshot holds
+    proxies = {}
+    for k in proxy_iters:
+        job = ArchSearchJob.build('rank study', scoring,
+                                  proxy=dict(iters=k, lr=proxy_lr),
+                                  fitness='proxy')
+        proxies[k] = (job.proxy_finetune(ctx), job.scorer(
+            ctx, job.proxy_prepare(snapshot, supernet), scorer.calib_loader))
     out = []
     for arch in archs:
         flops, params = table.cost(arch)
+        cand = Candidate(arch, flops, params, 0)
         row = dict(flops=float(flops), params=float(params))
-        row['inherited'] = scorer.score(Candidate(arch, flops, params,
-                                                  0)).score
-        for k in proxy_iters:
-            job = ArchSearchJob.build('rank study', scoring,
-                                      proxy=dict(iters=k, lr=proxy_lr),
-                                      fitness='proxy')
-            proxy = job.proxy_finetune(ctx)
-            proxy_scorer = job.scorer(
-                ctx, job.proxy_prepare(snapshot, supernet),
-                scorer.calib_loader)
-            row[f'proxy_{k}'] = proxy_scorer.score(
-                Candidate(arch, flops, params, 0), proxy).score
+        row['inherited'] = scorer.score(cand).score
+        for k, (proxy, proxy_scorer) in proxies.items():
+            row[f'proxy_{k}'] = proxy_scorer.score(cand, proxy).score
             row[f'proxy_{k}_loss'] = -proxy.loss_sum
         snapshot.restore()
         out.append(row)

@@ -100,8 +100,7 @@ class ArchSearchJob(SearchJob):
         noise, timing and images evaluated. Resumes a saved state."""
         out = self.start(ctx)
         supernet = ctx.supernet
-        table = CostTable.measure(supernet.space, self.scoring.input_shape,
-                                  backbone=supernet)
+        table = CostTable.of(supernet, self.scoring.input_shape)
         latency = self.latency_table(out, supernet) \
             if self.search_cfg.latency_range is not None else None
 

@@ -168,9 +168,8 @@ class WeightSearchJob(SearchJob):
         scored: weights restored, sources applied, (proxy), BN, metric."""
         supernet = ctx.supernet
         supernet.set_arch(arch)
-        flops, params = CostTable.measure(
-            supernet.space, self.scoring.input_shape,
-            backbone=supernet).cost(arch)
+        flops, params = CostTable.of(
+            supernet, self.scoring.input_shape).cost(arch)
         search = WeightSearch(supernet.space, arch, self.search_cfg, flops,
                               params)
         assigner = WeightAssigner(supernet, arch, self.scoring.seed)

@@ -130,6 +130,18 @@ class CostTable:
             backbone.train(backbone.training)
         return cls(space, input_shape, stem_cost, flops, params)
 
+    @classmethod
+    def of(cls, supernet: nn.Module,
+           input_shape: Sequence[int]) -> 'CostTable':
+        """The table of a SparseSuperNet at ``input_shape``, measured once
+        and kept on it: op shapes never change, so both searches and the
+        analysis tools share one measurement."""
+        tables = supernet.__dict__.setdefault('_cost_tables', {})
+        key = tuple(input_shape)
+        if key not in tables:
+            tables[key] = cls.measure(supernet.space, key, backbone=supernet)
+        return tables[key]
+
     def cost(self, arch: Arch, validate: bool = False) -> Tuple[int, int]:
         """(FLOPs, params) of ``arch``: a table lookup per layer."""
         if validate:
