@@ -80,7 +80,7 @@ if ! have_mmcv; then
     wheel=""
   fi
   if [ -z "$wheel" ]; then
-    echo "[install] compiling mmcv (about 15 min on 2 cores, once per machine and torch)"
+    echo "[install] compiling mmcv (about 15-25 min on 2 cores, once per machine and torch)"
     # The build needs an old setuptools (requirements/build.txt). It goes to
     # a folder of its own, put first on PYTHONPATH for the build only: the
     # venv keeps the setuptools torch declares, so pip has no conflict to
