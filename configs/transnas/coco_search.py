@@ -91,9 +91,10 @@ val_cfg = dict(type='transnas_mm.SubnetValLoop', archs=('reference', ),
 test_cfg = dict(type='TestLoop')
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 
-# What both search hooks share (the objective and its calibration).
+# What both search hooks share (the objective, its calibration, and the
+# floor that stops a search on a collapsed adaptation).
 search_common = dict(metric_key='coco/bbox_mAP', input_shape=(3, 800, 1333),
-                     calibrate_batches=50, seed=0)
+                     calibrate_batches=50, seed=0, floor=_base_.det_floor)
 custom_hooks = [
     dict(**_base_.arch_search, **search_common),
     dict(**_base_.weight_search, **search_common),

@@ -48,10 +48,11 @@ class ArchSearchHook(SearchHook):
                  calibrate_batches: int = 8, noise_repeats: int = 2,
                  racing: Optional[Any] = None, seed: int = 0,
                  cache_mb: float = DEFAULT_CACHE_MB,
+                 floor: Optional[float] = None,
                  out_dir: str = 'search', **moved):
         owner, scoring = self.scoring(moved, metric_key, rule, input_shape,
                                       calibrate_batches, noise_repeats,
-                                      racing, seed, cache_mb)
+                                      racing, seed, cache_mb, floor)
         self.job = ArchSearchJob.build(owner, scoring, mode, search,
                                        constraints, predictor, proxy,
                                        fitness, rerank_top, out_dir)

@@ -24,6 +24,11 @@ class SearchHook(Hook):
             best (None: the arch search's ``top_k``, the weight search's
             best); None: off. See :class:`~transnas_mm.search.racing.Racing`.
         seed: calibration/search seed.
+        floor: the metric value the best candidate must reach on the
+            search split ('less': stay under); below it the adapted model
+            did not learn the target (e.g. a collapsed adaptation scoring
+            0.001 mAP) and the search stops with an error instead of
+            exporting a network from it. None: off.
         cache_mb: keep the calibration and search-split batches in memory
             while each loader's fit in this many MiB; 0: off.
         out_dir: folder under ``work_dir``.
@@ -35,14 +40,15 @@ class SearchHook(Hook):
                 input_shape: Sequence[int] = (3, 224, 224),
                 calibrate_batches: int = 8, noise_repeats: int = 2,
                 racing: Optional[Any] = None, seed: int = 0,
-                cache_mb: float = DEFAULT_CACHE_MB) -> Tuple[str, Scoring]:
+                cache_mb: float = DEFAULT_CACHE_MB,
+                floor: Optional[float] = None) -> Tuple[str, Scoring]:
         """(the hook's name, its scoring settings); an argument of an
         earlier release (``moved``) is refused with its new spelling."""
         owner = type(self).__name__
         refuse_unknown(owner, moved)
         return owner, Scoring.parse(owner, metric_key, rule, input_shape,
                                     calibrate_batches, noise_repeats,
-                                    racing, seed, cache_mb)
+                                    racing, seed, cache_mb, floor)
 
     def before_train(self, runner) -> None:
         """What the data cannot honour fails before any adaptation."""

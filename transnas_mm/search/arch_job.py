@@ -104,14 +104,17 @@ class ArchSearchJob(SearchJob):
         latency = self.latency_table(out, supernet) \
             if self.search_cfg.latency_range is not None else None
 
+        state_path = osp.join(out, STATE_FILE)
+        log = osp.join(out, 'search_log.jsonl')
+
         def after_generation(s: Search) -> None:
             self.log_predictor(s)
             self.write_outputs(out, s, table, final=False)
+            self.check_floor(s, log, state_path)
             if on_generation is not None:
                 on_generation(s)
 
         was_training = ctx.model.training
-        state_path = osp.join(out, STATE_FILE)
         search, scorer, snapshot, before_eval = self.explore(
             ctx, table, state_path, after_generation, latency)
         restore = snapshot.restore if snapshot else (lambda: None)
@@ -119,8 +122,7 @@ class ArchSearchJob(SearchJob):
         if search.best is None:
             self.write_outputs(out, search, table)
             barrier()
-            raise self.all_failed(search, osp.join(out, 'search_log.jsonl'),
-                                  state_path, 'no arch.json')
+            raise self.all_failed(search, log, state_path, 'no arch.json')
         chosen, ranked = search.best, []
         if self.rerank_top > 1 and self.proxy is not None:
             chosen, ranked = self.rerank(ctx, supernet, search, scorer,

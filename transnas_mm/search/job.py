@@ -4,6 +4,7 @@ proxy-finetune helper with one seed scheme, and what a saved state is
 valid for. Works without a runner."""
 import copy
 import math
+import os
 import os.path as osp
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Tuple
@@ -79,6 +80,10 @@ class SearchJob:
         self.proxy = proxy
         self.out_dir = out_dir
         self.owner = owner or type(self).__name__
+        if scoring.floor is not None and self.loss_fitness:
+            raise ValueError(f"{self.owner}: floor: proxy.score='loss' "
+                             f'evaluates no {scoring.metric_key} to hold '
+                             f'against it; expected floor=None with it')
 
     def check_data(self, train_loader) -> None:
         """Calibration on fewer batches than asked would be recorded as the
@@ -168,6 +173,30 @@ class SearchJob:
                     rule=s.rule, input_shape=list(s.input_shape),
                     calibrate_batches=s.calibrate_batches,
                     val_size=len(val), **more, **s.race)
+
+    def check_floor(self, search, log: str, state_path: str) -> None:
+        """Stop when the best candidate so far is below the floor: the
+        adapted model did not learn the target, and whatever the search
+        picked from it would be exported as if it had. Nothing is exported
+        and the state is removed (a rerun on a fixed adaptation starts
+        afresh)."""
+        s, best = self.scoring, search.best
+        if s.floor is None or best is None:  # none scored: all_failed's job
+            return
+        value = best.metrics.get(s.metric_key)
+        if not s.below_floor(value):
+            return
+        if is_main_process() and osp.isfile(state_path):
+            os.remove(state_path)
+        side = 'below' if s.rule == 'greater' else 'above'
+        raise RuntimeError(
+            f'{self.owner}: floor: the best of {len(search.history)} '
+            f'candidates scores {s.metric_key}={value} on the search split, '
+            f'{side} floor={s.floor}: the adapted model did not learn the '
+            f'target (a collapsed adaptation: its training loss stays '
+            f'flat); nothing exported. Fix the adaptation (a longer warm-up '
+            f'or a lower lr) and rerun, or set floor=None to search anyway; '
+            f'see {log}')
 
     def all_failed(self, search, log: str, state_path: str,
                    lost: str) -> RuntimeError:

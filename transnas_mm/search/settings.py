@@ -120,7 +120,10 @@ class Proxy:
 @dataclass
 class Scoring:
     """How both searches score a candidate: the objective, calibration,
-    noise draws, racing, the seed and the batch cache."""
+    noise draws, racing, the seed, the batch cache and the floor (the
+    metric value the best candidate must reach: below it the adapted model
+    did not learn the target, and a search on it would export a dead
+    network)."""
     metric_key: str
     rule: str = 'greater'
     input_shape: Tuple[int, int, int] = (3, 224, 224)
@@ -130,12 +133,24 @@ class Scoring:
     cache_mb: float = DEFAULT_CACHE_MB
     race: Dict[str, Any] = field(default_factory=lambda: race_settings(
         '', False, (0.25, 0.5), 0.0))
+    floor: Optional[float] = None
+
+    def below_floor(self, value: Optional[float]) -> bool:
+        """``value`` (the metric) does not reach the floor ('less': does
+        not get under it); a missing or NaN value never does."""
+        if self.floor is None:
+            return False
+        if value is None or value != value:
+            return True
+        return value < self.floor if self.rule == 'greater' \
+            else value > self.floor
 
     @classmethod
     def parse(cls, owner: str, metric_key: str, rule: str,
               input_shape: Sequence[int], calibrate_batches: int,
               noise_repeats: int, racing: Any, seed: int,
-              cache_mb: float) -> 'Scoring':
+              cache_mb: float, floor: Optional[float] = None
+              ) -> 'Scoring':
         if rule not in ('greater', 'less'):
             raise ValueError(f"{owner}: rule: expected 'greater' or 'less', "
                              f'got {rule!r}')
@@ -148,10 +163,16 @@ class Scoring:
             if value < 0:
                 raise ValueError(f'{owner}: {arg}: expected >= 0, got '
                                  f'{value}')
+        if floor is not None and (isinstance(floor, bool) or not isinstance(
+                floor, (int, float)) or floor != floor):
+            raise ValueError(f'{owner}: floor: expected a number (the '
+                             f'{metric_key} value the best candidate must '
+                             f'reach) or None, got {floor!r}')
         race = group(owner, 'racing', racing, ('fractions', 'margin', 'top'))
         on = race is not None
         race = race or {}
         return cls(metric_key, rule, tuple(input_shape), calibrate_batches,
                    noise_repeats, seed, cache_mb, race_settings(
                        owner, on, race.get('fractions', (0.25, 0.5)),
-                       race.get('margin', 0.0), race.get('top')))
+                       race.get('margin', 0.0), race.get('top')),
+                   None if floor is None else float(floor))

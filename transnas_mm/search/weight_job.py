@@ -140,8 +140,13 @@ class WeightSearchJob(SearchJob):
             search.margin = self.noise_margin * search.noise \
                 if search.noise == search.noise else 0.0
         log = osp.join(out, 'nws_log.jsonl')
+
+        def after_generation(s: WeightSearch) -> None:
+            self.write_log(log, s)
+            self.check_floor(s, log, state_path)
+
         run_search(search, scorer, state_path, valid_for,
-                   on_generation=lambda s: self.write_log(log, s),
+                   on_generation=after_generation,
                    before_eval=proxy,
                    race_k=self.scoring.race['race_top'] or 1)
         self.write_log(log, search)

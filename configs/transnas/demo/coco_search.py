@@ -16,9 +16,11 @@ _base_ = [
 model = dict(backbone=dict(warmup_iters=152, warmup_reseed=False))
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8, val_interval=8)
 default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=1))
-# What both search hooks share (the objective and its calibration).
+# What both search hooks share (the objective, its calibration, and the
+# floor that stops a search on a collapsed adaptation).
 search_common = dict(metric_key='coco/bbox_mAP', input_shape=(3, 128, 128),
-                     calibrate_batches=4, seed=0)
+                     calibrate_batches=4, seed=0,
+                     floor=_base_.det_floor)
 custom_hooks = [
     dict(
         type='transnas_mm.ArchSearchHook',

@@ -15,7 +15,8 @@ model = dict(backbone=dict(warmup_iters=152, warmup_reseed=False))
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8, val_interval=8)
 default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=1))
 search_common = dict(metric_key='coco/bbox_mAP', input_shape=(3, 128, 128),
-                     calibrate_batches=4, seed=0)
+                     calibrate_batches=4, seed=0,
+                     floor=_base_.det_floor)
 custom_hooks = [
     dict(type='transnas_mm.ArchSearchHook', **search_common,
          search=_base_.det_arch_search),
