@@ -14,7 +14,7 @@ from .arch_search import ArchSearch, SearchConfig
 from .artifacts import write_log, write_pareto
 from .base import Search
 from .candidate import WORST, Candidate
-from .job import SearchContext, SearchJob, WeightSnapshot
+from .job import BelowFloor, SearchContext, SearchJob, WeightSnapshot
 from .loop import STATE_FILE, load_state, run_search
 from .plots import plot_pareto, plot_search_curve
 from .predictor import predictor_by_generation
@@ -157,11 +157,16 @@ class ArchSearchJob(SearchJob):
         scorer = self.scorer(ctx, prepare, loss=self.fitness == 'proxy'
                              and self.loss_fitness)
         ladder = self.ladder(ctx) if self.fitness == 'proxy' else None
-        run_search(search, scorer, state_path, valid_for, on_generation,
-                   ladder.first if ladder else before_eval, progress,
-                   race_k=self.scoring.race['race_top'],
-                   after_scoring=(lambda cands: ladder.climb(scorer, cands))
-                   if ladder else None)
+        try:
+            run_search(search, scorer, state_path, valid_for, on_generation,
+                       ladder.first if ladder else before_eval, progress,
+                       race_k=self.scoring.race['race_top'],
+                       after_scoring=(lambda cands: ladder.climb(
+                           scorer, cands)) if ladder else None)
+        except BelowFloor:
+            if snapshot is not None:  # not the last candidate's finetune
+                snapshot.restore()
+            raise
         return search, scorer, snapshot, before_eval
 
     def candidate_fitness(self, ctx: SearchContext,

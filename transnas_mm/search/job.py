@@ -29,6 +29,11 @@ from .settings import Proxy, Scoring
 PROXY = 100
 
 
+class BelowFloor(RuntimeError):
+    """The best candidate is below the floor (see ``check_floor``): the
+    jobs put the model's weights back before it leaves them."""
+
+
 @dataclass
 class SearchContext:
     """What a search runs on. ``heldout``: a callable returning the test
@@ -189,7 +194,7 @@ class SearchJob:
         if is_main_process() and osp.isfile(state_path):
             os.remove(state_path)
         side = 'below' if s.rule == 'greater' else 'above'
-        raise RuntimeError(
+        raise BelowFloor(
             f'{self.owner}: floor: the best of {len(search.history)} '
             f'candidates scores {s.metric_key}={value} on the search split, '
             f'{side} floor={s.floor}: the adapted model did not learn the '

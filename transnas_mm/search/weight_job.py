@@ -17,7 +17,7 @@ from .calibrate import recalibrate_bn, seeded, unwrap
 from .candidate import WORST, Candidate
 from .evaluate import evaluate
 from .fitness import SubnetScorer
-from .job import SearchContext, SearchJob, WeightSnapshot
+from .job import BelowFloor, SearchContext, SearchJob, WeightSnapshot
 from .loop import load_state, run_search
 from .plots import plot_weight_sources
 from .proxy import ProxyFinetune
@@ -145,10 +145,13 @@ class WeightSearchJob(SearchJob):
             self.write_log(log, s)
             self.check_floor(s, log, state_path)
 
-        run_search(search, scorer, state_path, valid_for,
-                   on_generation=after_generation,
-                   before_eval=proxy,
-                   race_k=self.scoring.race['race_top'] or 1)
+        try:
+            run_search(search, scorer, state_path, valid_for,
+                       on_generation=after_generation, before_eval=proxy,
+                       race_k=self.scoring.race['race_top'] or 1)
+        except BelowFloor:
+            snapshot.restore()  # the weights as they came
+            raise
         self.write_log(log, search)
         best, plain = search.best, search.plain_candidate
         if best is None:
