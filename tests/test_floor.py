@@ -4,12 +4,28 @@ and the log, and exports nothing; the shipped detection configs set it."""
 import os.path as osp
 
 import pytest
+import torch
 from mmengine.config import Config
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from conftest import CONFIGS, demo_cfg, one_line
 from transnas_mm.search.settings import Scoring
 from transnas_mm.space import reference_arch, save_arch
+
+
+class WeightsAtStart(Hook):
+    """Keeps a copy of the model's weights as training starts (after the
+    checkpoint is loaded): what a stopped search must leave behind."""
+
+    def before_train(self, runner) -> None:
+        self.state = {k: v.clone()
+                      for k, v in runner.model.state_dict().items()}
+
+    def changed(self, model) -> list:
+        """Names of the tensors that differ from the copy."""
+        return [k for k, v in model.state_dict().items()
+                if not torch.equal(v, self.state[k])]
 
 
 def test_untrained_detector_stops_after_the_first_generation(
@@ -34,8 +50,11 @@ def test_untrained_detector_stops_after_the_first_generation(
                      search=dict(population=3, generations=3, top_k=2,
                                  num_mutation=1, num_crossover=1))
     nws_hook.update(calibrate_batches=1, noise_repeats=0)
+    runner = Runner.from_cfg(cfg)
+    start = WeightsAtStart()
+    runner.register_hook(start, priority='VERY_HIGH')
     with pytest.raises(RuntimeError) as err:
-        Runner.from_cfg(cfg).train()
+        runner.train()
     out = osp.join(str(tmp_path), 'search')
     one_line(err, 'ArchSearchHook: floor', 'coco/bbox_mAP', 'floor=0.5',
              'nothing exported', osp.join(out, 'search_log.jsonl'))
@@ -44,6 +63,8 @@ def test_untrained_detector_stops_after_the_first_generation(
     for name in ('arch.json', 'summary.json', 'search_state.json',
                  'subnet.pth', 'subnet_model.pth'):
         assert not osp.exists(osp.join(out, name)), name
+    # the candidates' proxy finetunes and BN recalibrations are undone
+    assert start.changed(runner.model) == []
 
 
 def test_weight_search_alone_holds_its_plain_score_to_the_floor(
@@ -67,6 +88,8 @@ def test_weight_search_alone_holds_its_plain_score_to_the_floor(
     runner = Runner.from_cfg(cfg)
     from transnas_mm.engine import find_supernet
     save_arch(reference_arch(find_supernet(runner.model).space), arch_file)
+    start = WeightsAtStart()
+    runner.register_hook(start, priority='VERY_HIGH')
     with pytest.raises(RuntimeError) as err:
         runner.train()
     out = osp.join(str(tmp_path / 'work'), 'search')
@@ -75,6 +98,7 @@ def test_weight_search_alone_holds_its_plain_score_to_the_floor(
     for name in ('subnet.pth', 'subnet_model.pth', 'weight_sources.json',
                  'nws_state.json'):
         assert not osp.exists(osp.join(out, name)), name
+    assert start.changed(runner.model) == []
 
 
 def test_floor_follows_the_rule_and_refuses_what_is_not_a_number():

@@ -7,6 +7,7 @@ _base_ = [
     '../_base_/datasets/coco_detection.py',
     '../_base_/default_runtime.py',
     '../_base_/search/real_scale_search.py',
+    '../_base_/search/det_floor.py',
 ]
 default_scope = 'mmdet'
 source_checkpoint = 'work_dirs/supernet_in1k/epoch_120.pth'

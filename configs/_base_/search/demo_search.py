@@ -10,10 +10,6 @@ demo_weight_search = dict(
     racing=dict(),
     search=dict(population=4, generations=2, top_k=2),
     heldout=True)
-# A detector whose best path scores under 0.01 mAP on the search split did
-# not learn the target (a collapsed adaptation scored 0.001 while healthy
-# ones score 0.27): the searches stop with an error instead of exporting it.
-det_floor = 0.01
 # The detection targets' evolution (a small one: 8 per generation).
 det_arch_search = dict(population=8, generations=3, top_k=4,
                        mutation_prob=0.2, num_mutation=4, num_crossover=4)

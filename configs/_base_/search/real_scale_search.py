@@ -14,7 +14,3 @@ weight_search = dict(
     mode='greedy',
     search=dict(passes=1),
     heldout=True)
-# A detector whose best path scores under 0.01 mAP on the search split did
-# not learn the target (a collapsed adaptation): the searches stop with an
-# error instead of exporting it.
-det_floor = 0.01

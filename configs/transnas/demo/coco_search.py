@@ -6,6 +6,7 @@ _base_ = [
     './retinanet_supernet_coco.py',
     '../../_base_/search/demo_search.py',
     '../../_base_/search/det_finetune.py',
+    '../../_base_/search/det_floor.py',
 ]
 
 # Adaptation trains the new FPN/head on the reference path only (all 152

@@ -8,6 +8,7 @@ _base_ = [
     './faster_rcnn_supernet_coco.py',
     '../../_base_/search/demo_search.py',
     '../../_base_/search/det_finetune.py',
+    '../../_base_/search/det_floor.py',
 ]
 
 # Adaptation on the reference path only (see coco_search.py for why).
