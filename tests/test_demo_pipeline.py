@@ -1,5 +1,6 @@
 """`make demo`'s pipeline end to end with tiny budgets: every artefact and
 every report row exists and parses."""
+import glob
 import json
 import os.path as osp
 import re
@@ -62,6 +63,16 @@ def test_demo_pipeline_quick(tmp_path):
         for name in ('arch.json', 'subnet.pth', 'subnet_model.pth',
                      'weight_sources.json', 'finetune.py', 'arch.png'):
             assert osp.isfile(osp.join(found, name)), (key, name)
+        # each search's wall time covers its candidates and more (noise
+        # draws, export); the adaptation is recorded apart
+        timing = json.load(open(osp.join(found, 'timing.json')))
+        assert set(timing) == {'adapt', 'arch', 'weights'}
+        assert timing['adapt'] > 0
+        for part, log in (('arch', 'search_log.jsonl'),
+                          ('weights', 'nws_log.jsonl')):
+            cands = sum(json.loads(line)['seconds']
+                        for line in open(osp.join(found, log)))
+            assert timing[part] > cands > 0, (key, part)
         for row in KEYS:
             json.load(open(osp.join(out, key, f'{row}_seed0',
                                     'heldout.json')))
@@ -71,9 +82,21 @@ def test_demo_pipeline_quick(tmp_path):
                            cwd=ROOT,
                            capture_output=True, text=True, timeout=600)
     assert again.returncode == 0
+    # rows that started from an earlier row's network took its result
+    # (one 'done already' where a row of its own says two)
+    shared = glob.glob(osp.join(out, '*', '*_seed0', 'shared.json'))
+    for path in shared:
+        rdir, twin = osp.dirname(path), json.load(open(path))['twin']
+        assert not osp.exists(osp.join(rdir, 'finetune'))  # none ran
+        assert json.load(open(osp.join(rdir, 'heldout.json'))) == \
+            json.load(open(osp.join(twin, 'heldout.json')))
+        digest = [json.load(open(osp.join(d, 'start_digest.json')))['digest']
+                  for d in (rdir, twin)]
+        assert digest[0] == digest[1]
     # the three sources, then per target: search, 6 rows x (network,
     # finetune, test), NAS + NWS's finetune and test
-    assert again.stdout.count('done already') >= 3 + 2 * (1 + 6 * 3 + 2)
+    assert again.stdout.count('done already') >= \
+        3 + 2 * (1 + 6 * 3 + 2) - len(shared)
     # the super-network seeded from the static one: its source accuracy
     # and compute beside the from-scratch one's
     assert re.search(r'super-network seeded from the static network .*'

@@ -83,6 +83,10 @@ def target_notes(name: str, t: TargetResult) -> List[str]:
             + ('kept plain inheritance (no change beat it beyond the '
                'margin)' if s.kept_plain else
                f'{s.changed_layers} layer(s) changed'))
+    if t.shared:
+        notes.append(f'{name}: started from the same network (arch and '
+                     f'weights) as an earlier row, so they share its '
+                     f'finetune: ' + '; '.join(t.shared))
     if t.study:
         st = t.study
         notes.append(

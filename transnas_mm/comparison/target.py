@@ -1,15 +1,19 @@
 """One target's rows: adapt + search once, then every row finetuned with
 the target's one finetune budget and tested on its held-out split."""
 import json
+import os
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
 from ..search.summaries import ArchSummary, WeightSources
+from ..search.timing import read_timing
+from ..utils.atomic_io import atomic_write_json
 from .budgets import quick
 from .rank_study import rank_study
 from .rows import ROWS, Row
-from .steps import Steps, last_checkpoint
+from .start_digest import DIGEST_FILE, Twins, write_start_digest
+from .steps import Steps, last_checkpoint, say
 
 
 @dataclass
@@ -76,6 +80,8 @@ class TargetResult:
     summary: ArchSummary
     study: Optional[dict] = None
     figures: Dict[str, str] = field(default_factory=dict)
+    # 'row (seed s) = row folder': rows that reused a twin's finetune
+    shared: List[str] = field(default_factory=list)
 
 
 def search_seconds(path: str) -> float:
@@ -102,10 +108,15 @@ def row_latency(steps: Steps, found: str) -> Callable[[str], float]:
 
 def finetune_and_test(steps: Steps, name: str, spec: TargetSpec, rdir: str,
                       finetune_cfg: str, arch: str, load: Optional[str],
-                      seed: int, fast: bool) -> Tuple[Optional[float], float]:
+                      seed: int, fast: bool, twin: Optional[str] = None
+                      ) -> Tuple[Optional[float], float]:
     """Finetune ``arch`` from ``load`` (None: random init) with the target's
     one finetune budget, then test it on the held-out split. Returns the
-    held-out metric and the finetune seconds."""
+    held-out metric and the finetune seconds. ``twin``: a row folder of the
+    same seed that started from the same network; its result and finetune
+    seconds are this row's (see :mod:`.start_digest`)."""
+    if twin is not None:
+        return shared_result(name, spec, rdir, twin)
     row_opts = ['--cfg-options', f'model.backbone.arch={arch}',
                 f'load_from={load}', f'randomness.seed={seed}'
                 ] + quick('finetune', spec.kind, fast)
@@ -124,6 +135,28 @@ def finetune_and_test(steps: Steps, name: str, spec: TargetSpec, rdir: str,
     return json.load(open(result)).get(spec.metric), seconds
 
 
+def shared_result(name: str, spec: TargetSpec, rdir: str, twin: str
+                  ) -> Tuple[Optional[float], float]:
+    """A row whose start network equals ``twin``'s: its held-out result is
+    copied (``shared.json`` says from where), the seconds are the twin's
+    (a user of this row pays that finetune)."""
+    result = osp.join(rdir, 'heldout.json')
+    if osp.isfile(result):
+        say(f'{name}: done already (the finetune of {osp.basename(twin)})')
+    else:
+        say(f'{name}: starts from the same network as '
+            f'{osp.basename(twin)} (arch and weights): its finetune and '
+            f'held-out result are reused')
+        atomic_write_json(osp.join(rdir, 'shared.json'),
+                          dict(twin=osp.abspath(twin)))
+        with open(osp.join(twin, 'heldout.json')) as f:
+            atomic_write_json(result, json.load(f))
+    with open(osp.join(twin, 'finetune.done')) as f:
+        seconds = json.load(f)['seconds']
+    with open(result) as f:
+        return json.load(f).get(spec.metric), seconds
+
+
 def row_network(steps: Steps, row: Row, spec: TargetSpec, rdir: str,
                 found: str, ckpt: str, seed: int) -> Tuple[str, dict]:
     """The row's starting network, exported by tools/baseline_subnet.py:
@@ -140,6 +173,22 @@ def row_network(steps: Steps, row: Row, spec: TargetSpec, rdir: str,
     net = osp.join(rdir, 'net')
     return osp.join(net, 'arch.json'), json.load(
         open(osp.join(net, 'cost.json')))
+
+
+def row_title(folder: str) -> str:
+    """'random_seed0' -> that row's title."""
+    key = folder.rsplit('_seed', 1)[0]
+    return next((r.title for r in ROWS if r.key == key), folder)
+
+
+def row_digest(steps: Steps, rdir: str, arch: str, load: str) -> str:
+    """``rdir`` after its start digest is written (once, in a child: the
+    warm parent runs no torch)."""
+    if not osp.isfile(osp.join(rdir, DIGEST_FILE)):
+        os.makedirs(rdir, exist_ok=True)
+        steps.forked(lambda: write_start_digest(rdir, arch, load),
+                     osp.join(rdir, 'start_digest.log'))
+    return rdir
 
 
 @dataclass
@@ -177,14 +226,25 @@ def search_target(steps: Steps, spec: TargetSpec, base: str,
                steps.script('tools/train.py', spec.config, '--work-dir',
                             work, *opts), osp.join(base, f'{name}.log'))
     found = osp.join(work, 'search')
-    nas_s = search_seconds(osp.join(found, 'search_log.jsonl'))
-    nws_s = search_seconds(osp.join(found, 'nws_log.jsonl'))
     total_s = json.load(open(done))['seconds']
+    nas_s, nws_s = search_parts(found)
     return SearchRun(found, last_checkpoint(work),
                      ArchSummary.from_file(osp.join(found, 'summary.json')),
                      WeightSources.from_file(
                          osp.join(found, 'weight_sources.json')),
                      max(0.0, total_s - nas_s - nws_s), nas_s, nws_s)
+
+
+def search_parts(found: str) -> Tuple[float, float]:
+    """(NAS, NWS) seconds: each search's wall time as its hook recorded it
+    (``timing.json``: noise draws and exports included); the rest of the
+    step (start-up, adaptation) is charged to every adapted row. A search
+    folder of an earlier release: the sums of the candidates' seconds."""
+    parts = read_timing(found)
+    if 'arch' in parts and 'weights' in parts:
+        return parts['arch'], parts['weights']
+    return (search_seconds(osp.join(found, 'search_log.jsonl')),
+            search_seconds(osp.join(found, 'nws_log.jsonl')))
 
 
 def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
@@ -197,13 +257,14 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
     runs = [search_target(steps, spec, base, sources, fast, seed)
             for seed in range(seeds)]
     latency = row_latency(steps, runs[0].found)
-    rows = []
+    twins = [Twins() for _ in runs]
+    rows, shared = [], []
     for row in ROWS:
         if row.weights == 'static' and sources.static is None:
             continue  # no static source network given
         metrics, finetune_s, flops, params, ms, search_s, target_s = \
             [], [], [], [], [], [], []
-        for seed, run in enumerate(runs):
+        for seed, (run, seen) in enumerate(zip(runs, twins)):
             rdir = osp.join(base, f'{row.key}_seed{seed}')
             checkpoints = dict(init=run.adapted, source=sources.supernet,
                                static=sources.static, adapted=run.adapted)
@@ -220,9 +281,14 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
             flops.append(cost['flops'])  # random, searched: per seed
             params.append(cost['params'])
             ms.append(latency(arch))
+            twin = None if load is None else \
+                seen.twin(row_digest(steps, rdir, arch, load))
+            if twin is not None:
+                shared.append(f'{row.title} (seed {seed}) = '
+                              f'{row_title(osp.basename(twin))}')
             metric, seconds = finetune_and_test(
                 steps, f'{spec.key}/{row.key}', spec, rdir,
-                run.finetune_cfg, arch, load, seed, fast)
+                run.finetune_cfg, arch, load, seed, fast, twin)
             metrics.append(metric)
             finetune_s.append(seconds)
             searched = dict(nas=run.nas_s, **{
@@ -254,4 +320,4 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
         osp.join(found, 'weight_sources.png'),
         'search fitness vs held-out after finetune (rank study)':
         osp.join(base, 'rank_study.png'),
-    })
+    }, shared)

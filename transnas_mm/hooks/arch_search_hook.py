@@ -63,5 +63,6 @@ class ArchSearchHook(SearchHook):
             runner.visualizer.add_scalars(self.job.scalars(search),
                                           step=search.generation)
 
-        self.result = self.job.run(SearchContext.from_runner(runner),
-                                   to_visualizer)
+        self.result = self.timed_search(
+            runner, 'arch', lambda: self.job.run(
+                SearchContext.from_runner(runner), to_visualizer), True)

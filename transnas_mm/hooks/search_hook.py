@@ -1,11 +1,16 @@
 """What both search hooks share: the scoring arguments, checked when the
 hook is built, and the data check before any training."""
-from typing import Any, Optional, Sequence, Tuple
+import os.path as osp
+import time
+from typing import Any, Callable, Optional, Sequence, Tuple, TypeVar
 
 from mmengine.hooks import Hook
 
 from ..search.batch_cache import DEFAULT_CACHE_MB
 from ..search.settings import Scoring, refuse_unknown
+from ..search.timing import add_time, timed
+
+T = TypeVar('T')
 
 
 class SearchHook(Hook):
@@ -53,3 +58,14 @@ class SearchHook(Hook):
     def before_train(self, runner) -> None:
         """What the data cannot honour fails before any adaptation."""
         self.job.check_data(runner.train_dataloader)
+        self._train_start = time.perf_counter()
+
+    def timed_search(self, runner, part: str, work: Callable[[], T],
+                     after_adaptation: bool) -> T:
+        """``work()`` (the job's run), its wall time recorded as ``part``;
+        ``after_adaptation``: this hook's search is the step's first, so
+        the time since training started is the adaptation's."""
+        out = osp.join(runner.work_dir, self.job.out_dir)
+        if after_adaptation:
+            add_time(out, 'adapt', time.perf_counter() - self._train_start)
+        return timed(out, part, work)

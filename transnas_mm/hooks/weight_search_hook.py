@@ -84,4 +84,7 @@ class WeightSearchHook(SearchHook):
             print_log(f'WeightSearchHook: no {arch_file} (no ArchSearchHook '
                       f'before it?); skipping', logger='current', level=30)
             return
-        self.result = self.job.run(ctx, arch, arch_file)
+        # with a given arch no ArchSearchHook ran before: adaptation ends here
+        self.result = self.timed_search(
+            runner, 'weights', lambda: self.job.run(ctx, arch, arch_file),
+            bool(self.arch_path))

@@ -1,0 +1,54 @@
+"""Which report rows start their finetune from the same network. Two rows
+of one seed whose arch and starting weights are equal (NAS + NWS when the
+weight search kept plain inheritance; NAS + plain when the search returned
+the hand chain) would repeat one finetune to the digit: the later row
+takes the earlier one's result instead of paying for it again."""
+import hashlib
+import json
+import os.path as osp
+from typing import Dict, Optional
+
+from ..utils.atomic_io import atomic_write_json
+
+DIGEST_FILE = 'start_digest.json'
+
+
+def start_digest(arch_file: str, checkpoint: str) -> str:
+    """Hash of the arch (its JSON, key order aside) and of every tensor of
+    the checkpoint's ``state_dict`` (names, dtypes, shapes, values); the
+    ``meta`` block (paths, scores) does not count."""
+    import torch
+    from ..utils import safe_torch_load
+    h = hashlib.sha256()
+    with open(arch_file) as f:
+        h.update(json.dumps(json.load(f), sort_keys=True).encode())
+    state = safe_torch_load(checkpoint, map_location='cpu')['state_dict']
+    for name in sorted(state):
+        t = state[name]
+        h.update(f'{name}|{t.dtype}|{tuple(t.shape)}'.encode())
+        h.update(t.detach().reshape(-1).contiguous().view(torch.uint8)
+                 .numpy().tobytes())
+    return h.hexdigest()
+
+
+def write_start_digest(rdir: str, arch_file: str, checkpoint: str) -> None:
+    atomic_write_json(osp.join(rdir, DIGEST_FILE), dict(
+        digest=start_digest(arch_file, checkpoint), arch=arch_file,
+        checkpoint=checkpoint))
+
+
+class Twins:
+    """Per seed, the first row folder seen with each start digest."""
+
+    def __init__(self) -> None:
+        self.first: Dict[str, str] = {}
+
+    def twin(self, rdir: str) -> Optional[str]:
+        """The earlier row folder with ``rdir``'s digest, else None (and
+        ``rdir`` becomes the one later rows match)."""
+        with open(osp.join(rdir, DIGEST_FILE)) as f:
+            digest = json.load(f)['digest']
+        if digest in self.first:
+            return self.first[digest]
+        self.first[digest] = rdir
+        return None
