@@ -6,7 +6,8 @@ import os.path as osp
 import numpy as np
 import torch
 
-from transnas_mm.comparison.start_digest import (Twins, start_digest,
+from transnas_mm.comparison.start_digest import (Twins, read_start_digest,
+                                                 start_digest,
                                                  write_start_digest)
 from transnas_mm.comparison.target import TargetSpec, shared_result
 from transnas_mm.space import build_space, save_arch
@@ -63,9 +64,14 @@ def test_twins_and_the_shared_result(tmp_path):
         {'backbone.w': state['backbone.w'] + 1}, {})
     write_start_digest(rows['random'], other_arch, other_ckpt)
     seen = Twins()
-    assert seen.twin(rows['nas_plain']) is None  # the first one pays
-    assert seen.twin(rows['random']) is None
-    assert seen.twin(rows['nas_nws']) == rows['nas_plain']
+
+    def twin(key):
+        return seen.twin(read_start_digest(rows[key]), rows[key])
+
+    assert twin('nas_plain') is None  # the first one pays
+    assert twin('random') is None
+    assert twin('nas_nws') == rows['nas_plain']
+    assert twin('nas_plain') is None  # asked again: still its own
     # the twin's finished finetune and held-out result become the row's
     with open(osp.join(rows['nas_plain'], 'finetune.done'), 'w') as f:
         json.dump(dict(seconds=12.5), f)

@@ -1,8 +1,10 @@
 """Which report rows start their finetune from the same network. Two rows
-of one seed whose arch and starting weights are equal (NAS + NWS when the
-weight search kept plain inheritance; NAS + plain when the search returned
-the hand chain) would repeat one finetune to the digit: the later row
-takes the earlier one's result instead of paying for it again."""
+of one seed whose arch and starting weights are equal (NAS + plain when
+the search returned the hand chain or the random row's arch) would repeat
+one finetune to the digit: the later row takes the earlier one's result
+instead of paying for it again. NAS + NWS with plain inheritance kept is
+not such a pair: its export carries the BN statistics recalibrated by the
+search, and the digest counts every tensor."""
 import hashlib
 import json
 import os.path as osp
@@ -37,18 +39,19 @@ def write_start_digest(rdir: str, arch_file: str, checkpoint: str) -> None:
         checkpoint=checkpoint))
 
 
+def read_start_digest(rdir: str) -> str:
+    with open(osp.join(rdir, DIGEST_FILE)) as f:
+        return json.load(f)['digest']
+
+
 class Twins:
     """Per seed, the first row folder seen with each start digest."""
 
     def __init__(self) -> None:
         self.first: Dict[str, str] = {}
 
-    def twin(self, rdir: str) -> Optional[str]:
-        """The earlier row folder with ``rdir``'s digest, else None (and
+    def twin(self, digest: str, rdir: str) -> Optional[str]:
+        """The earlier row folder with this digest, else None (and
         ``rdir`` becomes the one later rows match)."""
-        with open(osp.join(rdir, DIGEST_FILE)) as f:
-            digest = json.load(f)['digest']
-        if digest in self.first:
-            return self.first[digest]
-        self.first[digest] = rdir
-        return None
+        earlier = self.first.setdefault(digest, rdir)
+        return None if earlier == rdir else earlier

@@ -12,7 +12,8 @@ from ..utils.atomic_io import atomic_write_json
 from .budgets import quick
 from .rank_study import rank_study
 from .rows import ROWS, Row
-from .start_digest import DIGEST_FILE, Twins, write_start_digest
+from .start_digest import (DIGEST_FILE, Twins, read_start_digest,
+                           write_start_digest)
 from .steps import Steps, last_checkpoint, say
 
 
@@ -80,7 +81,7 @@ class TargetResult:
     summary: ArchSummary
     study: Optional[dict] = None
     figures: Dict[str, str] = field(default_factory=dict)
-    # 'row (seed s) = row folder': rows that reused a twin's finetune
+    # 'row (seed s) = earlier row': rows that reused a twin's finetune
     shared: List[str] = field(default_factory=list)
 
 
@@ -182,13 +183,13 @@ def row_title(folder: str) -> str:
 
 
 def row_digest(steps: Steps, rdir: str, arch: str, load: str) -> str:
-    """``rdir`` after its start digest is written (once, in a child: the
-    warm parent runs no torch)."""
+    """The row's start digest, computed once (in a child: the warm parent
+    runs no torch) and kept in ``rdir``."""
     if not osp.isfile(osp.join(rdir, DIGEST_FILE)):
         os.makedirs(rdir, exist_ok=True)
         steps.forked(lambda: write_start_digest(rdir, arch, load),
                      osp.join(rdir, 'start_digest.log'))
-    return rdir
+    return read_start_digest(rdir)
 
 
 @dataclass
@@ -282,7 +283,7 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
             params.append(cost['params'])
             ms.append(latency(arch))
             twin = None if load is None else \
-                seen.twin(row_digest(steps, rdir, arch, load))
+                seen.twin(row_digest(steps, rdir, arch, load), rdir)
             if twin is not None:
                 shared.append(f'{row.title} (seed {seed}) = '
                               f'{row_title(osp.basename(twin))}')
