@@ -65,10 +65,12 @@ def static_note(out: str) -> str:
 
 def target_notes(name: str, t: TargetResult) -> List[str]:
     s, summ = t.nws, t.summary
+    held = (f'; held-out as scored (before the row finetune) '
+            f'{s.heldout["nws"]:.4f} vs {s.heldout["plain"]:.4f}'
+            if s.heldout and {'nws', 'plain'} <= set(s.heldout) else '')
     notes = [f'{name}: NWS vs plain inheritance on the search split '
-             f'{s.search_split.nws:.4f} vs {s.search_split.plain:.4f}; '
-             f'held-out as scored (before the row finetune) '
-             f'{s.heldout["nws"]:.4f} vs {s.heldout["plain"]:.4f}']
+             f'{s.search_split.nws:.4f} vs {s.search_split.plain:.4f}'
+             + held]
     if summ.score_noise is not None:
         notes.append(
             f'{name}: architecture fitness noise (std over calibration '
