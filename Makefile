@@ -15,8 +15,12 @@ data: install
 demo: install
 	@bash tools/run_demo.sh $(DEMO_ARGS)
 
+# Two workers, one thread each (a test file stays on one worker: its
+# module fixtures are built once); TEST_WORKERS=0 runs the suite serially.
+TEST_WORKERS ?= 2
 test: install
-	@$(PY) -m pytest tests -q -p no:cacheprovider $(PYTEST_ARGS)
+	@OMP_NUM_THREADS=1 $(PY) -m pytest tests -q -p no:cacheprovider \
+		-n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install
 	@$(PY) benchmarks/supernet_step.py

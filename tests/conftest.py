@@ -1,5 +1,6 @@
 """Shared fixtures: the demo data generated once (``data/demo``), and
 configs from ``configs/`` pointed at it."""
+import os
 import os.path as osp
 import socket
 from typing import Any, Dict, Optional
@@ -12,6 +13,11 @@ import transnas_mm  # noqa: F401
 from transnas_mm.datasets import prepare_demo_data
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# Tools the tests launch import this checkout even while a parallel worker
+# runs `mim install -e .` (test_install.py), which drops and rewrites the
+# editable install's path entry for a moment.
+os.environ['PYTHONPATH'] = os.pathsep.join(
+    p for p in (ROOT, os.environ.get('PYTHONPATH', '')) if p)
 CONFIGS = osp.join(ROOT, 'configs')
 # The demo space (configs/_base_/models/demo_space.py), for library tests.
 DEMO_SPACE = dict(stages=[(2, 24, 2), (3, 32, 2), (3, 64, 2), (2, 96, 2)],

@@ -34,6 +34,36 @@ def test_deterministic_and_atomic(tmp_path, demo_root):
     assert not set(SOURCE_CLASSES) & set(TARGET_CLASSES)
 
 
+def test_two_preparers_of_one_folder_build_it_once(tmp_path, monkeypatch):
+    """Parallel test workers (or two `make data`) share the temp folder:
+    the second waits on the lock, then finds the data built."""
+    import threading
+    import time
+
+    from transnas_mm.datasets import demo_data
+    calls = []
+
+    def slow_build(out, seed):  # the build's last step: the stamp
+        calls.append(out)
+        time.sleep(0.5)
+        os.makedirs(out)
+        with open(osp.join(out, 'DEMO_DATA'), 'w') as f:
+            f.write(demo_data._fingerprint(seed) + '\n')
+        return out
+
+    monkeypatch.setattr(demo_data, '_build', slow_build)
+    out = str(tmp_path / 'demo')
+    got = []
+    workers = [threading.Thread(
+        target=lambda: got.append(demo_data.prepare_demo_data(out)))
+        for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(10)
+    assert got == [out, out] and calls == [out]
+
+
 def test_photo_target_splits_by_region_and_reads_as_custom_dataset(
         demo_root):
     from transnas_mm.datasets.photo_target import (GRID, PER_SPLIT, PHOTOS,

@@ -64,9 +64,12 @@ def test_mim_install_editable_is_clean():
     assert proc.returncode == 0, out[-3000:]
     assert 'Traceback' not in out and 'ERROR' not in out, out[-3000:]
     assert 'Successfully installed transnas' in out, out[-3000:]
-    # still the egg-link mim locates (`mim list` / `train` / `test` below)
+    # still the egg-link mim locates (`mim list` / `train` / `test` below),
+    # found without the PYTHONPATH that conftest sets for launched tools
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
     assert _run([sys.executable, '-c', 'import transnas_mm; print('
-                 'transnas_mm.__file__)']).startswith(osp.join(ROOT, ''))
+                 'transnas_mm.__file__)'], env=env, cwd='/').startswith(
+                     osp.join(ROOT, ''))
 
 
 def test_mim_lists_the_plugin():

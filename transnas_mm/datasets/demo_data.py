@@ -17,6 +17,7 @@ download).
 Source and target classes differ, so the demo is a real transfer; no digit
 image is shared between a target's train, search and held-out splits.
 """
+import fcntl
 import hashlib
 import json
 import os
@@ -241,15 +242,35 @@ def _fingerprint(seed: int) -> str:
         f'{FORMAT_VERSION}:{seed}'.encode()).hexdigest()[:16]
 
 
+def _built(out: str, seed: int) -> bool:
+    stamp = osp.join(out, 'DEMO_DATA')
+    if not osp.isfile(stamp):
+        return False
+    with open(stamp) as f:
+        return f.read().strip() == _fingerprint(seed)
+
+
 def prepare_demo_data(out: str, seed: int = 0, force: bool = False) -> str:
     """Write all four demo sets under ``out`` (atomically: built in a temp
     folder, renamed at the end). Returns ``out``; skips if already built
-    with the same seed and format."""
-    stamp = osp.join(out, 'DEMO_DATA')
-    if not force and osp.isfile(stamp):
-        with open(stamp) as f:
-            if f.read().strip() == _fingerprint(seed):
-                return out
+    with the same seed and format. Two processes preparing the same ``out``
+    (parallel test workers, two ``make data``) share one temp folder, so
+    the second waits on a lock beside ``out`` and then finds it built."""
+    if not force and _built(out, seed):
+        return out
+    parent = osp.dirname(osp.abspath(out.rstrip('/')))
+    os.makedirs(parent, exist_ok=True)
+    fd = os.open(out.rstrip('/') + '.lock', os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd closes or we die
+        if not force and _built(out, seed):
+            return out
+        return _build(out, seed)
+    finally:
+        os.close(fd)
+
+
+def _build(out: str, seed: int) -> str:
     tmp = out.rstrip('/') + '.tmp'
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
