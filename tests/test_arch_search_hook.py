@@ -174,7 +174,7 @@ def test_proxy_fitness_scores_finetuned_paths_then_restores_weights(
         demo_root, source_ckpt, tmp_path):
     """``fitness='proxy'``: each candidate is scored after its own proxy
     finetune from the same adapted weights (generation 0 is the same set
-    of archs, every score moves), the weights are put back afterwards, and
+    of archs, the scores move), the weights are put back afterwards, and
     a resume with other proxy settings is refused."""
     hook = dict(knobs(SEARCH, population=3, generations=1, num_mutation=1,
                       num_crossover=1), noise_repeats=0)
@@ -192,7 +192,11 @@ def test_proxy_fitness_scores_finetuned_paths_then_restores_weights(
                                    runner.model.named_parameters()})
     (inherit, params_a), (proxy, params_b) = runs['inherit'], runs['proxy']
     assert [r['layers'] for r in inherit] == [r['layers'] for r in proxy]
-    assert all(a['score'] != b['score'] for a, b in zip(inherit, proxy))
+    # a 48-image top-1 moves in steps of 2.08, so one candidate may tie by
+    # chance (it does with one thread per process); a proxy skipped, or run
+    # for one candidate only, moves at most one score
+    moved = sum(a['score'] != b['score'] for a, b in zip(inherit, proxy))
+    assert moved >= len(inherit) - 1 >= 2
     assert all(params_a[k].equal(params_b[k]) for k in params_a)
     work = str(tmp_path / 'proxy')
     state = json.load(open(osp.join(work, 'search', 'search_state.json')))
