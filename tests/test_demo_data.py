@@ -187,6 +187,30 @@ def test_hue_cue_colours_stay_near_the_class_hue():
         assert np.median(near) < 0.06 < np.median(free)
 
 
+def test_palette_draws_both_texture_colours_near_the_class_hues():
+    """``palette``: a class's texture is a pair of colours, each near one
+    of its two hues; without it the second colour is any colour."""
+    import colorsys
+    from transnas_mm.datasets.procedural import _texture
+
+    def hues(tex):
+        cols = np.unique(tex.reshape(-1, 3), axis=0)
+        assert len(cols) == 2  # stripes: exactly the two colours
+        return [colorsys.rgb_to_hsv(*(c / 255))[0] for c in cols]
+
+    def dist(a, b):
+        return min(abs(a - b), 1 - abs(a - b))
+    rng = np.random.default_rng(0)
+    near, free = [], []
+    for k in range(40):
+        h1, h2 = (k * 0.38) % 1, (k * 0.38 + 0.5) % 1
+        got = hues(_texture('stripes', 32, rng, 0.0, h1, h2))
+        near.append(max(min(dist(g, h) for g in got) for h in (h1, h2)))
+        got = hues(_texture('stripes', 32, rng, 0.0, h1))
+        free.append(min(dist(g, h2) for g in got))
+    assert np.median(near) < 0.06 < np.median(free)
+
+
 def test_generator_options_measured_and_left_off_still_render():
     """``natural`` (1/f^2 shading) and ``textured`` (leaves filled with
     bundled photographs): deterministic, and they change the image."""

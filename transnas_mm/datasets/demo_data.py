@@ -90,7 +90,7 @@ def make_source(out: str, images: np.ndarray, labels: np.ndarray,
                 rng: np.random.Generator, size: int = 48,
                 per_class: int = 100, val_per_class: int = 10,
                 natural: float = 0.0, textured: float = 0.0,
-                hue_cue: bool = False) -> None:
+                hue_cue: bool = False, palette: bool = False) -> None:
     """ImageNet-style layout: ``train/<cls>/*.png``, ``meta/{train,val}.txt``
     (``<path> <label>`` lines), ``meta/classes.txt``. ``per_class`` training
     and ``val_per_class`` held-out images of every class."""
@@ -110,7 +110,8 @@ def make_source(out: str, images: np.ndarray, labels: np.ndarray,
                     img = render_procedural(label, size, rng,
                                             natural=natural,
                                             textured=textured,
-                                            hue_cue=hue_cue)
+                                            hue_cue=hue_cue,
+                                            palette=palette)
                 else:
                     i = pool.pop()
                     img = _render_source_digit(images[i], size, rng,

@@ -16,8 +16,9 @@ own hue (``hue_cue``): with colours random for every class, a network
 learns to ignore colour, and its features then did not transfer to
 photographs, where colour is much of what tells things apart. The other
 options (``natural``: 1/f^2 shading and colour noise; ``textured``: leaves
-filled with bundled grey-level photographs) were measured and left off;
-the numbers are in configs/transnas/README.md.
+filled with bundled grey-level photographs; ``palette``: the texture's
+second colour near a second class hue) were measured and left off; the
+numbers are in configs/transnas/README.md.
 """
 import colorsys
 import math
@@ -110,13 +111,14 @@ def _shape_mask(shape: str, size: int, cx: float, cy: float, r: float,
 
 
 def _texture(kind: str, size: int, rng: np.random.Generator,
-             theta: float, hue: Optional[float] = None) -> np.ndarray:
-    """HxWx3 uint8 texture in two random colours at angle ``theta``
-    (random phase and period)."""
+             theta: float, hue: Optional[float] = None,
+             hue2: Optional[float] = None) -> np.ndarray:
+    """HxWx3 uint8 texture in two random colours (near ``hue`` /
+    ``hue2`` where given) at angle ``theta`` (random phase and period)."""
     a = np.array(_colour(rng, hue), np.float32)
-    b = np.array(_colour(rng), np.float32)
+    b = np.array(_colour(rng, hue2), np.float32)
     while np.abs(a - b).sum() < 150:  # keep the pattern visible
-        b = np.array(_colour(rng), np.float32)
+        b = np.array(_colour(rng, hue2), np.float32)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
     u = xx * math.cos(theta) + yy * math.sin(theta)
     v = -xx * math.sin(theta) + yy * math.cos(theta)
@@ -264,7 +266,8 @@ def render_procedural(label: int, size: int, rng: np.random.Generator,
                       tex_jitter: float = 0.3,
                       natural: float = 0.0,
                       textured: float = 0.0,
-                      hue_cue: bool = False) -> Image.Image:
+                      hue_cue: bool = False,
+                      palette: bool = False) -> Image.Image:
     """One image of class ``label`` (see :func:`procedural_classes`):
     the class's textured shape on a dead-leaves background, rendered at 2x
     and downsampled (anti-aliased), with random occluders and blur.
@@ -279,7 +282,9 @@ def render_procedural(label: int, size: int, rng: np.random.Generator,
     ``natural``: strength of :func:`naturalise` (0: flat colours);
     ``textured``: share of photo-textured leaves (see :func:`dead_leaves`);
     ``hue_cue``: the texture's first colour near the class's own hue, so
-    colour is part of what identifies a class (as it is in photographs)."""
+    colour is part of what identifies a class (as it is in photographs);
+    ``palette`` (with ``hue_cue``): the second colour near a second hue of
+    the class too, so a class is a pair of colours."""
     shape = SHAPES[label // len(TEXTURES)]
     texture = TEXTURES[label % len(TEXTURES)]
     big = size * 2
@@ -292,7 +297,9 @@ def render_procedural(label: int, size: int, rng: np.random.Generator,
                        base + rng.uniform(-rotate, rotate))
     theta = base + rng.uniform(-tex_jitter, tex_jitter)
     hue = (label * 0.3819660113) % 1.0 if hue_cue else None
-    img.paste(Image.fromarray(_texture(texture, big, rng, theta, hue)),
+    hue2 = (label * 0.2360679775 + 0.5) % 1.0 if palette else None
+    img.paste(Image.fromarray(_texture(texture, big, rng, theta, hue,
+                                       hue2)),
               (0, 0),
               mask)
     draw = ImageDraw.Draw(img)
