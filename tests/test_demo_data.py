@@ -171,43 +171,44 @@ def test_cub_layout_reads_with_mmpretrain_cub(demo_root):
         == set(range(5))
 
 
+def _hue(rgb) -> float:
+    import colorsys
+    return colorsys.rgb_to_hsv(*(float(v) / 255 for v in rgb))[0]
+
+
+def _hue_gap(a: float, b: float) -> float:
+    """Distance of two hues on the colour circle."""
+    return min(abs(a - b), 1 - abs(a - b))
+
+
 def test_hue_cue_colours_stay_near_the_class_hue():
     """The source's colour cue: a class's first texture colour is drawn
     near its hue (circular distance), any colour without one."""
-    import colorsys
     from transnas_mm.datasets.procedural import _colour
     rng = np.random.default_rng(0)
-
-    def dist(c, h):
-        got = colorsys.rgb_to_hsv(*(v / 255 for v in c))[0]
-        return min(abs(got - h), 1 - abs(got - h))
     for hue in (0.05, 0.4, 0.9):
-        near = [dist(_colour(rng, hue), hue) for _ in range(200)]
-        free = [dist(_colour(rng), hue) for _ in range(200)]
+        near = [_hue_gap(_hue(_colour(rng, hue)), hue) for _ in range(200)]
+        free = [_hue_gap(_hue(_colour(rng)), hue) for _ in range(200)]
         assert np.median(near) < 0.06 < np.median(free)
 
 
 def test_palette_draws_both_texture_colours_near_the_class_hues():
     """``palette``: a class's texture is a pair of colours, each near one
     of its two hues; without it the second colour is any colour."""
-    import colorsys
     from transnas_mm.datasets.procedural import _texture
 
     def hues(tex):
         cols = np.unique(tex.reshape(-1, 3), axis=0)
         assert len(cols) == 2  # stripes: exactly the two colours
-        return [colorsys.rgb_to_hsv(*(c / 255))[0] for c in cols]
-
-    def dist(a, b):
-        return min(abs(a - b), 1 - abs(a - b))
+        return [_hue(c) for c in cols]
     rng = np.random.default_rng(0)
     near, free = [], []
     for k in range(40):
         h1, h2 = (k * 0.38) % 1, (k * 0.38 + 0.5) % 1
         got = hues(_texture('stripes', 32, rng, 0.0, h1, h2))
-        near.append(max(min(dist(g, h) for g in got) for h in (h1, h2)))
+        near.append(max(min(_hue_gap(g, h) for g in got) for h in (h1, h2)))
         got = hues(_texture('stripes', 32, rng, 0.0, h1))
-        free.append(min(dist(g, h2) for g in got))
+        free.append(min(_hue_gap(g, h2) for g in got))
     assert np.median(near) < 0.06 < np.median(free)
 
 

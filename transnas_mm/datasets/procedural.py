@@ -283,8 +283,8 @@ def render_procedural(label: int, size: int, rng: np.random.Generator,
     ``textured``: share of photo-textured leaves (see :func:`dead_leaves`);
     ``hue_cue``: the texture's first colour near the class's own hue, so
     colour is part of what identifies a class (as it is in photographs);
-    ``palette`` (with ``hue_cue``): the second colour near a second hue of
-    the class too, so a class is a pair of colours."""
+    ``palette``: the second colour near a second hue of the class (with
+    ``hue_cue``, a class is a pair of colours)."""
     shape = SHAPES[label // len(TEXTURES)]
     texture = TEXTURES[label % len(TEXTURES)]
     big = size * 2
