@@ -105,9 +105,9 @@ def main() -> None:
     notes = [f'source: {sources.supernet}' + (
                 '' if args.source else
                 ' (85 classes: 80 formula-driven textured shapes in '
-                'dead-leaves clutter, each with its own hue, + digits 0-4, '
-                '8500 images; the digit targets use digits 5-9, the photo '
-                'target crops of ten bundled photographs)'),
+                'dead-leaves clutter, each a pair of its own hues, + '
+                'digits 0-4, 8500 images; the digit targets use digits '
+                '5-9, the photo target crops of ten bundled photographs)'),
              'source held-out accuracy: n/a (given checkpoint)'
              if args.source else
              source_accuracy(osp.join(out, 'supernet_source')),

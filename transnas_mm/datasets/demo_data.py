@@ -34,7 +34,7 @@ from .procedural import dead_leaves, naturalise, procedural_classes, render_proc
 SOURCE_DIGITS = ('0', '1', '2', '3', '4')
 SOURCE_CLASSES = tuple(procedural_classes()) + SOURCE_DIGITS
 TARGET_CLASSES = ('5', '6', '7', '8', '9')
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 # Fine-grained target: labelled training images per class (CUB-200 has ~30;
 # the demo lives where transfer pays) and the search split's size.
 CUB_TRAIN_PER_CLASS = 20
@@ -277,10 +277,11 @@ def _build(out: str, seed: int) -> str:
     os.makedirs(tmp)
     images, labels = _digits()
     # one random stream per set: changing one set leaves the others as is
-    # colour is part of a source class (hue_cue): measured to transfer to
-    # photographs where colour-blind classes do not (configs/transnas/README.md)
+    # colour is part of a source class (hue_cue, palette: a pair of hues),
+    # chosen on the photo target's search split: colour-blind classes do
+    # not transfer to photographs (configs/transnas/README.md)
     make_source(osp.join(tmp, 'source'), images, labels,
-                np.random.default_rng([seed, 0]), hue_cue=True)
+                np.random.default_rng([seed, 0]), hue_cue=True, palette=True)
     make_coco(osp.join(tmp, 'coco'), images, labels,
               np.random.default_rng([seed, 1]))
     make_cub(osp.join(tmp, 'CUB_200_2011'), images, labels,
