@@ -12,4 +12,6 @@ det_finetune = {
              T_max=det_finetune_epochs, begin=0, end=det_finetune_epochs),
     ],
     'default_hooks.checkpoint.interval': det_finetune_epochs,
+    # the rows' lr, whatever the adaptation before the search used
+    'optim_wrapper.optimizer.lr': 0.02,
 }
