@@ -56,3 +56,21 @@ def test_cfg_options_address_hooks_by_type():
     assert cfg.custom_hooks[0].search.top_k == 3
     with pytest.raises(ValueError, match="0 hooks of type 'EMAHook'"):
         hooks_by_type(cfg, {'custom_hooks.EMAHook.momentum': 0.1})
+
+
+@pytest.mark.parametrize('name', ['coco_search', 'faster_rcnn_search'])
+def test_detection_rows_finetune_with_one_recipe(name):
+    """Every row of a detection table trains with the same finetune,
+    whatever lr the adaptation before the search used (RetinaNet's is
+    lower: a collapse at the rows' lr)."""
+    from transnas_mm.apis.finetune_config import finetune_config
+    cfg = Config.fromfile(osp.join(CONFIGS, f'transnas/demo/{name}.py'))
+    hook = next(h for h in cfg.custom_hooks
+                if h['type'].endswith('WeightSearchHook'))
+    out = finetune_config(cfg, 'arch.json', 'model.pth', [1, 2, 3],
+                          hook['finetune'])
+    assert out.optim_wrapper.optimizer.lr == 0.02
+    assert out.train_cfg.max_epochs == 18
+    assert out.param_scheduler[1].type == 'CosineAnnealingLR'
+    if name == 'coco_search':
+        assert cfg.optim_wrapper.optimizer.lr == 0.01

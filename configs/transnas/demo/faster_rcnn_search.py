@@ -11,7 +11,8 @@ _base_ = [
     '../../_base_/search/det_floor.py',
 ]
 
-# Adaptation on the reference path only (see coco_search.py for why).
+# Adaptation on the reference path only (see coco_search.py for why), at
+# the rows' lr 0.02: RetinaNet's lower adaptation lr is not measured here.
 model = dict(backbone=dict(warmup_iters=152, warmup_reseed=False))
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8, val_interval=8)
 default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=1))
