@@ -22,7 +22,10 @@ SEARCH = dict(type='transnas_mm.ArchSearchHook', metric_key='accuracy/top1',
               search=dict(population=6, generations=3, top_k=3,
                           mutation_prob=0.3, num_mutation=3,
                           num_crossover=3),
-              input_shape=(3, 48, 48), calibrate_batches=2, seed=0)
+              input_shape=(3, 48, 48), calibrate_batches=2, seed=0,
+              # scored with inherited weights (the hooks' default proxy
+              # fitness is covered by its own tests below)
+              fitness='inherited', proxy=None)
 
 
 def knobs(hook: dict, **search) -> dict:
@@ -220,7 +223,7 @@ NWS = dict(type='transnas_mm.WeightSearchHook', metric_key='accuracy/top1',
            mode='evolution', search=dict(population=3, generations=2,
                                          top_k=2),
            input_shape=(3, 48, 48), calibrate_batches=2, heldout=False,
-           seed=0)
+           seed=0, proxy=None)
 
 
 # what cuts the work, on: racing (arch search against the best), the

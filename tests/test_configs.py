@@ -74,3 +74,40 @@ def test_detection_rows_finetune_with_one_recipe(name):
     assert out.param_scheduler[1].type == 'CosineAnnealingLR'
     if name == 'coco_search':
         assert cfg.optim_wrapper.optimizer.lr == 0.01
+
+
+SEARCHES = [p for p in ALL if any(
+    str(h.get('type', '')).endswith('SearchHook')
+    for h in Config.fromfile(p).get('custom_hooks', []))]
+
+
+def test_hooks_score_after_a_proxy_finetune_by_default():
+    """Both hooks, built with only their objective, score every candidate
+    after the default 60-step proxy finetune; ``proxy=None`` /
+    ``fitness='inherited'`` turn it off."""
+    from transnas_mm.hooks import ArchSearchHook, WeightSearchHook
+    arch = ArchSearchHook('accuracy/top1').job
+    assert arch.fitness == 'proxy' and arch.finetunes
+    assert (arch.proxy.iters, arch.proxy.lr, arch.proxy.rungs) == \
+        (60, 0.01, ())
+    nws = WeightSearchHook('accuracy/top1').job
+    assert (nws.proxy.iters, nws.proxy.lr) == (60, 0.01)
+    off = ArchSearchHook('accuracy/top1', fitness='inherited').job
+    assert not off.finetunes
+    assert WeightSearchHook('accuracy/top1', proxy=None).job.proxy is None
+
+
+@pytest.mark.parametrize('path', SEARCHES,
+                         ids=lambda p: osp.relpath(p, CONFIGS))
+def test_every_shipped_search_scores_after_a_proxy_finetune(path):
+    """Demo and real-scale targets alike: one fitness, not one per
+    target."""
+    from transnas_mm.registry import HOOKS
+    hooks = [HOOKS.build(dict(h)) for h in Config.fromfile(path).custom_hooks
+             if str(h['type']).endswith('SearchHook')]
+    assert [type(h).__name__ for h in hooks] == ['ArchSearchHook',
+                                                 'WeightSearchHook']
+    arch, nws = (h.job for h in hooks)
+    assert arch.fitness == 'proxy' and arch.proxy.iters == 60
+    assert nws.proxy.iters == arch.proxy.iters
+    assert nws.proxy.lr == arch.proxy.lr == 0.01

@@ -83,7 +83,7 @@ def test_weight_search_alone_holds_its_plain_score_to_the_floor(
                            metric_key='accuracy/top1', arch=arch_file,
                            mode='greedy', input_shape=(3, 48, 48),
                            calibrate_batches=1, noise_repeats=0,
-                           heldout=False, floor=100.5)],
+                           heldout=False, floor=100.5, proxy=None)],
                    })
     runner = Runner.from_cfg(cfg)
     from transnas_mm.engine import find_supernet

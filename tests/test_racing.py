@@ -156,12 +156,14 @@ def test_racing_and_predictor_through_hooks(demo_root, source_ckpt,
                               num_mutation=3, num_crossover=3),
                   input_shape=(3, 48, 48), calibrate_batches=1,
                   noise_repeats=0, predictor=dict(keep=0.5),
-                  racing=dict(race, top=1)),
+                  racing=dict(race, top=1), fitness='inherited',
+                  proxy=None),
              dict(type='transnas_mm.WeightSearchHook',
                   metric_key='accuracy/top1', mode='evolution',
                   search=dict(population=4, generations=2, top_k=2),
                   input_shape=(3, 48, 48), calibrate_batches=1,
-                  heldout=False, noise_repeats=0, racing=race)]
+                  heldout=False, noise_repeats=0, racing=race,
+                  proxy=None)]
     cfg = demo_cfg('transnas/demo/cub_search.py', demo_root, str(tmp_path),
                    source_ckpt, {
                        'train_dataloader.dataset.indices': 32,

@@ -47,10 +47,11 @@ BUDGET = dict(
     ArchSearchHook=dict(search=dict(population=2, generations=1,
                                     num_mutation=1, num_crossover=1,
                                     top_k=1), calibrate_batches=1,
-                        floor=None),
+                        floor=None, proxy=dict(iters=1)),
     WeightSearchHook=dict(mode='evolution',
                           search=dict(population=1, generations=1),
-                          calibrate_batches=1, floor=None))
+                          calibrate_batches=1, floor=None,
+                          proxy=dict(iters=1)))
 
 
 def _run_and_check(cfg: Config, work: str) -> None:

@@ -28,12 +28,12 @@ ARCH_HOOK = dict(type='transnas_mm.ArchSearchHook',
                  metric_key='accuracy/top1',
                  search=dict(population=2, generations=1, top_k=1),
                  input_shape=(3, 48, 48), calibrate_batches=1,
-                 noise_repeats=0)
+                 noise_repeats=0, fitness='inherited', proxy=None)
 NWS_HOOK = dict(type='transnas_mm.WeightSearchHook',
                 metric_key='accuracy/top1', mode='evolution',
                 search=dict(population=2, generations=1, top_k=1),
                 input_shape=(3, 48, 48), calibrate_batches=1,
-                heldout=False, noise_repeats=0)
+                heldout=False, noise_repeats=0, proxy=None)
 TINY_CUB = {
     'train_dataloader.dataset.indices': 32,
     'train_dataloader.batch_size': 16,

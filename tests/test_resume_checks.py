@@ -25,7 +25,7 @@ ARCH_HOOK = dict(type='transnas_mm.ArchSearchHook',
                  metric_key='accuracy/top1',
                  search=dict(population=2, generations=1, top_k=1),
                  input_shape=(3, 48, 48), calibrate_batches=1,
-                 noise_repeats=0)
+                 noise_repeats=0, fitness='inherited', proxy=None)
 TINY_CUB = {
     'train_dataloader.dataset.indices': 32,
     'train_dataloader.batch_size': 16,
@@ -89,7 +89,8 @@ def test_weight_search_arch_of_another_space_is_refused_before_training(
     save_arch(reference_arch(other.space), arch)
     hook = dict(type='transnas_mm.WeightSearchHook', arch=arch,
                 metric_key='accuracy/top1', input_shape=(3, 48, 48),
-                calibrate_batches=1, heldout=False, noise_repeats=0)
+                calibrate_batches=1, heldout=False, noise_repeats=0,
+                proxy=None)
     runner = Runner.from_cfg(_cfg(demo_root, source_ckpt, tmp_path / 'w',
                                   [hook], **{'train_cfg.max_epochs': 1}))
     with pytest.raises(ValueError) as err:

@@ -23,10 +23,11 @@ ARCH_HOOK = dict(type='transnas_mm.ArchSearchHook',
                  metric_key='accuracy/top1',
                  search=dict(population=4, generations=2, top_k=2,
                              num_mutation=2, num_crossover=2),
-                 input_shape=(3, 48, 48), calibrate_batches=2)
+                 input_shape=(3, 48, 48), calibrate_batches=2,
+                 fitness='inherited', proxy=None)
 NWS_HOOK = dict(type='transnas_mm.WeightSearchHook',
                 metric_key='accuracy/top1', mode='greedy',
-                input_shape=(3, 48, 48), calibrate_batches=2)
+                input_shape=(3, 48, 48), calibrate_batches=2, proxy=None)
 SMALL_CUB = {
     'train_dataloader.dataset.indices': 64,
     'train_dataloader.batch_size': 16,

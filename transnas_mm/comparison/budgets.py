@@ -41,8 +41,6 @@ def quick(step: str, key: str, enabled: bool) -> List[str]:
     opts = QUICK[step]
     if key in ('static_source', 'supernet_from_static'):  # their warm-ups
         opts = [o for o in opts if 'warmup_iters' not in o]  # are fixed
-    if key in ('cub', 'cls'):  # ImageClassifier has no test_cfg.score_thr;
-        # their searches use no proxy finetune (detection's do: 2 steps)
-        opts = [o for o in opts
-                if 'score_thr' not in o and '.proxy.' not in o]
+    if key in ('cub', 'cls'):  # ImageClassifier has no test_cfg.score_thr
+        opts = [o for o in opts if 'score_thr' not in o]
     return opts

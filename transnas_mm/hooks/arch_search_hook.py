@@ -6,6 +6,7 @@ from ..registry import HOOKS
 from ..search.arch_job import ArchSearchJob
 from ..search.batch_cache import DEFAULT_CACHE_MB
 from ..search.job import SearchContext
+from ..search.settings import DEFAULT_PROXY
 from .search_hook import SearchHook
 
 
@@ -28,12 +29,14 @@ class ArchSearchHook(SearchHook):
         predictor: ``dict(keep=0.5)``: after the first generation, evaluate
             only the predicted best ``keep`` of each generation's children
             (ridge surrogate); None: off.
-        proxy: ``dict(iters=N, lr=0.01)``: a short SGD finetune of a
-            candidate on fixed training batches (for ``fitness='proxy'``
-            and ``rerank_top``).
-        fitness: ``'inherited'`` (inherited weights, BN recalibrated) or
-            ``'proxy'`` (the same after the proxy finetune; for targets
-            whose new head was fitted on one path).
+        proxy: ``dict(iters=N, lr=0.01, rungs=(), keep=1/3)``: a short
+            SGD finetune of a candidate on fixed training batches (for
+            ``fitness='proxy'`` and ``rerank_top``); default
+            ``DEFAULT_PROXY`` (60 steps at lr 0.01); ``rungs`` make it a
+            budget ladder.
+        fitness: ``'proxy'`` (default: the search-split metric after the
+            proxy finetune, which predicts the finetuned result better)
+            or ``'inherited'`` (inherited weights, BN recalibrated only).
         rerank_top: choose among the top ``rerank_top`` by their score
             after the proxy finetune (0: off).
     """
@@ -42,7 +45,8 @@ class ArchSearchHook(SearchHook):
                  mode: str = 'evolution', search: Optional[dict] = None,
                  constraints: Optional[dict] = None,
                  predictor: Optional[dict] = None,
-                 proxy: Optional[dict] = None, fitness: str = 'inherited',
+                 proxy: Optional[dict] = DEFAULT_PROXY,
+                 fitness: str = 'proxy',
                  rerank_top: int = 0,
                  input_shape: Sequence[int] = (3, 224, 224),
                  calibrate_batches: int = 8, noise_repeats: int = 2,

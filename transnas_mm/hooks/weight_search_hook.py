@@ -10,6 +10,7 @@ from ..engine import find_supernet
 from ..registry import HOOKS
 from ..search.batch_cache import DEFAULT_CACHE_MB
 from ..search.job import SearchContext
+from ..search.settings import DEFAULT_PROXY
 from ..search.weight_job import WeightSearchJob, read_arch
 from .search_hook import SearchHook
 
@@ -30,7 +31,8 @@ class WeightSearchHook(SearchHook):
             ``top_k``, ``mutation_prob`` (evolution).
         proxy: ``dict(iters=N, lr=0.01)``: score each candidate after a
             short SGD finetune (the exported weights are the assignment,
-            never that finetune); None: off.
+            never that finetune); default ``DEFAULT_PROXY`` (60 steps at
+            lr 0.01, as the arch search); None: off.
         heldout: also score plain inheritance and the chosen assignment on
             the runner's test dataloader (reported, never used to choose).
         finetune: overrides merged into the generated ``finetune.py``.
@@ -41,7 +43,8 @@ class WeightSearchHook(SearchHook):
     def __init__(self, metric_key: str, rule: str = 'greater',
                  arch: Optional[str] = None, mode: str = 'greedy',
                  search: Optional[dict] = None,
-                 proxy: Optional[dict] = None, heldout: bool = True,
+                 proxy: Optional[dict] = DEFAULT_PROXY,
+                 heldout: bool = True,
                  finetune: Optional[dict] = None, noise_margin: float = 2.0,
                  input_shape: Sequence[int] = (3, 224, 224),
                  calibrate_batches: int = 8, noise_repeats: int = 2,

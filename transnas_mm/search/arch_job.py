@@ -19,7 +19,7 @@ from .loop import STATE_FILE, load_state, run_search
 from .plots import plot_pareto, plot_search_curve
 from .predictor import predictor_by_generation
 from .rerank import rerank
-from .settings import Proxy, Scoring, group
+from .settings import DEFAULT_PROXY, Proxy, Scoring, group
 from .summaries import ArchSummary
 
 FITNESS = ('inherited', 'proxy')
@@ -67,7 +67,7 @@ class ArchSearchJob(SearchJob):
               search: Optional[dict] = None,
               constraints: Optional[dict] = None,
               predictor: Optional[dict] = None,
-              proxy: Optional[dict] = None, fitness: str = 'inherited',
+              proxy: Optional[dict] = DEFAULT_PROXY, fitness: str = 'proxy',
               rerank_top: int = 0, out_dir: str = 'search'
               ) -> 'ArchSearchJob':
         """From the hook's grouped arguments, checked with ``owner``'s
@@ -152,7 +152,7 @@ class ArchSearchJob(SearchJob):
         if load_state(search, state_path, valid_for):
             print_log(f'resuming architecture search from {state_path} '
                       f'(generation {search.generation})', logger='current')
-        snapshot = WeightSnapshot(ctx.model) if self.proxy else None
+        snapshot = WeightSnapshot(ctx.model) if self.finetunes else None
         prepare, before_eval = self.candidate_fitness(ctx, snapshot)
         scorer = self.scorer(ctx, prepare, loss=self.fitness == 'proxy'
                              and self.loss_fitness)
@@ -168,6 +168,13 @@ class ArchSearchJob(SearchJob):
                 snapshot.restore()
             raise
         return search, scorer, snapshot, before_eval
+
+    @property
+    def finetunes(self) -> bool:
+        """Whether any candidate is proxy-finetuned (by the fitness or the
+        rerank): only then are the adapted weights kept to restore."""
+        return self.proxy is not None and (self.fitness == 'proxy' or
+                                           self.rerank_top > 1)
 
     def candidate_fitness(self, ctx: SearchContext,
                           snapshot: Optional[WeightSnapshot]

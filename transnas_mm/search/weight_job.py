@@ -21,7 +21,7 @@ from .job import BelowFloor, SearchContext, SearchJob, WeightSnapshot
 from .loop import load_state, run_search
 from .plots import plot_weight_sources
 from .proxy import ProxyFinetune
-from .settings import Proxy, Scoring, group
+from .settings import DEFAULT_PROXY, Proxy, Scoring, group
 from .summaries import SearchSplitScores, WeightSources
 from .weight_search import WeightSearch, WeightSearchConfig
 from .weight_sources import WeightAssigner
@@ -86,7 +86,8 @@ class WeightSearchJob(SearchJob):
 
     @classmethod
     def build(cls, owner: str, scoring: Scoring, mode: str = 'greedy',
-              search: Optional[dict] = None, proxy: Optional[dict] = None,
+              search: Optional[dict] = None,
+              proxy: Optional[dict] = DEFAULT_PROXY,
               noise_margin: float = 2.0, heldout: bool = True,
               finetune: Optional[dict] = None, out_dir: str = 'search'
               ) -> 'WeightSearchJob':

@@ -1,6 +1,10 @@
 # Search hook blocks of the real-scale targets (COCO, CUB-200).
 
 # Evolution as in the paper's scale: 50 per generation, 20 generations.
+# Both hooks score by their default fitness: the search-split metric after
+# a 60-step proxy finetune of each candidate (``DEFAULT_PROXY``; the rank
+# studies in configs/transnas/README.md). ``proxy=dict(iters=..., rungs=
+# (...))`` makes it a budget ladder; ``fitness='inherited'`` turns it off.
 arch_search = dict(
     type='transnas_mm.ArchSearchHook',
     search=dict(population=50, generations=20, top_k=10, mutation_prob=0.1,

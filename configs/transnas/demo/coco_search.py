@@ -1,7 +1,7 @@
 # Step 2 on the demo detection target (COCO json): adapt the source
 # SparseSuperNet inside RetinaNet + FPN, then ArchSearchHook (fitness:
-# coco/bbox_mAP on the val split after BN recalibration) and
-# WeightSearchHook. 150 labelled training canvases: the transfer regime.
+# coco/bbox_mAP on the val split after a 60-step proxy finetune and BN
+# recalibration) and WeightSearchHook. 150 labelled training canvases: the transfer regime.
 _base_ = [
     './retinanet_supernet_coco.py',
     '../../_base_/search/demo_search.py',
@@ -33,19 +33,15 @@ custom_hooks = [
         type='transnas_mm.ArchSearchHook',
         **search_common,
         search=_base_.det_arch_search,
-        # Fitness after a 60-step proxy finetune of each candidate: the
+        # Both searches score by the hooks' default fitness (the search-
+        # split mAP after a 60-step proxy finetune of each candidate): the
         # head was fitted on the reference path, so the inherited-weights
         # score mostly measures closeness to that path. The predictor
         # evaluates the predicted better half of each later generation.
-        proxy=dict(iters=60, lr=0.01),
-        fitness='proxy',
         predictor=dict(keep=0.5)),
     dict(
         **_base_.demo_weight_search,
         **search_common,
-        # scored like the arch search: after the proxy finetune (the
-        # exported weights are the assignment itself, not the finetune)
-        proxy=dict(iters=60, lr=0.01),
         finetune=_base_.det_finetune),
 ]
 resume = True

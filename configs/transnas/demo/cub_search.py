@@ -1,9 +1,10 @@
 # Step 2 on the demo CUB target: adapt the source SparseSuperNet on target
 # data for `max_epochs`, then ArchSearchHook searches the architecture
-# (fitness: accuracy/top1 on the val split after BN recalibration) and
-# WeightSearchHook the starting weights. Restarting the same command
-# continues (resume=True; search state saved after every generation in
-# work_dir/search/).
+# (fitness: the hooks' default, accuracy/top1 on the val split after a
+# 60-step proxy finetune of each candidate and BN recalibration) and
+# WeightSearchHook the starting weights (scored the same way). Restarting
+# the same command continues (resume=True; search state saved after every
+# generation in work_dir/search/).
 _base_ = [
     './cub_supernet.py',
     '../../_base_/search/demo_search.py',
@@ -24,7 +25,11 @@ custom_hooks = [
         type='transnas_mm.ArchSearchHook',
         **search_common,
         search=dict(population=10, generations=4, top_k=5,
-                    mutation_prob=0.2, num_mutation=5, num_crossover=5)),
+                    mutation_prob=0.2, num_mutation=5, num_crossover=5),
+        # as on detection: each later generation evaluates the predicted
+        # better half of its children (every candidate pays a proxy
+        # finetune now)
+        predictor=dict(keep=0.5)),
     dict(
         **_base_.demo_weight_search,
         **search_common,

@@ -22,7 +22,7 @@ search_common = dict(metric_key='coco/bbox_mAP', input_shape=(3, 128, 128),
                      floor=_base_.det_floor)
 custom_hooks = [
     dict(type='transnas_mm.ArchSearchHook', **search_common,
-         search=_base_.det_arch_search),
+         search=_base_.det_arch_search, predictor=dict(keep=0.5)),
     dict(**_base_.demo_weight_search, **search_common,
          finetune=_base_.det_finetune),
 ]
