@@ -50,7 +50,7 @@ from transnas_mm.search import (ArchSearch, SearchConfig,
 from transnas_mm.search.arch_job import ArchSearchJob
 from transnas_mm.search.job import SearchContext
 from transnas_mm.search.racing import race_settings
-from transnas_mm.search.settings import Scoring
+from transnas_mm.search.settings import DEFAULT_PROXY, Scoring
 from transnas_mm.space import CostTable, arch_key
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -79,7 +79,8 @@ def library_run(runner, table, hook, race=None, seed=None, cache_mb=None,
         seed=seed, **({} if cache_mb is None else dict(cache_mb=cache_mb)),
         **({} if race is None else dict(race=race)))
     job = ArchSearchJob.build('benchmark', scoring, search=hook.get('search'),
-                              predictor=predictor)
+                              predictor=predictor, fitness='inherited',
+                              proxy=None)
     t0 = time.perf_counter()
     search, scorer = job.explore(
         SearchContext.from_runner(runner), table,
@@ -159,9 +160,11 @@ def main() -> None:
           f'{knobs["population"]} x {knobs["generations"]} generations, '
           f'top {top_k}, metric {hook["metric_key"]}, fitness with '
           f'inherited weights'
-          + (f' (the demo config scores after a {hook["proxy"]["iters"]}-'
-             f'step proxy finetune per candidate, left out here)'
-             if hook.get('fitness') == 'proxy' else ''))
+          + (f' (the demo config scores after a '
+             f'{hook.get("proxy", DEFAULT_PROXY)["iters"]}-step proxy '
+             f'finetune per candidate, left out here)'
+             if hook.get('fitness', 'proxy') == 'proxy' and
+             hook.get('proxy', DEFAULT_PROXY) is not None else ''))
 
     rng = np.random.default_rng(1)
     archs = [sample_arch_within(supernet.space, table, rng)
@@ -199,7 +202,8 @@ def main() -> None:
     # 2. the same search through the hook (also measures the score noise)
     search_hook = ArchSearchHook(
         **{k: v for k, v in hook.items() if k not in REFERENCE_OFF},
-        noise_repeats=2, out_dir=f'hook_{time.time_ns()}')
+        noise_repeats=2, fitness='inherited', proxy=None,
+        out_dir=f'hook_{time.time_ns()}')
     t0 = time.perf_counter()
     CostTable.measure(supernet.space, shape, backbone=supernet)
     setup = time.perf_counter() - t0  # the hook's one-time cost table
