@@ -155,16 +155,18 @@ def main() -> None:
     shape = tuple(hook['input_shape'])
     table = CostTable.measure(supernet.space, shape, backbone=supernet)
     val_images = len(runner.val_loop.dataloader.dataset)
+    proxy = hook.get('proxy', DEFAULT_PROXY)  # the config's, else the
+    # hooks' default: what the demo search scores after
+    if hook.get('fitness', 'proxy') != 'proxy':
+        proxy = None
     print(f'target {args.target}: weights {args.checkpoint or "init"}; '
           f'search split {val_images} images; search '
           f'{knobs["population"]} x {knobs["generations"]} generations, '
           f'top {top_k}, metric {hook["metric_key"]}, fitness with '
           f'inherited weights'
-          + (f' (the demo config scores after a '
-             f'{hook.get("proxy", DEFAULT_PROXY)["iters"]}-step proxy '
-             f'finetune per candidate, left out here)'
-             if hook.get('fitness', 'proxy') == 'proxy' and
-             hook.get('proxy', DEFAULT_PROXY) is not None else ''))
+          + (f' (the demo config scores after a {proxy["iters"]}-step '
+             f'proxy finetune per candidate, left out here)'
+             if proxy else ''))
 
     rng = np.random.default_rng(1)
     archs = [sample_arch_within(supernet.space, table, rng)

@@ -1,7 +1,8 @@
 # Step 2 on the demo detection target (COCO json): adapt the source
 # SparseSuperNet inside RetinaNet + FPN, then ArchSearchHook (fitness:
 # coco/bbox_mAP on the val split after a 60-step proxy finetune and BN
-# recalibration) and WeightSearchHook. 150 labelled training canvases: the transfer regime.
+# recalibration) and WeightSearchHook. 150 labelled training canvases: the
+# transfer regime.
 _base_ = [
     './retinanet_supernet_coco.py',
     '../../_base_/search/demo_search.py',
