@@ -94,9 +94,42 @@ def test_demo_pipeline_quick(tmp_path):
                   for d in (rdir, twin)]
         assert digest[0] == digest[1]
     # the three sources, then per target: search, 6 rows x (network,
-    # finetune, test), NAS + NWS's finetune and test
+    # finetune, test), NAS + NWS's two starts x (finetune, test, search
+    # split test)
     assert again.stdout.count('done already') >= \
-        3 + 2 * (1 + 6 * 3 + 2) - len(shared)
+        3 + 2 * (1 + 6 * 3 + 2 * 3) - len(shared)
+    # NAS + NWS: both starts finetuned, the better on the search split kept
+    import torch
+    for key in ('coco', 'photos'):
+        rdir = osp.join(out, key, 'nas_nws_seed0')
+        choice = json.load(open(osp.join(rdir, 'heads.json')))
+        split = choice['search_split']
+        assert set(split) == {'adapted', 'fresh'}
+        for heads in split:  # tools/test.py --split val wrote each
+            assert json.load(open(osp.join(
+                rdir, f'{heads}_heads', 'search_split.json')))[
+                    'coco/bbox_mAP' if key == 'coco' else 'accuracy/top1'
+                ] == split[heads]
+        assert choice['picked'] == ('fresh' if split['fresh'] >
+                                    split['adapted'] else 'adapted')
+        assert json.load(open(osp.join(rdir, 'heldout.json'))) == \
+            json.load(open(osp.join(rdir, f'{choice["picked"]}_heads',
+                                    'heldout.json')))
+        # the fresh start carries the searched backbone and nothing else
+        fresh = torch.load(osp.join(rdir, 'fresh_heads_start.pth'),
+                           weights_only=True)['state_dict']
+        full = torch.load(osp.join(out, key, 'search', 'search',
+                                   'subnet_model.pth'),
+                          weights_only=True)['state_dict']
+        assert fresh.keys() == {k for k in full if k.startswith('backbone.')}
+        assert len(full) > len(fresh)
+        assert f'seed 0 kept {choice["picked"]} (adapted / fresh: ' \
+            f'search split' in md
+        # the user pays both finetunes
+        secs = sum(json.load(open(osp.join(rdir, f'{h}_heads',
+                                           'finetune.done')))['seconds']
+                   for h in ('adapted', 'fresh'))
+        assert abs(choice['finetune_s'] - secs) < 1e-6
     # the super-network seeded from the static one: its source accuracy
     # and compute beside the from-scratch one's
     assert re.search(r'super-network seeded from the static network .*'
@@ -110,7 +143,6 @@ def test_demo_pipeline_quick(tmp_path):
         net = json.load(open(osp.join(out, key, 'finetune_seed0', 'net',
                                       'cost.json')))
         assert net['kind'] == 'hand'
-        import torch
         state = torch.load(osp.join(out, key, 'finetune_seed0', 'net',
                                     'subnet_model.pth'),
                            weights_only=True)['state_dict']

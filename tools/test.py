@@ -19,6 +19,10 @@ def parse_args() -> argparse.Namespace:
         '--out', help='dump predictions to a pickle file (mmengine DumpResults)')
     parser.add_argument(
         '--out-metrics', help='also write the metrics to this JSON file')
+    parser.add_argument(
+        '--split', choices=['test', 'val'], default='test',
+        help="val: evaluate on the config's val_dataloader/val_evaluator "
+        '(the search split) instead of its test split')
     add_launcher_args(parser)
     return parse_tool_args(parser)
 
@@ -27,6 +31,9 @@ def main() -> None:
     args = parse_args()
     cfg = load_tool_config(args)
     cfg.load_from = args.checkpoint
+    if args.split == 'val':
+        cfg.test_dataloader = cfg.val_dataloader
+        cfg.test_evaluator = cfg.val_evaluator
     try:
         check_data_files(cfg, ['test_dataloader'])
     except ValueError as e:  # bad data: one line, before anything is built

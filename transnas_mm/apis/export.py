@@ -59,3 +59,20 @@ def export_model_checkpoint(checkpoint: str, arch: Union[str, Arch],
     atomic_torch_save(dict(state_dict=state, meta=dict(
         arch=arch, source=checkpoint, weights='plain inheritance')), out)
     return out
+
+
+def export_backbone_checkpoint(checkpoint: str, out: str,
+                               prefix: str = 'backbone.') -> str:
+    """A whole-model checkpoint cut to its backbone: loaded by a finetune
+    config's ``load_from``, the neck and heads keep their fresh init."""
+    from ..utils import safe_torch_load
+    ckpt = safe_torch_load(checkpoint, map_location='cpu')
+    state = {k: v for k, v in ckpt['state_dict'].items()
+             if k.startswith(prefix)}
+    if not state:
+        raise ValueError(f'{checkpoint}: state_dict: no {prefix!r} tensors; '
+                         f'expected a whole-model checkpoint')
+    meta = dict(ckpt.get('meta') or {}, source=checkpoint,
+                heads='fresh (backbone only)')
+    atomic_torch_save(dict(state_dict=state, meta=meta), out)
+    return out

@@ -89,6 +89,10 @@ def target_notes(name: str, t: TargetResult) -> List[str]:
         notes.append(f'{name}: started from the same network (arch and '
                      f'weights) as an earlier row, so they share its '
                      f'finetune: ' + '; '.join(t.shared))
+    if t.heads:
+        notes.append(f'{name}: NAS + NWS finetuned from the adapted heads '
+                     f'and from fresh ones, kept the better on the search '
+                     f'split: ' + '; '.join(heads_note(c) for c in t.heads))
     if t.study:
         st = t.study
         notes.append(
@@ -99,6 +103,17 @@ def target_notes(name: str, t: TargetResult) -> List[str]:
                 f'{v["top_quarter_tau"]:.2f})'
                 for k, v in st['taus'].items()))
     return notes
+
+
+def heads_note(choice: dict) -> str:
+    """'seed 0 fresh (search split 0.41 vs adapted 0.07; held-out ...)'."""
+    def fmt(split: str) -> str:
+        v = choice[split]
+        return ' / '.join('n/a' if v[h] is None else f'{v[h]:.4f}'
+                          for h in ('adapted', 'fresh'))
+    return (f'seed {choice["seed"]} kept {choice["picked"]} (adapted / '
+            f'fresh: search split {fmt("search_split")}; held-out, '
+            f'reported only, {fmt("heldout")})')
 
 
 def report_notes(targets: Dict[str, TargetResult]) -> List[str]:

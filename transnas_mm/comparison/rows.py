@@ -15,6 +15,9 @@ class Row:
     arch: str
     weights: str
     search: Optional[str] = None  # None, 'nas' or 'nas+nws'
+    # finetune the adapted heads and fresh ones, keep the better on the
+    # search split (:mod:`.head_choice`)
+    choose_heads: bool = False
 
     @property
     def adapted(self) -> bool:
@@ -37,6 +40,7 @@ ROWS = (
     Row('random', 'random arch + plain inheritance', 'random', 'adapted'),
     Row('nas_plain', 'NAS + plain inheritance', 'searched', 'adapted',
         'nas'),
-    Row('nas_nws', 'NAS + NWS', 'searched', 'nws', 'nas+nws'),
+    Row('nas_nws', 'NAS + NWS', 'searched', 'nws', 'nas+nws',
+        choose_heads=True),
 )
 ROW_KEYS = tuple(r.key for r in ROWS)

@@ -10,6 +10,7 @@ from ..search.summaries import ArchSummary, WeightSources
 from ..search.timing import read_timing
 from ..utils.atomic_io import atomic_write_json
 from .budgets import quick
+from .head_choice import finetune_better_heads
 from .rank_study import rank_study
 from .rows import ROWS, Row
 from .start_digest import (DIGEST_FILE, Twins, read_start_digest,
@@ -83,6 +84,8 @@ class TargetResult:
     figures: Dict[str, str] = field(default_factory=dict)
     # 'row (seed s) = earlier row': rows that reused a twin's finetune
     shared: List[str] = field(default_factory=list)
+    # per seed, NAS + NWS's choice of adapted or fresh heads (heads.json)
+    heads: List[dict] = field(default_factory=list)
 
 
 def search_seconds(path: str) -> float:
@@ -118,22 +121,53 @@ def finetune_and_test(steps: Steps, name: str, spec: TargetSpec, rdir: str,
     seconds are this row's (see :mod:`.start_digest`)."""
     if twin is not None:
         return shared_result(name, spec, rdir, twin)
-    row_opts = ['--cfg-options', f'model.backbone.arch={arch}',
-                f'load_from={load}', f'randomness.seed={seed}'
-                ] + quick('finetune', spec.kind, fast)
-    ft = osp.join(rdir, 'finetune')
-    seconds = steps.once(
+    seconds = finetune(steps, name, spec, rdir, finetune_cfg, arch, load,
+                       seed, fast)
+    return score(steps, name, spec, rdir, finetune_cfg, arch, seed, fast,
+                 'test'), seconds
+
+
+def row_options(spec: TargetSpec, arch: str, load: Optional[str], seed: int,
+                fast: bool) -> List[str]:
+    return ['--cfg-options', f'model.backbone.arch={arch}',
+            f'load_from={load}', f'randomness.seed={seed}'
+            ] + quick('finetune', spec.kind, fast)
+
+
+def finetune(steps: Steps, name: str, spec: TargetSpec, rdir: str,
+             finetune_cfg: str, arch: str, load: Optional[str], seed: int,
+             fast: bool) -> float:
+    """``tools/train.py`` with the target's finetune budget into
+    ``rdir/finetune``; returns its seconds."""
+    return steps.once(
         osp.join(rdir, 'finetune.done'), f'{name}: finetune',
-        steps.script('tools/train.py', finetune_cfg, '--work-dir', ft,
-                     '--resume', *row_opts),
+        steps.script('tools/train.py', finetune_cfg, '--work-dir',
+                     osp.join(rdir, 'finetune'), '--resume',
+                     *row_options(spec, arch, load, seed, fast)),
         osp.join(rdir, 'finetune.log'))
-    result = osp.join(rdir, 'heldout.json')
-    steps.once(osp.join(rdir, 'test.done'), f'{name}: held-out test',
+
+
+# tools/test.py --split: the file each split's metrics go to
+SPLIT_FILES = dict(test='heldout.json', val='search_split.json')
+
+
+def score(steps: Steps, name: str, spec: TargetSpec, rdir: str,
+          finetune_cfg: str, arch: str, seed: int, fast: bool,
+          split: str) -> Optional[float]:
+    """The finetuned ``rdir`` network's metric on the held-out split
+    (``'test'``) or on the search split (``'val'``)."""
+    result = osp.join(rdir, SPLIT_FILES[split])
+    tag = 'test' if split == 'test' else 'search_split'
+    title = 'held-out test' if split == 'test' else 'search-split test'
+    steps.once(osp.join(rdir, f'{tag}.done'), f'{name}: {title}',
                steps.script('tools/test.py', finetune_cfg,
-                            last_checkpoint(ft), '--work-dir',
-                            osp.join(rdir, 'test'), '--out-metrics', result,
-                            *row_opts), osp.join(rdir, 'test.log'))
-    return json.load(open(result)).get(spec.metric), seconds
+                            last_checkpoint(osp.join(rdir, 'finetune')),
+                            '--work-dir', osp.join(rdir, tag),
+                            '--out-metrics', result, '--split', split,
+                            *row_options(spec, arch, None, seed, fast)),
+               osp.join(rdir, f'{tag}.log'))
+    with open(result) as f:
+        return json.load(f).get(spec.metric)
 
 
 def shared_result(name: str, spec: TargetSpec, rdir: str, twin: str
@@ -156,6 +190,25 @@ def shared_result(name: str, spec: TargetSpec, rdir: str, twin: str
         seconds = json.load(f)['seconds']
     with open(result) as f:
         return json.load(f).get(spec.metric), seconds
+
+
+def variant_runner(steps: Steps, name: str, spec: TargetSpec,
+                   finetune_cfg: str, arch: str, seed: int, fast: bool):
+    """One start of a row finetuned and scored on both splits (for
+    :func:`.head_choice.finetune_better_heads`)."""
+    def run(vdir: str, load: str, twin: Optional[str]
+            ) -> Tuple[Optional[float], Optional[float], float]:
+        label = f'{name} ({osp.basename(vdir).replace("_", " ")})'
+        if twin is not None:
+            held, seconds = shared_result(label, spec, vdir, twin)
+        else:
+            seconds = finetune(steps, label, spec, vdir, finetune_cfg, arch,
+                               load, seed, fast)
+            held = score(steps, label, spec, vdir, finetune_cfg, arch, seed,
+                         fast, 'test')
+        return held, score(steps, label, spec, twin or vdir, finetune_cfg,
+                           arch, seed, fast, 'val'), seconds
+    return run
 
 
 def row_network(steps: Steps, row: Row, spec: TargetSpec, rdir: str,
@@ -259,7 +312,7 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
             for seed in range(seeds)]
     latency = row_latency(steps, runs[0].found)
     twins = [Twins() for _ in runs]
-    rows, shared = [], []
+    rows, shared, heads = [], [], []
     for row in ROWS:
         if row.weights == 'static' and sources.static is None:
             continue  # no static source network given
@@ -282,14 +335,23 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
             flops.append(cost['flops'])  # random, searched: per seed
             params.append(cost['params'])
             ms.append(latency(arch))
-            twin = None if load is None else \
-                seen.twin(row_digest(steps, rdir, arch, load), rdir)
-            if twin is not None:
-                shared.append(f'{row.title} (seed {seed}) = '
-                              f'{row_title(osp.basename(twin))}')
-            metric, seconds = finetune_and_test(
-                steps, f'{spec.key}/{row.key}', spec, rdir,
-                run.finetune_cfg, arch, load, seed, fast, twin)
+            name = f'{spec.key}/{row.key}'
+            if row.choose_heads:
+                metric, seconds, choice = finetune_better_heads(
+                    steps, name, rdir, load, seen,
+                    lambda d, start: row_digest(steps, d, arch, start),
+                    variant_runner(steps, name, spec, run.finetune_cfg,
+                                   arch, seed, fast))
+                heads.append(dict(seed=seed, **choice))
+            else:
+                twin = None if load is None else \
+                    seen.twin(row_digest(steps, rdir, arch, load), rdir)
+                if twin is not None:
+                    shared.append(f'{row.title} (seed {seed}) = '
+                                  f'{row_title(osp.basename(twin))}')
+                metric, seconds = finetune_and_test(
+                    steps, name, spec, rdir, run.finetune_cfg, arch, load,
+                    seed, fast, twin)
             metrics.append(metric)
             finetune_s.append(seconds)
             searched = dict(nas=run.nas_s, **{
@@ -321,4 +383,4 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
         osp.join(found, 'weight_sources.png'),
         'search fitness vs held-out after finetune (rank study)':
         osp.join(base, 'rank_study.png'),
-    }, shared)
+    }, shared, heads)
