@@ -9,6 +9,7 @@ and the one better on the search split is kept; ties keep the adapted
 heads. The held-out split is tested for both and reported, never used to
 choose. A user of the row pays both finetunes (its cost column does)."""
 import json
+import os
 import os.path as osp
 from typing import Callable, Dict, Optional, Tuple
 
@@ -44,6 +45,7 @@ def finetune_better_heads(steps: Steps, name: str, rdir: str, load: str,
     fresh = osp.join(rdir, 'fresh_heads_start.pth')
     if not osp.isfile(fresh):
         from ..apis import export_backbone_checkpoint
+        os.makedirs(rdir, exist_ok=True)
         steps.forked(lambda: export_backbone_checkpoint(load, fresh),
                      fresh + '.log')
     heldout, search_split, seconds = {}, {}, 0.0
