@@ -14,15 +14,14 @@ import os.path as osp
 from typing import Callable, Dict, Optional, Tuple
 
 from ..utils.atomic_io import atomic_write_json
-from .start_digest import Twins
 from .steps import Steps, say
 
 HEADS = ('adapted', 'fresh')
 CHOICE_FILE = 'heads.json'
 
-# (variant folder, start checkpoint, twin folder or None) -> (held-out
-# metric, search-split metric, finetune seconds)
-FinetuneVariant = Callable[[str, str, Optional[str]],
+# (variant folder, start checkpoint) -> (held-out metric, search-split
+# metric, finetune seconds)
+FinetuneVariant = Callable[[str, str],
                            Tuple[Optional[float], Optional[float], float]]
 
 
@@ -35,7 +34,6 @@ def pick_heads(search_split: Dict[str, Optional[float]]) -> str:
 
 
 def finetune_better_heads(steps: Steps, name: str, rdir: str, load: str,
-                          seen: Twins, digest: Callable[[str, str], str],
                           run: FinetuneVariant
                           ) -> Tuple[Optional[float], float, dict]:
     """Finetune from ``load`` (adapted heads) and from its backbone alone
@@ -50,9 +48,8 @@ def finetune_better_heads(steps: Steps, name: str, rdir: str, load: str,
                      fresh + '.log')
     heldout, search_split, seconds = {}, {}, 0.0
     for heads, start in zip(HEADS, (load, fresh)):
-        vdir = osp.join(rdir, f'{heads}_heads')
-        twin = seen.twin(digest(vdir, start), vdir)
-        heldout[heads], search_split[heads], secs = run(vdir, start, twin)
+        heldout[heads], search_split[heads], secs = run(
+            osp.join(rdir, f'{heads}_heads'), start)
         seconds += secs
     picked = pick_heads(search_split)
     choice = dict(picked=picked, search_split=search_split,
@@ -61,9 +58,10 @@ def finetune_better_heads(steps: Steps, name: str, rdir: str, load: str,
     with open(osp.join(rdir, f'{picked}_heads', 'heldout.json')) as f:
         atomic_write_json(osp.join(rdir, 'heldout.json'), json.load(f))
     say(f'{name}: kept the {picked} heads (search split '
-        + ' vs '.join(f'{h} {_fmt(search_split[h])}' for h in HEADS) + ')')
+        + ' vs '.join(f'{h} {fmt_metric(search_split[h])}' for h in HEADS)
+        + ')')
     return heldout[picked], seconds, choice
 
 
-def _fmt(v: Optional[float]) -> str:
+def fmt_metric(v: Optional[float]) -> str:
     return 'n/a' if v is None else f'{v:.4f}'

@@ -6,6 +6,7 @@ import json
 import os.path as osp
 from typing import Dict, List
 
+from .head_choice import HEADS, fmt_metric
 from .target import TargetResult
 
 
@@ -108,9 +109,7 @@ def target_notes(name: str, t: TargetResult) -> List[str]:
 def heads_note(choice: dict) -> str:
     """'seed 0 fresh (search split 0.41 vs adapted 0.07; held-out ...)'."""
     def fmt(split: str) -> str:
-        v = choice[split]
-        return ' / '.join('n/a' if v[h] is None else f'{v[h]:.4f}'
-                          for h in ('adapted', 'fresh'))
+        return ' / '.join(fmt_metric(choice[split][h]) for h in HEADS)
     return (f'seed {choice["seed"]} kept {choice["picked"]} (adapted / '
             f'fresh: search split {fmt("search_split")}; held-out, '
             f'reported only, {fmt("heldout")})')

@@ -193,12 +193,15 @@ def shared_result(name: str, spec: TargetSpec, rdir: str, twin: str
 
 
 def variant_runner(steps: Steps, name: str, spec: TargetSpec,
-                   finetune_cfg: str, arch: str, seed: int, fast: bool):
+                   finetune_cfg: str, arch: str, seed: int, fast: bool,
+                   seen: Twins):
     """One start of a row finetuned and scored on both splits (for
-    :func:`.head_choice.finetune_better_heads`)."""
-    def run(vdir: str, load: str, twin: Optional[str]
+    :func:`.head_choice.finetune_better_heads`); a start equal to an earlier
+    row's of the seed (``seen``) takes that row's finetune."""
+    def run(vdir: str, load: str
             ) -> Tuple[Optional[float], Optional[float], float]:
         label = f'{name} ({osp.basename(vdir).replace("_", " ")})'
+        twin = seen.twin(row_digest(steps, vdir, arch, load), vdir)
         if twin is not None:
             held, seconds = shared_result(label, spec, vdir, twin)
         else:
@@ -338,10 +341,9 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
             name = f'{spec.key}/{row.key}'
             if row.choose_heads:
                 metric, seconds, choice = finetune_better_heads(
-                    steps, name, rdir, load, seen,
-                    lambda d, start: row_digest(steps, d, arch, start),
+                    steps, name, rdir, load,
                     variant_runner(steps, name, spec, run.finetune_cfg,
-                                   arch, seed, fast))
+                                   arch, seed, fast, seen))
                 heads.append(dict(seed=seed, **choice))
             else:
                 twin = None if load is None else \
