@@ -113,7 +113,8 @@ def test_schema_names_a_missing_key_and_round_trips(tmp_path):
 
 
 def test_rank_study_spread_and_taus():
-    from transnas_mm.comparison.rank_study import null_std, spread, taus
+    from transnas_mm.comparison.rank_study import (
+        null_std, seed_agreement, spread, study_taus, tau_ceiling, taus)
     from transnas_mm.space import build_space, sample_arch
     import numpy as np
     space = build_space(stages=[(3, 24, 2)],
@@ -140,6 +141,40 @@ def test_rank_study_spread_and_taus():
     assert t['flops']['top_quarter_tau'] == pytest.approx(1.0)
     assert (t['flops']['pick'], t['flops']['top3']) == (23, 22)
     assert t['params']['pick'] == 0
+    # a search that scored fewer archs is topped up from the space; those
+    # have no search score and do not count for the fitness's tau
+    few = spread(cands[:4], 8, space, seed=1)
+    assert len(few) == 8 and len({c.key for c in few}) == 8
+    assert [c.key for c in few[:4]] == [c.key for c in spread(cands[:4], 8)]
+    assert all(math.isnan(c.score) for c in few[4:])
+    assert [c.key for c in spread(cands[:4], 8, space, seed=1)] == \
+        [c.key for c in few]
+    mixed = [dict(p, fitness=None if i % 2 else p['fitness'])
+             for i, p in enumerate(points)]
+    t = taus(mixed, ['fitness', 'flops'])
+    assert (t['fitness']['points'], t['flops']['points']) == (12, 24)
+    # two seeds that rank the archs the same agree at +1; opposite: -1
+    same = [dict(heldout_seeds=[i, i + 0.5]) for i in range(10)]
+    assert seed_agreement(same) == pytest.approx(1.0)
+    assert math.isnan(seed_agreement([dict(heldout_seeds=[1.0])]))
+    # four seeds whose halves agree, but seeds 0 and 1 rank oppositely
+    flip = [dict(heldout_seeds=[2 * i, -i, 2 * i, -i], flops=i,
+                 heldout=i / 2) for i in range(10)]
+    out = study_taus(flip, ['flops'])
+    assert out['seed_agreement'] == pytest.approx(1.0)
+    assert out['seed_agreement_2_seeds'] == pytest.approx(-1.0)
+    assert out['taus']['flops']['tau'] == pytest.approx(1.0)
+    assert out['taus_2_seeds']['flops']['tau'] == pytest.approx(1.0)
+    assert 'taus_2_seeds' not in study_taus(same, [])
+    # what a perfect predictor could reach: 1 with seeds that agree, 0
+    # with seeds that disagree, and more with more seeds of the same noise
+    assert tau_ceiling(same) == pytest.approx(1.0)
+    assert tau_ceiling([dict(heldout_seeds=[i, -i]) for i in range(10)]) \
+        == 0.0
+    noisy = [dict(heldout_seeds=list(i + rng.normal(0, 6, 4)))
+             for i in range(24)]
+    out = study_taus(noisy, [])
+    assert 0 < out['tau_ceiling_2_seeds'] < out['tau_ceiling'] < 1
     assert null_std(24) == pytest.approx(0.1461, abs=1e-3)
     assert null_std(10) == pytest.approx(0.2485, abs=1e-3)
 

@@ -61,13 +61,22 @@ def main() -> None:
         args.archs, False, args.seeds, args.proxy_iters, args.proxy_lr,
         dict(config=args.source_config, checkpoint=source)
         if args.source_config and osp.isfile(source) else None)
-    print(f'{spec.key}: {result["archs"]} archs x {result["seeds"]} seeds, '
-          f'null std of tau {result["null_std"]:.2f}')
-    for name, t in sorted(result['taus'].items(),
-                          key=lambda kv: -kv[1]['tau']):
-        print(f'  {name:>16}: tau {t["tau"]:+.2f}, top quarter '
-              f'{t["top_quarter_tau"]:+.2f}; its pick {t["pick"]:.4g}, '
-              f'its top three {t["top3"]:.4g}')
+    print(f'{spec.key}: {result["archs"]} archs ({result["logged"]} scored '
+          f'by the search) x {result["seeds"]} seeds, null std of tau '
+          f'{result["null_std"]:.2f}')
+    tables = [('mean of all seeds', result['taus'], '')]
+    if 'taus_2_seeds' in result:
+        tables.append(('mean of seeds 0 and 1', result['taus_2_seeds'],
+                       '_2_seeds'))
+    for title, table, suffix in tables:
+        print(f' against the {title} (halves of the seeds agree at tau '
+              f'{result["seed_agreement" + suffix]:+.2f}; a perfect '
+              f'predictor would reach about '
+              f'{result["tau_ceiling" + suffix]:+.2f}):')
+        for name, t in sorted(table.items(), key=lambda kv: -kv[1]['tau']):
+            print(f'  {name:>16}: tau {t["tau"]:+.2f} over {t["points"]}, '
+                  f'top quarter {t["top_quarter_tau"]:+.2f}; its pick '
+                  f'{t["pick"]:.4g}, its top three {t["top3"]:.4g}')
 
 
 if __name__ == '__main__':

@@ -3,6 +3,7 @@ target what the searches found against their own score noise. Built from
 the search schema (:mod:`transnas_mm.search.summaries`), never raw keys."""
 import glob
 import json
+import math
 import os.path as osp
 from typing import Dict, List
 
@@ -102,7 +103,10 @@ def target_notes(name: str, t: TargetResult) -> List[str]:
             f'after finetune (null std {st["null_std"]:.2f}): ' + ', '.join(
                 f'{k} {v["tau"]:.2f} (top quarter '
                 f'{v["top_quarter_tau"]:.2f})'
-                for k, v in st['taus'].items()))
+                for k, v in st['taus'].items())
+            + ('' if math.isnan(st['seed_agreement']) else
+               f'; the finetune seeds agree with each other at tau '
+               f'{st["seed_agreement"]:.2f}'))
     return notes
 
 

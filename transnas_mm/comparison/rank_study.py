@@ -10,8 +10,10 @@ import os.path as osp
 import statistics
 from typing import Dict, List, Optional, Sequence
 
+import numpy as np
+
 from ..search.candidate import WORST, Candidate
-from ..space import load_arch, save_arch, space_of
+from ..space import SearchSpace, load_arch, sample_arch, save_arch, space_of
 from ..utils.atomic_io import atomic_write_json
 from .steps import Steps
 
@@ -29,17 +31,32 @@ def kendall(x: Sequence[float], y: Sequence[float]) -> float:
     return float(kendalltau(x, y).statistic)
 
 
-def spread(cands: List[Candidate], n: int) -> List[Candidate]:
-    """``n`` distinct archs evenly spread over the score ranks."""
+def spread(cands: List[Candidate], n: int,
+           space: Optional[SearchSpace] = None,
+           seed: int = 0) -> List[Candidate]:
+    """``n`` distinct archs evenly spread over the score ranks. A search
+    that scored fewer (a detector's 16 candidates) is topped up, when
+    ``space`` is given, with archs drawn from the space as the source
+    training draws them (seeded); those have no search score (NaN), so the
+    search fitness is ranked over the logged ones only."""
     seen, unique = set(), []
     for c in sorted((c for c in cands if c.score > WORST),
                     key=lambda c: c.score):
         if c.key not in seen:
             seen.add(c.key)
             unique.append(c)
-    if len(unique) <= n:
-        return unique
-    return [unique[round(i * (len(unique) - 1) / (n - 1))] for i in range(n)]
+    if len(unique) >= n:
+        return [unique[round(i * (len(unique) - 1) / max(1, n - 1))]
+                for i in range(n)]
+    rng = np.random.default_rng(seed)
+    for _ in range(1000 * n):
+        if space is None or len(unique) >= n:
+            break
+        cand = Candidate(sample_arch(space, rng), 0, 0, -1, score=math.nan)
+        if cand.key not in seen:
+            seen.add(cand.key)
+            unique.append(cand)
+    return unique
 
 
 def taus(points: List[dict], signals: Sequence[str]) -> Dict[str, dict]:
@@ -47,19 +64,78 @@ def taus(points: List[dict], signals: Sequence[str]) -> Dict[str, dict]:
     by held-out result (the archs a user would pick among), and what
     picking by it gives: the held-out result of its best point and the mean
     of its best three."""
-    held = [p['heldout'] for p in points]
-    top = sorted(points, key=lambda p: p['heldout'], reverse=True)[
-        :max(2, len(points) // 4)]
-    def picks(signal: str) -> List[float]:
-        return [p['heldout'] for p in sorted(
-            points, key=lambda p: -p[signal])[:3]]
+    def one(signal: str) -> dict:
+        # a point without the signal (a top-up arch has no search score)
+        # does not count for it
+        have = [p for p in points if p[signal] is not None
+                and math.isfinite(p[signal])]
+        top = sorted(have, key=lambda p: p['heldout'], reverse=True)[
+            :max(2, len(have) // 4)]
+        picks = [p['heldout'] for p in sorted(
+            have, key=lambda p: -p[signal])[:3]]
+        return dict(
+            tau=kendall([p[signal] for p in have],
+                        [p['heldout'] for p in have]),
+            top_quarter_tau=kendall([p[signal] for p in top],
+                                    [p['heldout'] for p in top]),
+            pick=picks[0], top3=statistics.mean(picks), points=len(have))
 
-    return {signal: dict(
-        tau=kendall([p[signal] for p in points], held),
-        top_quarter_tau=kendall([p[signal] for p in top],
-                                [p['heldout'] for p in top]),
-        pick=picks(signal)[0], top3=statistics.mean(picks(signal)))
-        for signal in signals}
+    return {signal: one(signal) for signal in signals}
+
+
+def seed_agreement(points: List[dict]) -> float:
+    """Kendall tau between the mean result of the first half of the
+    finetune seeds and of the second half, over the archs: how well the
+    target itself ranks the archs twice. No signal can be expected to
+    agree with the held-out result much better than this."""
+    seeds = len(points[0]['heldout_seeds']) if points else 0
+    if seeds < 2:
+        return math.nan
+    half = seeds // 2
+    return kendall([statistics.mean(p['heldout_seeds'][:half])
+                    for p in points],
+                   [statistics.mean(p['heldout_seeds'][half:])
+                    for p in points])
+
+
+def tau_ceiling(points: List[dict]) -> float:
+    """About the tau a perfect predictor of each arch's expected result
+    would reach against the mean over the study's seeds, given how well
+    single seeds agree (their mean pairwise tau, turned into a Pearson r by
+    Greiner's relation, raised to the seed mean's reliability by
+    Spearman-Brown, and back to a tau). Assumes normal noise: a guide to
+    what the study can show, not a bound."""
+    seeds = len(points[0]['heldout_seeds']) if points else 0
+    if seeds < 2:
+        return math.nan
+    pair = statistics.mean(
+        kendall([p['heldout_seeds'][i] for p in points],
+                [p['heldout_seeds'][j] for p in points])
+        for i in range(seeds) for j in range(i + 1, seeds))
+    r1 = math.sin(math.pi / 2 * pair)
+    if r1 <= 0:
+        return 0.0
+    reliability = seeds * r1 / (1 + (seeds - 1) * r1)
+    return 2 / math.pi * math.asin(math.sqrt(reliability))
+
+
+def study_taus(points: List[dict], signals: Sequence[str]) -> dict:
+    """The taus against the mean of all seeds, against the first two
+    seeds' mean (what a 2-seed study sees) when there are more, the seeds'
+    agreement with each other and the tau a perfect predictor would
+    reach."""
+    out = dict(taus=taus(points, signals),
+               seed_agreement=seed_agreement(points),
+               tau_ceiling=tau_ceiling(points))
+    seeds = len(points[0]['heldout_seeds']) if points else 0
+    if seeds > 2:
+        two = [dict(p, heldout_seeds=p['heldout_seeds'][:2],
+                    heldout=statistics.mean(p['heldout_seeds'][:2]))
+               for p in points]
+        out['taus_2_seeds'] = taus(two, signals)
+        out['seed_agreement_2_seeds'] = seed_agreement(two)
+        out['tau_ceiling_2_seeds'] = tau_ceiling(two)
+    return out
 
 
 def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
@@ -76,7 +152,7 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
     space = space_of(load_arch(osp.join(found, 'arch.json')))
     logged = [Candidate.from_dict(json.loads(line), space)
               for line in open(osp.join(found, 'search_log.jsonl'))]
-    picked = spread(logged, n)
+    picked = spread(logged, n, space)
     study = osp.join(base, 'rank_study')
     os.makedirs(study, exist_ok=True)
     signals_file = osp.join(study, 'signals.json')
@@ -106,13 +182,17 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
             finetune_cfg, osp.join(rdir, 'net', 'arch.json'),
             osp.join(rdir, 'net', 'subnet_model.pth'), seed, fast)[0]
             for seed in range(seeds)]
-        points.append(dict(fitness=cand.score, **measured,
+        logged = math.isfinite(cand.score)
+        points.append(dict(fitness=cand.score if logged else None,
+                           **measured,
                            heldout_seeds=held,
-                           heldout=statistics.mean(held)))
+                           heldout=statistics.mean(held),
+                           logged=logged))
     names = ['fitness'] + list(signals[0]) if signals else ['fitness']
     result = dict(metric_key=spec.metric, archs=len(points), seeds=seeds,
-                  null_std=null_std(len(points)), taus=taus(points, names),
-                  points=points)
+                  logged=sum(p['logged'] for p in points),
+                  null_std=null_std(len(points)),
+                  **study_taus(points, names), points=points)
     result['kendall_tau'] = result['taus']['fitness']['tau']
     atomic_write_json(osp.join(base, 'rank_study.json'), result)
     plot_rank_study(osp.join(base, 'rank_study.png'), result)
@@ -125,11 +205,12 @@ def plot_rank_study(path: str, result: dict) -> None:
     import matplotlib.pyplot as plt
     from ..search import save_figure
     fig, ax = plt.subplots(figsize=(5, 4))
-    ax.scatter([p['fitness'] for p in result['points']],
-               [p['heldout'] for p in result['points']])
+    logged = [p for p in result['points'] if p['fitness'] is not None]
+    ax.scatter([p['fitness'] for p in logged],
+               [p['heldout'] for p in logged])
     ax.set_xlabel('search fitness (search split, before finetune)')
     ax.set_ylabel(f'held-out {result["metric_key"]} after finetune')
     ax.set_title(f'Kendall tau = {result["kendall_tau"]:.2f} (null std '
-                 f'{result["null_std"]:.2f}, n = {result["archs"]})')
+                 f'{null_std(len(logged)):.2f}, n = {len(logged)})')
     save_figure(fig, path)
     plt.close(fig)
