@@ -98,6 +98,32 @@ def test_demo_pipeline_quick(tmp_path):
     # split test)
     assert again.stdout.count('done already') >= \
         3 + 2 * (1 + 6 * 3 + 2 * 3) - len(shared)
+    # the rank study on that run: more archs than the quick search scored,
+    # so it tops them up from the space; two finetune seeds each
+    logged = {json.dumps(json.loads(line)['layers'], sort_keys=True)
+              for line in open(osp.join(out, 'photos', 'search', 'search',
+                                        'search_log.jsonl'))}
+    study_cmd = [sys.executable, 'tools/analysis/rank_study.py', '--target',
+                 'photos', '--out', out, '--archs', str(len(logged) + 2),
+                 '--seeds', '2', '--proxy-iters', '2', '--quick']
+    proc = subprocess.run(study_cmd, cwd=ROOT, capture_output=True,
+                          text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    study = json.load(open(osp.join(out, 'photos', 'rank_study.json')))
+    assert study['archs'] == len(logged) + 2 and study['seeds'] == 2
+    points = study['points']
+    assert study['logged'] == sum(p['logged'] for p in points) >= 2
+    assert study['logged'] < study['archs']
+    assert all((p['fitness'] is None) != p['logged'] for p in points)
+    assert all(len(p['heldout_seeds']) == 2 for p in points)
+    assert study['taus']['fitness']['points'] == study['logged']
+    assert study['taus']['flops']['points'] == study['archs']
+    assert {'proxy_2', 'inherited', 'source', 'params'} <= set(
+        study['taus'])
+    assert {'seed_agreement', 'tau_ceiling'} <= set(study)
+    assert osp.isfile(osp.join(out, 'photos', 'rank_study.png'))
+    assert f'({study["logged"]} scored by the search) x 2 seeds' in \
+        proc.stdout
     # NAS + NWS: both starts finetuned, the better on the search split kept
     import torch
     for key in ('coco', 'photos'):

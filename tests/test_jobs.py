@@ -153,6 +153,9 @@ def test_rank_study_spread_and_taus():
              for i, p in enumerate(points)]
     t = taus(mixed, ['fitness', 'flops'])
     assert (t['fitness']['points'], t['flops']['points']) == (12, 24)
+    none = taus([dict(p, fitness=None) for p in points], ['fitness'])
+    assert none['fitness']['points'] == 0
+    assert math.isnan(none['fitness']['tau'])
     # two seeds that rank the archs the same agree at +1; opposite: -1
     same = [dict(heldout_seeds=[i, i + 0.5]) for i in range(10)]
     assert seed_agreement(same) == pytest.approx(1.0)

@@ -41,6 +41,8 @@ def main() -> None:
                         help='source checkpoint (default: OUT/'
                         'supernet_source.pth if it exists)')
     parser.add_argument('--fresh-processes', action='store_true')
+    parser.add_argument('--quick', action='store_true',
+                        help="tiny finetune budgets (run_demo.py --quick's)")
     args = parser.parse_args()
     specs = {s.key: s for s in DEMO_TARGETS.values()}
     spec = specs.get(args.target) or TargetSpec.from_config(args.target)
@@ -58,7 +60,7 @@ def main() -> None:
     result = rank_study(
         steps, spec, base, osp.join(search, 'search'),
         last_checkpoint(search), osp.join(search, 'search', 'finetune.py'),
-        args.archs, False, args.seeds, args.proxy_iters, args.proxy_lr,
+        args.archs, args.quick, args.seeds, args.proxy_iters, args.proxy_lr,
         dict(config=args.source_config, checkpoint=source)
         if args.source_config and osp.isfile(source) else None)
     print(f'{spec.key}: {result["archs"]} archs ({result["logged"]} scored '

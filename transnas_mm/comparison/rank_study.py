@@ -69,6 +69,9 @@ def taus(points: List[dict], signals: Sequence[str]) -> Dict[str, dict]:
         # does not count for it
         have = [p for p in points if p[signal] is not None
                 and math.isfinite(p[signal])]
+        if not have:
+            return dict(tau=math.nan, top_quarter_tau=math.nan,
+                        pick=math.nan, top3=math.nan, points=0)
         top = sorted(have, key=lambda p: p['heldout'], reverse=True)[
             :max(2, len(have) // 4)]
         picks = [p['heldout'] for p in sorted(
