@@ -48,14 +48,16 @@ def spread(cands: List[Candidate], n: int,
     if len(unique) >= n:
         return [unique[round(i * (len(unique) - 1) / max(1, n - 1))]
                 for i in range(n)]
-    rng = np.random.default_rng(seed)
-    for _ in range(1000 * n):
-        if space is None or len(unique) >= n:
-            break
-        cand = Candidate(sample_arch(space, rng), 0, 0, -1, score=math.nan)
-        if cand.key not in seen:
-            seen.add(cand.key)
-            unique.append(cand)
+    if space is not None:
+        rng = np.random.default_rng(seed)
+        for _ in range(1000 * n):  # a tiny space may hold fewer than n
+            cand = Candidate(sample_arch(space, rng), 0, 0, -1,
+                             score=math.nan)
+            if cand.key not in seen:
+                seen.add(cand.key)
+                unique.append(cand)
+                if len(unique) == n:
+                    break
     return unique
 
 
@@ -86,12 +88,16 @@ def taus(points: List[dict], signals: Sequence[str]) -> Dict[str, dict]:
     return {signal: one(signal) for signal in signals}
 
 
+def _seeds(points: List[dict]) -> int:
+    return len(points[0]['heldout_seeds']) if points else 0
+
+
 def seed_agreement(points: List[dict]) -> float:
     """Kendall tau between the mean result of the first half of the
     finetune seeds and of the second half, over the archs: how well the
     target itself ranks the archs twice. No signal can be expected to
     agree with the held-out result much better than this."""
-    seeds = len(points[0]['heldout_seeds']) if points else 0
+    seeds = _seeds(points)
     if seeds < 2:
         return math.nan
     half = seeds // 2
@@ -108,7 +114,7 @@ def tau_ceiling(points: List[dict]) -> float:
     Greiner's relation, raised to the seed mean's reliability by
     Spearman-Brown, and back to a tau). Assumes normal noise: a guide to
     what the study can show, not a bound."""
-    seeds = len(points[0]['heldout_seeds']) if points else 0
+    seeds = _seeds(points)
     if seeds < 2:
         return math.nan
     pair = statistics.mean(
@@ -130,8 +136,7 @@ def study_taus(points: List[dict], signals: Sequence[str]) -> dict:
     out = dict(taus=taus(points, signals),
                seed_agreement=seed_agreement(points),
                tau_ceiling=tau_ceiling(points))
-    seeds = len(points[0]['heldout_seeds']) if points else 0
-    if seeds > 2:
+    if _seeds(points) > 2:
         two = [dict(p, heldout_seeds=p['heldout_seeds'][:2],
                     heldout=statistics.mean(p['heldout_seeds'][:2]))
                for p in points]
@@ -185,12 +190,12 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
             finetune_cfg, osp.join(rdir, 'net', 'arch.json'),
             osp.join(rdir, 'net', 'subnet_model.pth'), seed, fast)[0]
             for seed in range(seeds)]
-        logged = math.isfinite(cand.score)
-        points.append(dict(fitness=cand.score if logged else None,
+        scored = math.isfinite(cand.score)  # not a top-up arch
+        points.append(dict(fitness=cand.score if scored else None,
                            **measured,
                            heldout_seeds=held,
                            heldout=statistics.mean(held),
-                           logged=logged))
+                           logged=scored))
     names = ['fitness'] + list(signals[0]) if signals else ['fitness']
     result = dict(metric_key=spec.metric, archs=len(points), seeds=seeds,
                   logged=sum(p['logged'] for p in points),
