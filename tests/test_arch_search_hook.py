@@ -230,13 +230,14 @@ NWS = dict(type='transnas_mm.WeightSearchHook', metric_key='accuracy/top1',
 # predictor, batches kept in memory (the default)
 SCREENED = dict(racing=dict(top=1), predictor=dict(keep=0.5))
 LADDER = dict(fitness='proxy',
-              proxy=dict(iters=3, rungs=(1, 2), keep=0.5, lr=0.05))
+              proxy=dict(iters=3, rungs=(1, 2), keep=0.5, lr=0.05,
+                         schedule='cosine'))
 
 
 def _write_config(path, demo_root, source_ckpt, screened=False) -> str:
     cub = osp.join(demo_root, 'CUB_200_2011') + '/'
-    # the plain config scores by the proxy ladder (1, 2, 3 steps): 1 vs 2
-    # ranks and kill + resume cover it
+    # the plain config scores by the proxy ladder (1, 2, 3 steps, each
+    # rung its own annealed run): 1 vs 2 ranks and kill + resume cover it
     hook = dict(knobs(SEARCH, generations=3),
                 **(SCREENED if screened else LADDER))
     nws = dict(NWS, racing=dict() if screened else None)

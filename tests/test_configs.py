@@ -83,15 +83,17 @@ SEARCHES = [p for p in ALL if any(
 
 def test_hooks_score_after_a_proxy_finetune_by_default():
     """Both hooks, built with only their objective, score every candidate
-    after the default 60-step proxy finetune; ``proxy=None`` /
-    ``fitness='inherited'`` turn it off."""
+    after the default proxy finetune (180 steps, lr 0.02 warmed up and
+    cosine-annealed); ``proxy=None`` / ``fitness='inherited'`` turn it
+    off."""
     from transnas_mm.hooks import ArchSearchHook, WeightSearchHook
     arch = ArchSearchHook('accuracy/top1').job
     assert arch.fitness == 'proxy' and arch.finetunes
-    assert (arch.proxy.iters, arch.proxy.lr, arch.proxy.rungs) == \
-        (60, 0.01, ())
+    assert (arch.proxy.iters, arch.proxy.lr, arch.proxy.rungs,
+            arch.proxy.schedule) == (180, 0.02, (), 'cosine')
     nws = WeightSearchHook('accuracy/top1').job
-    assert (nws.proxy.iters, nws.proxy.lr) == (60, 0.01)
+    assert (nws.proxy.iters, nws.proxy.lr, nws.proxy.schedule) == \
+        (180, 0.02, 'cosine')
     off = ArchSearchHook('accuracy/top1', fitness='inherited').job
     assert not off.finetunes
     assert WeightSearchHook('accuracy/top1', proxy=None).job.proxy is None
@@ -108,6 +110,7 @@ def test_every_shipped_search_scores_after_a_proxy_finetune(path):
     assert [type(h).__name__ for h in hooks] == ['ArchSearchHook',
                                                  'WeightSearchHook']
     arch, nws = (h.job for h in hooks)
-    assert arch.fitness == 'proxy' and arch.proxy.iters == 60
+    assert arch.fitness == 'proxy' and arch.proxy.iters == 180
     assert nws.proxy.iters == arch.proxy.iters
-    assert nws.proxy.lr == arch.proxy.lr == 0.01
+    assert nws.proxy.lr == arch.proxy.lr == 0.02
+    assert nws.proxy.schedule == arch.proxy.schedule == 'cosine'

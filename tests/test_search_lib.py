@@ -1,9 +1,11 @@
 """The search library without a runner: evolution, constraints, uniqueness,
 resume and failing candidates, on a deterministic synthetic fitness."""
 import json
+import math
 
 import numpy as np
 import pytest
+import torch
 
 from conftest import DEMO_SPACE
 from transnas_mm.search import (WORST, ArchSearch, Candidate, SearchConfig,
@@ -270,3 +272,49 @@ def test_a_stage_without_the_metric_is_null_in_json(table, tmp_path):
     [back] = again.history.values()
     assert np.isnan(back.stage_scores[0]) and back.stage_scores[1] == 0.25
     assert back.key == cand.key and back.score == 0.5
+
+
+class _LrRecorder(torch.nn.Module):
+    """Records the lr each proxy step trains with (a real SGD step on one
+    weight)."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.ones(1))
+        self.lrs = []
+
+    def train_step(self, data, optim):
+        self.lrs.append(optim.optimizer.param_groups[0]['lr'])
+        loss = (self.w * data).sum()
+        optim.update_params(loss)
+        return dict(loss=loss)
+
+
+@pytest.mark.parametrize('schedule', ['constant', 'cosine'])
+def test_proxy_finetune_schedule(schedule):
+    """``cosine`` warms the proxy's lr up from ``lr / 10`` over the first
+    sixth of its steps, then anneals it to 0 (the finetune's schedule,
+    compressed); ``constant`` keeps it; both run exactly ``iters`` steps
+    over the repeated batches."""
+    from transnas_mm.search.proxy import ProxyFinetune
+    model = _LrRecorder()
+    ProxyFinetune(model, [torch.ones(1)] * 5, 12, 0.1, schedule=schedule)()
+    warm = [0.01, 0.055]  # 2 of 12 steps: from lr / 10 towards lr
+    anneal = [0.1 * 0.5 * (1 + math.cos(math.pi * t / 10))
+              for t in range(10)]
+    expected = warm + anneal if schedule == 'cosine' else [0.1] * 12
+    assert model.lrs == pytest.approx(expected)
+    with pytest.raises(ValueError, match='schedule'):
+        ProxyFinetune(model, [], 8, 0.1, schedule='step')
+
+
+def test_proxy_schedule_setting():
+    """``proxy.schedule`` is checked with the hook's name; a saved state
+    records it only when it is not the constant lr (a state saved before
+    the option existed stays valid)."""
+    from transnas_mm.search.settings import Proxy
+    assert 'proxy_schedule' not in Proxy.parse('H', dict(iters=5)).state()
+    cos = Proxy.parse('H', dict(iters=5, schedule='cosine'))
+    assert cos.state()['proxy_schedule'] == 'cosine'
+    with pytest.raises(ValueError, match=r'H: proxy.schedule: expected'):
+        Proxy.parse('H', dict(iters=5, schedule='linear'))

@@ -4,9 +4,10 @@ archs the search scored (spread over its score ranks), finetune each with
 the row budget over S seeds, and report the Kendall tau (with its null
 std, and within the top quarter) of every held-out-free signal a search
 could rank by: the search's own fitness, inherited weights, a proxy
-finetune of each length in ``--proxy-iters`` (its search-split metric and
-its training-loss sum), FLOPs, params and, with ``--source-config``, the
-sub-network's accuracy on the source's own val split.
+finetune of each length in ``--proxy-iters`` and lr schedule in
+``--proxy-schedules`` (its search-split metric and its training-loss
+sum), FLOPs, params and, with ``--source-config``, the sub-network's
+accuracy on the source's own val split.
 
     python tools/analysis/rank_study.py --target cub --archs 24 --seeds 2 \
         --proxy-iters 20 60 180 [--out work_dirs/demo]
@@ -22,6 +23,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 from transnas_mm.comparison.rank_study import rank_study  # noqa: E402
 from transnas_mm.comparison.steps import Steps, last_checkpoint  # noqa
 from transnas_mm.comparison.target import DEMO_TARGETS, TargetSpec  # noqa
+from transnas_mm.search.proxy import SCHEDULES  # noqa: E402
 
 
 def main() -> None:
@@ -35,6 +37,9 @@ def main() -> None:
     parser.add_argument('--proxy-iters', type=int, nargs='*',
                         default=[20, 60, 180])
     parser.add_argument('--proxy-lr', type=float, default=0.01)
+    parser.add_argument('--proxy-schedules', nargs='+',
+                        default=['constant'], choices=SCHEDULES,
+                        help='the lr schedule(s) of each proxy length')
     parser.add_argument('--source-config',
                         default='configs/transnas/demo/supernet_source.py')
     parser.add_argument('--source',
@@ -62,7 +67,8 @@ def main() -> None:
         last_checkpoint(search), osp.join(search, 'search', 'finetune.py'),
         args.archs, args.quick, args.seeds, args.proxy_iters, args.proxy_lr,
         dict(config=args.source_config, checkpoint=source)
-        if args.source_config and osp.isfile(source) else None)
+        if args.source_config and osp.isfile(source) else None,
+        args.proxy_schedules)
     print(f'{spec.key}: {result["archs"]} archs ({result["logged"]} scored '
           f'by the search) x {result["seeds"]} seeds, null std of tau '
           f'{result["null_std"]:.2f}')

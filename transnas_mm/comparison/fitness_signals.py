@@ -6,8 +6,10 @@ the finetuned result. Each signal is "higher is better".
   recalibration (the ``'inherited'`` fitness);
 * ``proxy_<k>``: the same after ``k`` proxy SGD steps from the adapted
   weights (``fitness='proxy'`` with ``iters=k``; each rung of a ladder);
-* ``proxy_<k>_loss``: minus the training loss summed over those steps
-  (a training-speed estimate);
+  ``proxy_<k>_cosine``: with the lr annealed to 0 over the ``k`` steps
+  (``proxy=dict(schedule='cosine')``);
+* ``proxy_<k>[_cosine]_loss``: minus the training loss summed over those
+  steps (a training-speed estimate);
 * ``flops``, ``params``: the cost table (bigger is better, the baseline
   "pick the largest");
 * ``source``: the sub-network's top-1 on the source's own val split (with
@@ -35,10 +37,28 @@ def scoring_of(config: str) -> Scoring:
                    hook.get('seed', 0))
 
 
+def proxy_name(iters: int, schedule: str = 'constant') -> str:
+    """The signal name of a proxy finetune of ``iters`` steps."""
+    return f'proxy_{iters}' + ('' if schedule == 'constant'
+                               else f'_{schedule}')
+
+
+def signal_names(proxy_iters: Sequence[int],
+                 schedules: Sequence[str] = ('constant', )) -> List[str]:
+    """What :func:`target_signals` measures per arch."""
+    names = ['flops', 'params', 'inherited']
+    for k in proxy_iters:
+        for schedule in schedules:
+            names += [proxy_name(k, schedule), proxy_name(k, schedule) +
+                      '_loss']
+    return names
+
+
 def target_signals(config: str, adapted: str, archs: Sequence[Arch],
                    proxy_iters: Sequence[int], proxy_lr: float,
-                   work_dir: str) -> List[Dict[str, float]]:
-    """Per arch: inherited, proxy_<k>, proxy_<k>_loss, flops, params."""
+                   work_dir: str, schedules: Sequence[str] = ('constant', )
+                   ) -> List[Dict[str, float]]:
+    """Per arch: the :func:`signal_names`."""
     runner = build_adapted_runner(config, adapted, work_dir)
     ctx = SearchContext(runner.model, runner.train_dataloader,
                         runner.val_loop.dataloader,
@@ -53,20 +73,22 @@ def target_signals(config: str, adapted: str, archs: Sequence[Arch],
     # restarts from the adapted weights the snapshot holds
     proxies = {}
     for k in proxy_iters:
-        job = ArchSearchJob.build('rank study', scoring,
-                                  proxy=dict(iters=k, lr=proxy_lr),
-                                  fitness='proxy')
-        proxies[k] = (job.proxy_finetune(ctx), job.scorer(
-            ctx, job.proxy_prepare(snapshot, supernet), scorer.calib_loader))
+        for schedule in schedules:
+            job = ArchSearchJob.build('rank study', scoring, proxy=dict(
+                iters=k, lr=proxy_lr, schedule=schedule), fitness='proxy')
+            proxies[proxy_name(k, schedule)] = (
+                job.proxy_finetune(ctx), job.scorer(
+                    ctx, job.proxy_prepare(snapshot, supernet),
+                    scorer.calib_loader))
     out = []
     for arch in archs:
         flops, params = table.cost(arch)
         cand = Candidate(arch, flops, params, 0)
         row = dict(flops=float(flops), params=float(params))
         row['inherited'] = scorer.score(cand).score
-        for k, (proxy, proxy_scorer) in proxies.items():
-            row[f'proxy_{k}'] = proxy_scorer.score(cand, proxy).score
-            row[f'proxy_{k}_loss'] = -proxy.loss_sum
+        for name, (proxy, proxy_scorer) in proxies.items():
+            row[name] = proxy_scorer.score(cand, proxy).score
+            row[name + '_loss'] = -proxy.loss_sum
         snapshot.restore()
         out.append(row)
     return out
@@ -90,12 +112,13 @@ def source_signal(config: str, checkpoint: str, archs: Sequence[Arch],
 
 def all_signals(config: str, adapted: str, archs: Sequence[Arch],
                 proxy_iters: Sequence[int], proxy_lr: float, work_dir: str,
-                source: Optional[Dict[str, str]] = None
+                source: Optional[Dict[str, str]] = None,
+                schedules: Sequence[str] = ('constant', )
                 ) -> List[Dict[str, float]]:
     """``source``: ``dict(config=..., checkpoint=...)`` of the source run
     (adds the ``source`` signal)."""
     rows = target_signals(config, adapted, archs, proxy_iters, proxy_lr,
-                          osp.join(work_dir, 'target'))
+                          osp.join(work_dir, 'target'), schedules)
     if source:
         accs = source_signal(source['config'], source['checkpoint'], archs,
                              scoring_of(config).calibrate_batches,

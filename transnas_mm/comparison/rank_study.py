@@ -146,16 +146,27 @@ def study_taus(points: List[dict], signals: Sequence[str]) -> dict:
     return out
 
 
+def _measured(path: str, archs: int, names: Sequence[str]) -> bool:
+    """The signals file holds every asked-for signal of every arch (a
+    study asked with other proxies measures again)."""
+    if not osp.isfile(path):
+        return False
+    rows = json.load(open(path))
+    return len(rows) == archs and all(set(names) <= set(r) for r in rows)
+
+
 def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
                finetune_cfg: str, n: int, fast: bool, seeds: int = 1,
                proxy_iters: Sequence[int] = (), proxy_lr: float = 0.01,
-               source: Optional[Dict[str, str]] = None) -> dict:
+               source: Optional[Dict[str, str]] = None,
+               schedules: Sequence[str] = ('constant', )) -> dict:
     """``n`` archs of the search log, exported with plain inheritance,
     finetuned over ``seeds`` seeds; every held-out-free signal of
     :mod:`.fitness_signals` (``proxy_iters``: the proxy rungs; ``source``:
     the source run, for the source-accuracy signal) beside the search's
-    own fitness. Writes ``rank_study.json`` (points and taus) and its
-    plot."""
+    own fitness (``schedules``: the proxies' lr schedules). Writes
+    ``rank_study.json`` (points and taus) and its plot."""
+    from .fitness_signals import signal_names
     from .target import finetune_and_test  # target imports this module
     space = space_of(load_arch(osp.join(found, 'arch.json')))
     logged = [Candidate.from_dict(json.loads(line), space)
@@ -164,13 +175,13 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
     study = osp.join(base, 'rank_study')
     os.makedirs(study, exist_ok=True)
     signals_file = osp.join(study, 'signals.json')
-    if not osp.isfile(signals_file) or \
-            len(json.load(open(signals_file))) != len(picked):
+    if not _measured(signals_file, len(picked),
+                     signal_names(proxy_iters, schedules)):
         def measure() -> None:
             from .fitness_signals import all_signals
             atomic_write_json(signals_file, all_signals(
                 spec.config, adapted, [c.arch for c in picked], proxy_iters,
-                proxy_lr, osp.join(study, 'signals'), source))
+                proxy_lr, osp.join(study, 'signals'), source, schedules))
         steps.forked(measure, signals_file + '.log')
     signals = json.load(open(signals_file))
     points = []

@@ -32,8 +32,9 @@ class ArchSearchHook(SearchHook):
         proxy: ``dict(iters=N, lr=0.01, rungs=(), keep=1/3)``: a short
             SGD finetune of a candidate on fixed training batches (for
             ``fitness='proxy'`` and ``rerank_top``); default
-            ``DEFAULT_PROXY`` (60 steps at lr 0.01); ``rungs`` make it a
-            budget ladder.
+            ``DEFAULT_PROXY`` (180 steps, lr 0.02 warmed up and cosine-
+            annealed: ``schedule='cosine'``); ``rungs`` make it a budget
+            ladder.
         fitness: ``'proxy'`` (default: the search-split metric after the
             proxy finetune, which predicts the finetuned result better)
             or ``'inherited'`` (inherited weights, BN recalibrated only).

@@ -31,8 +31,9 @@ class WeightSearchHook(SearchHook):
             ``top_k``, ``mutation_prob`` (evolution).
         proxy: ``dict(iters=N, lr=0.01)``: score each candidate after a
             short SGD finetune (the exported weights are the assignment,
-            never that finetune); default ``DEFAULT_PROXY`` (60 steps at
-            lr 0.01, as the arch search); None: off.
+            never that finetune); default ``DEFAULT_PROXY`` (180 steps,
+            lr 0.02 warmed up and cosine-annealed, as the arch search);
+            None: off.
         heldout: also score plain inheritance and the chosen assignment on
             the runner's test dataloader (reported, never used to choose).
         finetune: overrides merged into the generated ``finetune.py``.

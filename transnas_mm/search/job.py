@@ -153,7 +153,8 @@ class SearchJob:
             return None
         return ProxyFinetune(
             ctx.model, self.batches(ctx, self.proxy.iters, PROXY),
-            iters or self.proxy.iters, self.proxy.lr, self.scoring.seed)
+            iters or self.proxy.iters, self.proxy.lr, self.scoring.seed,
+            self.proxy.schedule)
 
     @property
     def loss_fitness(self) -> bool:

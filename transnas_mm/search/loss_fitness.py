@@ -56,7 +56,7 @@ class ProxyLossScorer(SubnetScorer):
         for batches in self.noise_batches:
             other = ProxyFinetune(before_eval.model, batches,
                                   before_eval.iters, before_eval.lr,
-                                  before_eval.seed)
+                                  before_eval.seed, before_eval.schedule)
             scores.append(self.score(copy.deepcopy(cand), other).score)
         if len(scores) < 2 or any(s == WORST for s in scores):
             return math.nan

@@ -2,8 +2,9 @@
 
 # Evolution as in the paper's scale: 50 per generation, 20 generations.
 # Both hooks score by their default fitness: the search-split metric after
-# a 60-step proxy finetune of each candidate (``DEFAULT_PROXY``; the rank
-# studies in configs/transnas/README.md). ``proxy=dict(iters=..., rungs=
+# a 180-step proxy finetune of each candidate, warmed up and cosine-
+# annealed (``DEFAULT_PROXY``; the rank studies in
+# configs/transnas/README.md). ``proxy=dict(iters=..., rungs=
 # (...))`` makes it a budget ladder; ``fitness='inherited'`` turns it off.
 arch_search = dict(
     type='transnas_mm.ArchSearchHook',

@@ -1,6 +1,6 @@
 # Step 2 on the demo detection target (COCO json): adapt the source
 # SparseSuperNet inside RetinaNet + FPN, then ArchSearchHook (fitness:
-# coco/bbox_mAP on the val split after a 60-step proxy finetune and BN
+# coco/bbox_mAP on the val split after a 180-step proxy finetune and BN
 # recalibration) and WeightSearchHook. 150 labelled training canvases: the
 # transfer regime.
 _base_ = [
@@ -35,7 +35,7 @@ custom_hooks = [
         **search_common,
         search=_base_.det_arch_search,
         # Both searches score by the hooks' default fitness (the search-
-        # split mAP after a 60-step proxy finetune of each candidate): the
+        # split mAP after a 180-step proxy finetune of each candidate): the
         # head was fitted on the reference path, so the inherited-weights
         # score mostly measures closeness to that path. The predictor
         # evaluates the predicted better half of each later generation.

@@ -1,7 +1,7 @@
 # Step 2 on the demo CUB target: adapt the source SparseSuperNet on target
 # data for `max_epochs`, then ArchSearchHook searches the architecture
 # (fitness: the hooks' default, accuracy/top1 on the val split after a
-# 60-step proxy finetune of each candidate and BN recalibration) and
+# 180-step proxy finetune of each candidate and BN recalibration) and
 # WeightSearchHook the starting weights (scored the same way). Restarting
 # the same command continues (resume=True; search state saved after every
 # generation in work_dir/search/).
