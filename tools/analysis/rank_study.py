@@ -10,7 +10,7 @@ sum), FLOPs, params and, with ``--source-config``, the sub-network's
 accuracy on the source's own val split.
 
     python tools/analysis/rank_study.py --target cub --archs 24 --seeds 2 \
-        --proxy-iters 20 60 180 [--out work_dirs/demo]
+        --proxy-iters 60 180 --proxy-schedules cosine [--out work_dirs/demo]
 
 Writes ``OUT/<key>/rank_study.json`` (points and taus) and its plot.
 """
@@ -24,6 +24,7 @@ from transnas_mm.comparison.rank_study import rank_study  # noqa: E402
 from transnas_mm.comparison.steps import Steps, last_checkpoint  # noqa
 from transnas_mm.comparison.target import DEMO_TARGETS, TargetSpec  # noqa
 from transnas_mm.search.proxy import SCHEDULES  # noqa: E402
+from transnas_mm.search.settings import DEFAULT_PROXY  # noqa: E402
 
 
 def main() -> None:
@@ -35,11 +36,14 @@ def main() -> None:
     parser.add_argument('--archs', type=int, default=24)
     parser.add_argument('--seeds', type=int, default=2)
     parser.add_argument('--proxy-iters', type=int, nargs='*',
-                        default=[20, 60, 180])
-    parser.add_argument('--proxy-lr', type=float, default=0.01)
+                        default=[60, DEFAULT_PROXY['iters']])
+    parser.add_argument('--proxy-lr', type=float,
+                        default=DEFAULT_PROXY['lr'])
     parser.add_argument('--proxy-schedules', nargs='+',
-                        default=['constant'], choices=SCHEDULES,
-                        help='the lr schedule(s) of each proxy length')
+                        default=[DEFAULT_PROXY['schedule']],
+                        choices=SCHEDULES,
+                        help='the lr schedule(s) of each proxy length '
+                        '(default: the hooks\' default proxy\'s)')
     parser.add_argument('--source-config',
                         default='configs/transnas/demo/supernet_source.py')
     parser.add_argument('--source',
