@@ -105,7 +105,8 @@ def test_demo_pipeline_quick(tmp_path):
                                         'search_log.jsonl'))}
     study_cmd = [sys.executable, 'tools/analysis/rank_study.py', '--target',
                  'photos', '--out', out, '--archs', str(len(logged) + 2),
-                 '--seeds', '2', '--proxy-iters', '2', '--quick']
+                 '--seeds', '2', '--proxy-iters', '2', '--proxy-schedules',
+                 'constant', 'cosine', '--quick']
     proc = subprocess.run(study_cmd, cwd=ROOT, capture_output=True,
                           text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -118,8 +119,8 @@ def test_demo_pipeline_quick(tmp_path):
     assert all(len(p['heldout_seeds']) == 2 for p in points)
     assert study['taus']['fitness']['points'] == study['logged']
     assert study['taus']['flops']['points'] == study['archs']
-    assert {'proxy_2', 'inherited', 'source', 'params'} <= set(
-        study['taus'])
+    assert {'proxy_2', 'proxy_2_cosine', 'proxy_2_cosine_loss', 'inherited',
+            'source', 'params'} <= set(study['taus'])
     assert {'seed_agreement', 'tau_ceiling'} <= set(study)
     assert osp.isfile(osp.join(out, 'photos', 'rank_study.png'))
     assert f'({study["logged"]} scored by the search) x 2 seeds' in \
