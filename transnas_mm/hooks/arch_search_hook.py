@@ -29,9 +29,10 @@ class ArchSearchHook(SearchHook):
         predictor: ``dict(keep=0.5)``: after the first generation, evaluate
             only the predicted best ``keep`` of each generation's children
             (ridge surrogate); None: off.
-        proxy: ``dict(iters=N, lr=0.01, rungs=(), keep=1/3)``: a short
-            SGD finetune of a candidate on fixed training batches (for
-            ``fitness='proxy'`` and ``rerank_top``); default
+        proxy: ``dict(iters=N, lr=0.02, schedule='cosine', rungs=(),
+            keep=1/3)``: a short SGD finetune of a candidate on fixed
+            training batches (for ``fitness='proxy'`` and
+            ``rerank_top``); default
             ``DEFAULT_PROXY`` (180 steps, lr 0.02 warmed up and cosine-
             annealed: ``schedule='cosine'``); ``rungs`` make it a budget
             ladder.

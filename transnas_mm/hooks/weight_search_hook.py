@@ -29,9 +29,9 @@ class WeightSearchHook(SearchHook):
         mode: ``'greedy'`` (coordinate ascent) or ``'evolution'``.
         search: ``passes`` (greedy), ``population``, ``generations``,
             ``top_k``, ``mutation_prob`` (evolution).
-        proxy: ``dict(iters=N, lr=0.01)``: score each candidate after a
-            short SGD finetune (the exported weights are the assignment,
-            never that finetune); default ``DEFAULT_PROXY`` (180 steps,
+        proxy: ``dict(iters=N, lr=0.02, schedule='cosine')``: score each
+            candidate after a short SGD finetune (the exported weights are
+            the assignment, never that finetune); default ``DEFAULT_PROXY`` (180 steps,
             lr 0.02 warmed up and cosine-annealed, as the arch search);
             None: off.
         heldout: also score plain inheritance and the chosen assignment on
