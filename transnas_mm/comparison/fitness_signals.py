@@ -43,22 +43,12 @@ def proxy_name(iters: int, schedule: str = 'constant') -> str:
                                else f'_{schedule}')
 
 
-def signal_names(proxy_iters: Sequence[int],
-                 schedules: Sequence[str] = ('constant', )) -> List[str]:
-    """What :func:`target_signals` measures per arch."""
-    names = ['flops', 'params', 'inherited']
-    for k in proxy_iters:
-        for schedule in schedules:
-            names += [proxy_name(k, schedule), proxy_name(k, schedule) +
-                      '_loss']
-    return names
-
-
 def target_signals(config: str, adapted: str, archs: Sequence[Arch],
                    proxy_iters: Sequence[int], proxy_lr: float,
                    work_dir: str, schedules: Sequence[str] = ('constant', )
                    ) -> List[Dict[str, float]]:
-    """Per arch: the :func:`signal_names`."""
+    """Per arch: inherited, flops, params and, per proxy length and
+    schedule, its :func:`proxy_name` and ``<name>_loss``."""
     runner = build_adapted_runner(config, adapted, work_dir)
     ctx = SearchContext(runner.model, runner.train_dataloader,
                         runner.val_loop.dataloader,

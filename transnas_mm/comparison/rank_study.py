@@ -146,13 +146,16 @@ def study_taus(points: List[dict], signals: Sequence[str]) -> dict:
     return out
 
 
-def _measured(path: str, archs: int, names: Sequence[str]) -> bool:
-    """The signals file holds every asked-for signal of every arch (a
-    study asked with other proxies measures again)."""
+def _measured(path: str, asked: dict) -> Optional[List[dict]]:
+    """The per-arch signals the file holds if they were measured for
+    exactly ``asked`` (archs, proxy lengths, lr, schedules, source), else
+    None: a study asked for anything else measures again."""
     if not osp.isfile(path):
-        return False
-    rows = json.load(open(path))
-    return len(rows) == archs and all(set(names) <= set(r) for r in rows)
+        return None
+    saved = json.load(open(path))
+    if not isinstance(saved, dict) or saved.get('asked') != asked:
+        return None
+    return saved['rows']
 
 
 def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
@@ -166,7 +169,6 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
     the source run, for the source-accuracy signal) beside the search's
     own fitness (``schedules``: the proxies' lr schedules). Writes
     ``rank_study.json`` (points and taus) and its plot."""
-    from .fitness_signals import signal_names
     from .target import finetune_and_test  # target imports this module
     space = space_of(load_arch(osp.join(found, 'arch.json')))
     logged = [Candidate.from_dict(json.loads(line), space)
@@ -175,15 +177,17 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
     study = osp.join(base, 'rank_study')
     os.makedirs(study, exist_ok=True)
     signals_file = osp.join(study, 'signals.json')
-    if not _measured(signals_file, len(picked),
-                     signal_names(proxy_iters, schedules)):
+    asked = dict(archs=[c.key for c in picked], proxy_iters=list(proxy_iters),
+                 proxy_lr=proxy_lr, schedules=list(schedules),
+                 source=source)
+    if _measured(signals_file, asked) is None:
         def measure() -> None:
             from .fitness_signals import all_signals
-            atomic_write_json(signals_file, all_signals(
+            atomic_write_json(signals_file, dict(asked=asked, rows=all_signals(
                 spec.config, adapted, [c.arch for c in picked], proxy_iters,
-                proxy_lr, osp.join(study, 'signals'), source, schedules))
+                proxy_lr, osp.join(study, 'signals'), source, schedules)))
         steps.forked(measure, signals_file + '.log')
-    signals = json.load(open(signals_file))
+    signals = _measured(signals_file, asked)
     points = []
     for k, (cand, measured) in enumerate(zip(picked, signals)):
         rdir = osp.join(study, f'arch{k:02d}')
