@@ -312,9 +312,16 @@ def test_proxy_schedule_setting():
     """``proxy.schedule`` is checked with the hook's name; a saved state
     records it only when it is not the constant lr (a state saved before
     the option existed stays valid)."""
-    from transnas_mm.search.settings import Proxy
-    assert 'proxy_schedule' not in Proxy.parse('H', dict(iters=5)).state()
+    from transnas_mm.search.settings import DEFAULT_PROXY, Proxy
+    flat = Proxy.parse('H', dict(iters=5, schedule='constant'))
+    assert 'proxy_schedule' not in flat.state()
     cos = Proxy.parse('H', dict(iters=5, schedule='cosine'))
     assert cos.state()['proxy_schedule'] == 'cosine'
+    # A key left out takes the default proxy's value, not an older one.
+    short = Proxy.parse('H', dict(iters=90))
+    assert (short.lr, short.schedule) == (DEFAULT_PROXY['lr'],
+                                          DEFAULT_PROXY['schedule'])
+    assert short.state() == dict(proxy_iters=90, proxy_lr=0.02,
+                                 proxy_schedule='cosine')
     with pytest.raises(ValueError, match=r'H: proxy.schedule: expected'):
         Proxy.parse('H', dict(iters=5, schedule='linear'))

@@ -9,7 +9,8 @@
 # wheel's recorded torch version is checked again before it is installed.
 #
 # Environment knobs:
-#   VENV            venv path (default: .venv at the repo root)
+#   VENV            venv path (default: .venv at the repo root); a fresh one
+#                   needs about 6.7 GB free on its disk (checked first)
 #   TRANSNAS_CACHE  wheel cache (default: ~/.cache/transnas_mm)
 #   FORCE_CUDA      1 to compile mmcv's CUDA ops (GPU users; default 0)
 #   MAX_JOBS        parallel compile jobs (default: nproc)
@@ -52,6 +53,21 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(fingerprint)" ] && verify 2>/dev/
   echo "[install] up to date ($VENV)"
   trap - EXIT
   exit 0
+fi
+
+# A fresh venv holds about 6.5 GB (torch's CUDA build is 5.6 GB of it): say
+# so before pip stops half-way with "No space left on device".
+NEED_MB=6700
+if ! "$PY" -c 'import torch' 2>/dev/null; then
+  dir="$VENV"; while [ ! -d "$dir" ]; do dir="$(dirname "$dir")"; done
+  free_mb="$(df -Pm "$dir" | awk 'NR==2 {print $4}')"
+  if [ "${free_mb:-0}" -lt "$NEED_MB" ]; then
+    STEP="check disk space"
+    echo "[install] not enough disk space for $VENV: ${free_mb} MB free on" \
+      "$(df -P "$dir" | awk 'NR==2 {print $6}'), a fresh install needs about" \
+      "$NEED_MB MB; free some or set VENV to a path on a larger disk" >&2
+    exit 1
+  fi
 fi
 
 step "create venv $VENV"

@@ -80,13 +80,15 @@ class Proxy:
     ``rungs``: fewer-step rungs below ``iters`` (a multi-fidelity ladder:
     every candidate of a generation gets the first, the best ``keep`` of
     each rung the next, up to ``iters``); ``schedule``: ``'constant'`` lr
-    or ``'cosine'`` (annealed to 0 over each rung's steps)."""
+    or ``'cosine'`` (annealed to 0 over each rung's steps). A key left out
+    takes ``DEFAULT_PROXY``'s value, so ``dict(iters=90)`` is the default
+    proxy, shorter."""
     iters: int
-    lr: float = 0.01
+    lr: float = DEFAULT_PROXY['lr']
     rungs: Tuple[int, ...] = ()
     keep: float = 1 / 3
     score: str = 'metric'  # or 'loss': minus the proxy's mean train loss
-    schedule: str = 'constant'
+    schedule: str = DEFAULT_PROXY['schedule']
 
     @classmethod
     def parse(cls, owner: str, value: Any) -> Optional['Proxy']:
