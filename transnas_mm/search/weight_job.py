@@ -127,8 +127,9 @@ class WeightSearchJob(SearchJob):
         search, scorer, proxy = parts.search, parts.scorer, parts.proxy
         snapshot = parts.snapshot
         state_path = osp.join(out, STATE_FILE)
+        off = Proxy(0, 0.01, schedule='constant')  # the state of proxy=None
         valid_for = self.valid_for(
-            ctx, supernet, **(self.proxy or Proxy(0, 0.01)).state(),
+            ctx, supernet, **(self.proxy or off).state(),
             noise_margin=self.noise_margin)
         resumed = load_state(search, state_path, valid_for)
         if resumed:
