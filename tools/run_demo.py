@@ -12,6 +12,13 @@ tools/new_target.py), from a given source checkpoint:
 
     python tools/run_demo.py --target-config my_search.py \
         --source SOURCE.pth --out work_dirs/my_report
+
+A search variant, against a finished run with everything else equal (the
+sources, adaptations and rows without a search are reused):
+
+    python tools/run_demo.py --seeds 3 --out work_dirs/nws60 \
+        --reuse work_dirs/demo --rerun weights \
+        --search-options custom_hooks.WeightSearchHook.proxy.iters=60
 """
 import argparse
 import os
@@ -26,6 +33,7 @@ from transnas_mm.comparison.sources import demo_sources, seeded_source
 from transnas_mm.comparison.steps import Steps, say
 from transnas_mm.comparison.target import (DEMO_TARGETS, Sources,
                                            TargetSpec, run_target)
+from transnas_mm.comparison.variant import RERUN, reuse_run
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -68,7 +76,24 @@ def main() -> None:
                         'where the OS can fork: steps are forked from this '
                         'process after one import of the OpenMMLab stack, '
                         '~6 s less per step)')
+    parser.add_argument('--search-options', nargs='+', default=[],
+                        metavar='KEY=VALUE',
+                        help='more --cfg-options for every search step, '
+                        'e.g. custom_hooks.WeightSearchHook.proxy.iters=60')
+    parser.add_argument('--reuse', metavar='PREV',
+                        help='a search variant: start from the --out folder '
+                        'of a finished run; its sources, adaptations and '
+                        'rows without a search are reused, the searches '
+                        'named by --rerun and the NAS rows run again')
+    parser.add_argument('--rerun', choices=RERUN,
+                        help="with --reuse: 'weights' reruns the weight "
+                        "search only, 'searches' (default) both")
     args = parser.parse_args()
+    if args.rerun and not args.reuse:
+        parser.error('--rerun needs --reuse PREV')
+    if args.reuse and osp.abspath(args.reuse) == osp.abspath(args.out):
+        parser.error('--reuse: expected another folder than --out')
+    args.rerun = args.rerun or 'searches'
     steps = Steps(ROOT, hasattr(os, 'fork') and not args.fresh_processes)
     if steps.warm:
         from transnas_mm.utils.warm_steps import preload
@@ -85,6 +110,13 @@ def main() -> None:
             raise SystemExit(str(e)) from None
         specs = {osp.splitext(osp.basename(args.target_config))[0]: spec}
         args.targets = args.rank_targets = ['own']
+    if args.reuse:
+        try:
+            reuse_run(args.reuse, out, [spec.key for spec in specs.values()
+                                        if spec.key in args.targets],
+                      args.rerun)
+        except (FileNotFoundError, ValueError) as e:
+            raise SystemExit(str(e)) from None
     if args.source:
         if not osp.isfile(args.source):
             parser.error(f'--source: {args.source}: file not found')
@@ -99,7 +131,7 @@ def main() -> None:
     targets = {name: run_target(steps, spec, out, sources, args.seeds,
                                 args.quick, args.rank_study
                                 if spec.key in args.rank_targets else 0,
-                                args.rank_seeds)
+                                args.rank_seeds, args.search_options)
                for name, spec in specs.items() if spec.key in args.targets}
     say('4/4 report')
     notes = [f'source: {sources.supernet}' + (
@@ -116,6 +148,14 @@ def main() -> None:
                else []),
              f'total wall time of this invocation: '
              f'{time.time() - start:.0f}s (steps already done are skipped)']
+    if args.reuse or args.search_options:
+        notes.append(
+            'search variant: ' + (' '.join(args.search_options) or
+                                  'the config settings') +
+            (f'; reused from {osp.abspath(args.reuse)}: the sources, the '
+             'adaptations and every row without a search; rerun: ' +
+             ('the weight search' if args.rerun == 'weights' else
+              'both searches') + ' and the NAS rows' if args.reuse else ''))
     if args.seeds > 1:
         notes.append('seed s reruns the adaptation and both searches with '
                      'seed s, then finetunes every row with seed s (the '

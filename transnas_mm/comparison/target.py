@@ -4,7 +4,7 @@ import json
 import os
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..search.summaries import ArchSummary, WeightSources
 from ..search.timing import read_timing
@@ -16,6 +16,7 @@ from .rows import ROWS, Row
 from .start_digest import (DIGEST_FILE, Twins, read_start_digest,
                            write_start_digest)
 from .steps import Steps, last_checkpoint, say
+from .variant import settle
 
 
 @dataclass
@@ -266,9 +267,11 @@ class SearchRun:
 
 
 def search_target(steps: Steps, spec: TargetSpec, base: str,
-                  sources: Sources, fast: bool, seed: int = 0) -> SearchRun:
-    """``tools/train.py`` on the search config; seed > 0 reruns the
-    adaptation and both searches with that seed (its own folder)."""
+                  sources: Sources, fast: bool, seed: int = 0,
+                  options: Sequence[str] = ()) -> SearchRun:
+    """``tools/train.py`` on the search config (``options``: more
+    ``--cfg-options``); seed > 0 reruns the adaptation and both searches
+    with that seed (its own folder)."""
     name = 'search' if seed == 0 else f'search_seed{seed}'
     work = osp.join(base, name)
     opts = ['--cfg-options',
@@ -276,12 +279,14 @@ def search_target(steps: Steps, spec: TargetSpec, base: str,
         quick('search', spec.kind, fast) + \
         ([f'randomness.seed={seed}',
           f'custom_hooks.ArchSearchHook.seed={seed}',
-          f'custom_hooks.WeightSearchHook.seed={seed}'] if seed else [])
+          f'custom_hooks.WeightSearchHook.seed={seed}'] if seed else []) + \
+        list(options)
     done = osp.join(base, f'{name}.done')
     steps.once(done, f'{spec.key}: adapt + NAS + NWS' +
                (f' (search seed {seed})' if seed else ''),
                steps.script('tools/train.py', spec.config, '--work-dir',
                             work, *opts), osp.join(base, f'{name}.log'))
+    settle(base, name)  # a search variant: charge what a fresh run pays
     found = osp.join(work, 'search')
     total_s = json.load(open(done))['seconds']
     nas_s, nws_s = search_parts(found)
@@ -306,13 +311,14 @@ def search_parts(found: str) -> Tuple[float, float]:
 
 def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
                seeds: int, fast: bool = False, rank_archs: int = 0,
-               rank_seeds: int = 1) -> TargetResult:
+               rank_seeds: int = 1, search_options: Sequence[str] = ()
+               ) -> TargetResult:
     """Per seed, adapt + search (seed s: search seeds s, so a table's std
     covers what a rerun would give), then every row finetuned with that
     seed; the static row only where ``sources.static`` is given."""
     base = osp.join(out, spec.key)
-    runs = [search_target(steps, spec, base, sources, fast, seed)
-            for seed in range(seeds)]
+    runs = [search_target(steps, spec, base, sources, fast, seed,
+                          search_options) for seed in range(seeds)]
     latency = row_latency(steps, runs[0].found)
     twins = [Twins() for _ in runs]
     rows, shared, heads = [], [], []

@@ -1,0 +1,120 @@
+"""A search variant's bookkeeping (``run_demo.py --reuse``): what is kept
+from the earlier run, what is dropped, and the time charged. The variant
+run through the real pipeline is in ``test_demo_pipeline.py``."""
+import json
+import os
+import os.path as osp
+
+import pytest
+
+from transnas_mm.comparison.variant import reuse_run, settle
+
+
+def write(path, obj):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(obj if isinstance(obj, str) else json.dumps(obj))
+
+
+def finished_run(root):
+    """The files of a finished 1-seed run of target 'photos'."""
+    prev = osp.join(root, 'prev')
+    write(osp.join(prev, 'supernet_source.pth'), 'weights')
+    write(osp.join(prev, 'source.done'), dict(seconds=300))
+    write(osp.join(prev, 'static_source', 'last_checkpoint'), 'x.pth')
+    base = osp.join(prev, 'photos')
+    write(osp.join(base, 'search.done'), dict(seconds=100.0))
+    write(osp.join(base, 'search', 'epoch_1.pth'), 'adapted')
+    write(osp.join(base, 'search', 'last_checkpoint'),
+          osp.join(base, 'search', 'epoch_1.pth'))
+    found = osp.join(base, 'search', 'search')
+    write(osp.join(found, 'timing.json'),
+          dict(adapt=10.0, arch=50.0, weights=30.0))
+    for name in ('search_state.json', 'search_log.jsonl', 'arch.json',
+                 'nws_state.json', 'nws_log.jsonl', 'subnet_model.pth',
+                 'weight_sources.json', 'finetune.py'):
+        write(osp.join(found, name), name)
+    for row in ('scratch', 'random', 'nas_plain', 'nas_nws'):
+        write(osp.join(base, f'{row}_seed0', 'heldout.json'), {'m': 1.0})
+    write(osp.join(base, 'rank_study', 'signals.json'), {})
+    return prev
+
+
+def step_ran(base, seconds, timing):
+    """What the resumed search step leaves: its done file and times."""
+    write(osp.join(base, 'search.done'), dict(seconds=seconds))
+    write(osp.join(base, 'search', 'search', 'timing.json'), timing)
+
+
+def read(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def test_rerun_weights(tmp_path):
+    prev = finished_run(str(tmp_path))
+    out = str(tmp_path / 'variant')
+    reuse_run(prev, out, ['photos'], 'weights')
+    assert osp.islink(osp.join(out, 'supernet_source.pth'))
+    assert osp.islink(osp.join(out, 'static_source'))
+    base = osp.join(out, 'photos')
+    # rows without a search kept; the NAS rows and the rank study dropped
+    assert sorted(os.listdir(base)) == [
+        'random_seed0', 'scratch_seed0', 'search', 'search.reused.json']
+    found = osp.join(base, 'search', 'search')
+    assert sorted(os.listdir(found)) == [
+        'arch.json', 'search_log.jsonl', 'search_state.json', 'timing.json']
+    assert read(osp.join(found, 'timing.json')) == dict(
+        adapt=10.0, arch=50.0, weights=0.0)
+    # the copy resumes from its own adaptation checkpoint
+    with open(osp.join(base, 'search', 'last_checkpoint')) as f:
+        assert f.read() == osp.join(base, 'search', 'epoch_1.pth')
+    # the step ran: a resume's overhead on top of the kept parts, the
+    # weight search's new 20 s
+    step_ran(base, 45.0, dict(adapt=12.0, arch=53.0, weights=20.0))
+    settle(base, 'search')
+    assert read(osp.join(found, 'timing.json')) == dict(
+        adapt=10.0, arch=50.0, weights=20.0)
+    # what a fresh run of the variant pays: 100 - 30 + 20
+    assert read(osp.join(base, 'search.done'))['seconds'] == 90.0
+    assert not osp.exists(osp.join(base, 'search.reused.json'))
+    settle(base, 'search')  # once settled, a no-op
+    assert read(osp.join(base, 'search.done'))['seconds'] == 90.0
+    # a second call keeps the copy (the variant resumes, not restarts)
+    reuse_run(prev, out, ['photos'], 'weights')
+    assert read(osp.join(base, 'search.done'))['seconds'] == 90.0
+
+
+def test_rerun_searches(tmp_path):
+    prev = finished_run(str(tmp_path))
+    out = str(tmp_path / 'variant')
+    reuse_run(prev, out, ['photos'], 'searches')
+    base = osp.join(out, 'photos')
+    found = osp.join(base, 'search', 'search')
+    assert os.listdir(found) == ['timing.json']
+    assert read(osp.join(found, 'timing.json')) == dict(
+        adapt=10.0, arch=0.0, weights=0.0)
+    # the earlier run is left as it was
+    assert osp.isfile(osp.join(prev, 'photos', 'search.done'))
+    assert osp.isfile(osp.join(prev, 'photos', 'search', 'search',
+                               'arch.json'))
+    step_ran(base, 70.0, dict(adapt=12.0, arch=40.0, weights=25.0))
+    settle(base, 'search')
+    assert read(osp.join(found, 'timing.json')) == dict(
+        adapt=10.0, arch=40.0, weights=25.0)
+    assert read(osp.join(base, 'search.done'))['seconds'] == 85.0
+
+
+def test_bad_reuse(tmp_path):
+    with pytest.raises(FileNotFoundError, match='--reuse: .*no such folder'):
+        reuse_run(str(tmp_path / 'nope'), str(tmp_path / 'v'), ['photos'],
+                  'weights')
+    prev = finished_run(str(tmp_path))
+    with pytest.raises(FileNotFoundError,
+                       match=r'--reuse: .*cub: no finished search step'):
+        reuse_run(prev, str(tmp_path / 'v'), ['cub'], 'weights')
+    with pytest.raises(ValueError, match="--rerun: expected one of"):
+        reuse_run(prev, str(tmp_path / 'v'), ['photos'], 'arch')
+    # nothing half-written for the refused target
+    assert not osp.exists(str(tmp_path / 'v' / 'cub'))
+    assert not osp.exists(str(tmp_path / 'v' / 'cub.tmp'))

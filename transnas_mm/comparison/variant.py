@@ -1,0 +1,136 @@
+"""A search variant measured against an earlier run of the same comparison
+(``run_demo.py --reuse PREV --rerun weights|searches --search-options
+...``).
+
+Why: two search settings are compared by the held-out result of what
+each finds after the shared finetune, over several search seeds (issue
+22). Everything else must be equal, and rerunning the sources, the
+adaptations and the rows that do not depend on a search costs most of a
+run and only adds noise. So the variant's folder starts as a copy of
+PREV's: the sources are linked, each target's adaptation checkpoints and
+non-search rows are copied, and only the searches named by ``rerun`` and
+the two NAS rows run again. Each search step resumes (the demo search
+configs set ``resume=True``): the adaptation loads from its checkpoint
+and a search kept from PREV resumes as finished, giving the same outputs.
+
+Its cost is charged as a fresh run of the variant would be: the
+adaptation's time and a kept search's time are PREV's, a rerun search's
+its own (``timing.json``, and the step's seconds in ``<step>.done``)."""
+import glob
+import json
+import os
+import os.path as osp
+import shutil
+from typing import Dict, Sequence
+
+from ..search.timing import TIMING_FILE, read_timing
+from ..utils.atomic_io import atomic_write_json
+from .rows import ROWS
+
+RERUN = ('weights', 'searches')
+# the outputs of the weight search in a search folder (the arch search's
+# resume writes its own exports again)
+WEIGHT_OUTPUTS = ('nws_state.json', 'nws_log.jsonl', 'weight_sources.json',
+                  'weight_sources.png', 'subnet.pth', 'subnet_model.pth',
+                  'finetune.py')
+SOURCES = ('supernet_source.pth', 'supernet_source', 'static_source',
+           'supernet_from_static', 'source.done', 'static.done',
+           'seeded.done')
+REUSED = '{}.reused.json'  # per search step: PREV's times, until settled
+
+
+def search_steps(base: str):
+    """The search step names of a target folder: search, search_seed1..."""
+    return sorted(osp.basename(d)[:-len('.done')]
+                  for d in glob.glob(osp.join(base, 'search*.done')))
+
+
+def reuse_run(prev: str, out: str, keys: Sequence[str], rerun: str) -> None:
+    """Prepare ``out`` from the finished run ``prev`` for targets ``keys``
+    (done once per target: a second call finds the copy and keeps it)."""
+    if rerun not in RERUN:
+        raise ValueError(f'--rerun: expected one of {list(RERUN)}, got '
+                         f'{rerun!r}')
+    if not osp.isdir(prev):
+        raise FileNotFoundError(f'--reuse: {prev}: no such folder; expected '
+                                f'the --out folder of a finished run')
+    prev, out = osp.abspath(prev), osp.abspath(out)
+    os.makedirs(out, exist_ok=True)
+    for name in SOURCES:
+        if osp.exists(osp.join(prev, name)) and \
+                not osp.lexists(osp.join(out, name)):
+            os.symlink(osp.join(prev, name), osp.join(out, name))
+    search_rows = tuple(f'{r.key}_seed*' for r in ROWS if r.search)
+    for key in keys:
+        src, dst = osp.join(prev, key), osp.join(out, key)
+        if osp.isdir(dst):
+            continue  # copied by an earlier call of this variant
+        if not search_steps(src):
+            raise FileNotFoundError(
+                f'--reuse: {src}: no finished search step (search.done); '
+                f'expected a target folder of a finished run')
+        shutil.rmtree(dst + '.tmp', ignore_errors=True)  # a killed copy
+        shutil.copytree(src, dst + '.tmp', symlinks=True,
+                        ignore=shutil.ignore_patterns(*search_rows,
+                                                      'rank_study'))
+        for name in search_steps(dst + '.tmp'):
+            _forget_search(dst + '.tmp', name, rerun, src, dst)
+        os.replace(dst + '.tmp', dst)
+
+
+def _forget_search(base: str, name: str, rerun: str, src: str,
+                   dst: str) -> None:
+    """Drop what the step must redo; record PREV's times for ``settle``."""
+    found = osp.join(base, name, 'search')
+    with open(osp.join(base, f'{name}.done')) as f:
+        seconds = json.load(f)['seconds']
+    parts = read_timing(found)
+    atomic_write_json(osp.join(base, REUSED.format(name)),
+                      dict(seconds=seconds, timing=parts, rerun=rerun))
+    os.remove(osp.join(base, f'{name}.done'))
+    if rerun == 'searches':
+        shutil.rmtree(found)
+        os.makedirs(found)
+    else:
+        for f in WEIGHT_OUTPUTS:
+            if osp.isfile(osp.join(found, f)):
+                os.remove(osp.join(found, f))
+    # the rerun parts start from 0; the kept ones are put back by settle
+    atomic_write_json(osp.join(found, TIMING_FILE), dict(
+        adapt=parts.get('adapt', 0.0),
+        arch=0.0 if rerun == 'searches' else parts.get('arch', 0.0),
+        weights=0.0))
+    # the copy resumes from its own checkpoints, not PREV's
+    ckpt = osp.join(base, name, 'last_checkpoint')
+    if osp.isfile(ckpt):
+        with open(ckpt) as f:
+            path = f.read().strip()
+        with open(ckpt, 'w') as f:
+            f.write(path.replace(src, dst, 1))
+
+
+def settle(base: str, name: str) -> None:
+    """After search step ``name`` ran in a variant: charge the adaptation
+    and a kept search PREV's time, a rerun search its own, and write the
+    step's seconds accordingly. A no-op outside a variant, and once
+    settled."""
+    reused = osp.join(base, REUSED.format(name))
+    done = osp.join(base, f'{name}.done')
+    if not (osp.isfile(reused) and osp.isfile(done)):
+        return
+    with open(reused) as f:
+        prev = json.load(f)
+    found = osp.join(base, name, 'search')
+    now = read_timing(found)
+    old = prev['timing']
+    parts: Dict[str, float] = dict(adapt=old.get('adapt', 0.0))
+    parts['arch'] = now.get('arch', 0.0) if prev['rerun'] == 'searches' \
+        else old.get('arch', 0.0)
+    parts['weights'] = now.get('weights', 0.0)
+    atomic_write_json(osp.join(found, TIMING_FILE), parts)
+    kept = prev['seconds'] - old.get('weights', 0.0) - (
+        old.get('arch', 0.0) if prev['rerun'] == 'searches' else 0.0)
+    rerun = parts['weights'] + (parts['arch']
+                                if prev['rerun'] == 'searches' else 0.0)
+    atomic_write_json(done, dict(seconds=kept + rerun))
+    os.remove(reused)
