@@ -181,3 +181,43 @@ def test_demo_pipeline_quick(tmp_path):
         assert static.keys() == state.keys()
         assert any(not torch.equal(static[k], state[k]) for k in state
                    if state[k].is_floating_point())
+    # a search variant of this run: the weight search again with another
+    # proxy, everything else reused from it
+    variant = str(tmp_path / 'variant')
+    proc = subprocess.run([sys.executable, 'tools/run_demo.py', '--quick',
+                           '--out', variant, '--targets', 'photos',
+                           '--reuse', out, '--rerun', 'weights',
+                           '--search-options',
+                           'custom_hooks.WeightSearchHook.proxy.iters=1'],
+                          cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    was, now = (osp.join(d, 'photos', 'search', 'search')
+                for d in (out, variant))
+    for name in ('arch.json', 'search_log.jsonl', 'search_state.json'):
+        with open(osp.join(was, name), 'rb') as a, \
+                open(osp.join(now, name), 'rb') as b:
+            assert a.read() == b.read(), name  # the arch search kept
+    assert [json.load(open(osp.join(d, 'nws_state.json')))['extra'][
+        'proxy_iters'] for d in (was, now)] == [2, 1]  # the NWS rerun
+    t_was, t_now = (json.load(open(osp.join(d, 'timing.json')))
+                    for d in (was, now))
+    assert (t_now['adapt'], t_now['arch']) == (t_was['adapt'],
+                                               t_was['arch'])
+    assert t_now['weights'] > sum(json.loads(line)['seconds'] for line in
+                                  open(osp.join(now, 'nws_log.jsonl'))) > 0
+    s_was, s_now = (json.load(open(osp.join(d, 'photos', 'search.done')))[
+        'seconds'] for d in (out, variant))
+    assert abs(s_now - (s_was - t_was['weights'] + t_now['weights'])) < 1e-6
+    ran = [ln for ln in proc.stdout.splitlines() if 'tools/' in ln]
+    for row in KEYS:
+        held = [json.load(open(osp.join(d, 'photos', f'{row}_seed0',
+                                        'heldout.json')))
+                for d in (out, variant)]
+        if row.startswith('nas_'):  # not copied: finetuned again
+            assert any(f'photos/{row}' in ln for ln in ran), row
+        else:  # copied, no step of theirs run again
+            assert held[0] == held[1]
+            assert not any(f'photos/{row}:' in ln for ln in ran), row
+    assert 'search variant: custom_hooks.WeightSearchHook.proxy.iters=1; ' \
+        'reused from' in open(osp.join(variant, 'report.md')).read()
