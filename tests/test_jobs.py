@@ -182,6 +182,31 @@ def test_rank_study_spread_and_taus():
     assert null_std(10) == pytest.approx(0.2485, abs=1e-3)
 
 
+def test_rank_study_folder_follows_its_arch(tmp_path):
+    """A rank-study folder keeps its finetunes while it holds the same
+    arch; when a rerun search puts another arch at that rank, the old
+    arch's finetunes are not taken for the new one's."""
+    from transnas_mm.comparison.rank_study import arch_folder
+    from transnas_mm.space import arch_key, build_space, sample_arch
+    import numpy as np
+    space = build_space(stages=[(3, 24, 2)],
+                        candidates=['mb_k3e3', 'mb_k5e6', 'skip'],
+                        stem_channels=16)
+    rng = np.random.default_rng(0)
+    a = sample_arch(space, rng)
+    b = next(x for x in (sample_arch(space, rng) for _ in range(50))
+             if arch_key(x) != arch_key(a))
+    rdir = str(tmp_path / 'arch00')
+    arch_folder(rdir, a)
+    done = osp.join(rdir, 'finetune.done')
+    with open(done, 'w') as f:
+        f.write('{"seconds": 1}')
+    assert arch_key(load_arch(arch_folder(rdir, a))) == arch_key(a)
+    assert osp.isfile(done)  # same arch: its finetune is kept
+    assert arch_key(load_arch(arch_folder(rdir, b))) == arch_key(b)
+    assert not osp.exists(done)  # another arch: done again
+
+
 def test_target_spec_from_a_config(tmp_path):
     from transnas_mm.comparison.target import TargetSpec
     from conftest import CONFIGS

@@ -7,13 +7,15 @@ import json
 import math
 import os
 import os.path as osp
+import shutil
 import statistics
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
 from ..search.candidate import WORST, Candidate
-from ..space import SearchSpace, load_arch, sample_arch, save_arch, space_of
+from ..space import (SearchSpace, arch_key, load_arch, sample_arch,
+                     save_arch, space_of)
 from ..utils.atomic_io import atomic_write_json
 from .steps import Steps
 
@@ -146,6 +148,19 @@ def study_taus(points: List[dict], signals: Sequence[str]) -> dict:
     return out
 
 
+def arch_folder(rdir: str, arch) -> str:
+    """``rdir`` holding ``arch`` (its ``candidate.json``, returned). A
+    folder left by another arch at this rank (the search ran again) is
+    emptied first: its finetunes are that arch's, not this one's."""
+    arch_file = osp.join(rdir, 'candidate.json')
+    if osp.isfile(arch_file) and \
+            arch_key(load_arch(arch_file)) != arch_key(arch):
+        shutil.rmtree(rdir)
+    os.makedirs(rdir, exist_ok=True)
+    save_arch(arch, arch_file)
+    return arch_file
+
+
 def _measured(path: str, asked: dict) -> Optional[List[dict]]:
     """The per-arch signals the file holds if they were measured for
     exactly ``asked`` (archs, proxy lengths, lr, schedules, source), else
@@ -191,9 +206,7 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
     points = []
     for k, (cand, measured) in enumerate(zip(picked, signals)):
         rdir = osp.join(study, f'arch{k:02d}')
-        os.makedirs(rdir, exist_ok=True)
-        arch_file = osp.join(rdir, 'candidate.json')
-        save_arch(cand.arch, arch_file)
+        arch_file = arch_folder(rdir, cand.arch)
         steps.once(osp.join(rdir, 'net.done'), f'{spec.key}/rank{k}: network',
                    steps.script('tools/baseline_subnet.py', spec.config,
                                 adapted, osp.join(rdir, 'net'), '--kind',
