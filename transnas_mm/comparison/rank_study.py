@@ -195,14 +195,15 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
     asked = dict(archs=[c.key for c in picked], proxy_iters=list(proxy_iters),
                  proxy_lr=proxy_lr, schedules=list(schedules),
                  source=source)
-    if _measured(signals_file, asked) is None:
+    signals = _measured(signals_file, asked)
+    if signals is None:
         def measure() -> None:
             from .fitness_signals import all_signals
             atomic_write_json(signals_file, dict(asked=asked, rows=all_signals(
                 spec.config, adapted, [c.arch for c in picked], proxy_iters,
                 proxy_lr, osp.join(study, 'signals'), source, schedules)))
         steps.forked(measure, signals_file + '.log')
-    signals = _measured(signals_file, asked)
+        signals = _measured(signals_file, asked)
     points = []
     for k, (cand, measured) in enumerate(zip(picked, signals)):
         rdir = osp.join(study, f'arch{k:02d}')

@@ -21,13 +21,16 @@ import json
 import os
 import os.path as osp
 import shutil
-from typing import Dict, Sequence
+from typing import Sequence
 
 from ..search.timing import TIMING_FILE, read_timing
 from ..utils.atomic_io import atomic_write_json
 from .rows import ROWS
 
-RERUN = ('weights', 'searches')
+# --rerun mode -> the timing parts (searches) it runs again
+RERUN_PARTS = dict(weights=('weights', ), searches=('arch', 'weights'))
+RERUN = tuple(RERUN_PARTS)
+PARTS = ('adapt', 'arch', 'weights')
 # the outputs of the weight search in a search folder (the arch search's
 # resume writes its own exports again)
 WEIGHT_OUTPUTS = ('nws_state.json', 'nws_log.jsonl', 'weight_sources.json',
@@ -96,10 +99,9 @@ def _forget_search(base: str, name: str, rerun: str, src: str,
             if osp.isfile(osp.join(found, f)):
                 os.remove(osp.join(found, f))
     # the rerun parts start from 0; the kept ones are put back by settle
-    atomic_write_json(osp.join(found, TIMING_FILE), dict(
-        adapt=parts.get('adapt', 0.0),
-        arch=0.0 if rerun == 'searches' else parts.get('arch', 0.0),
-        weights=0.0))
+    atomic_write_json(osp.join(found, TIMING_FILE), {
+        p: 0.0 if p in RERUN_PARTS[rerun] else parts.get(p, 0.0)
+        for p in PARTS})
     # the copy resumes from its own checkpoints, not PREV's
     ckpt = osp.join(base, name, 'last_checkpoint')
     if osp.isfile(ckpt):
@@ -121,16 +123,13 @@ def settle(base: str, name: str) -> None:
     with open(reused) as f:
         prev = json.load(f)
     found = osp.join(base, name, 'search')
-    now = read_timing(found)
-    old = prev['timing']
-    parts: Dict[str, float] = dict(adapt=old.get('adapt', 0.0))
-    parts['arch'] = now.get('arch', 0.0) if prev['rerun'] == 'searches' \
-        else old.get('arch', 0.0)
-    parts['weights'] = now.get('weights', 0.0)
+    rerun, now = RERUN_PARTS[prev['rerun']], read_timing(found)
+    # a rerun part: its new time; the rest as PREV recorded it (the
+    # resume's overhead on a kept part is not charged)
+    parts = {p: (now if p in rerun else prev['timing']).get(p, 0.0)
+             for p in PARTS}
     atomic_write_json(osp.join(found, TIMING_FILE), parts)
-    kept = prev['seconds'] - old.get('weights', 0.0) - (
-        old.get('arch', 0.0) if prev['rerun'] == 'searches' else 0.0)
-    rerun = parts['weights'] + (parts['arch']
-                                if prev['rerun'] == 'searches' else 0.0)
-    atomic_write_json(done, dict(seconds=kept + rerun))
+    seconds = prev['seconds'] + sum(
+        parts[p] - prev['timing'].get(p, 0.0) for p in rerun)
+    atomic_write_json(done, dict(seconds=seconds))
     os.remove(reused)
