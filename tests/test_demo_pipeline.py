@@ -221,3 +221,16 @@ def test_demo_pipeline_quick(tmp_path):
             assert not any(f'photos/{row}:' in ln for ln in ran), row
     assert 'search variant: custom_hooks.WeightSearchHook.proxy.iters=1; ' \
         'reused from' in open(osp.join(variant, 'report.md')).read()
+    # a setting that would change another row is refused before any step
+    refused = str(tmp_path / 'refused')
+    proc = subprocess.run([sys.executable, 'tools/run_demo.py', '--quick',
+                           '--out', refused, '--targets', 'photos',
+                           '--reuse', out, '--search-options',
+                           'custom_hooks.ArchSearchHook.constraints.flops='
+                           '(0,4e6)'],
+                          cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2
+    assert "constraints.flops: not a search setting: the random row " \
+        "draws under the config's constraints" in proc.stderr
+    assert not osp.exists(refused)

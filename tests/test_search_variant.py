@@ -2,12 +2,14 @@
 from the earlier run, what is dropped, and the time charged. The variant
 run through the real pipeline is in ``test_demo_pipeline.py``."""
 import json
+import re
 import os
 import os.path as osp
 
 import pytest
 
-from transnas_mm.comparison.variant import reuse_run, settle
+from transnas_mm.comparison.variant import (check_search_options, reuse_run,
+                                            settle)
 
 
 def write(path, obj):
@@ -118,3 +120,28 @@ def test_bad_reuse(tmp_path):
     # nothing half-written for the refused target
     assert not osp.exists(str(tmp_path / 'v' / 'cub'))
     assert not osp.exists(str(tmp_path / 'v' / 'cub.tmp'))
+
+
+def test_search_options_are_search_settings():
+    # search settings of either hook pass
+    check_search_options(['custom_hooks.ArchSearchHook.search.generations=2',
+                          'custom_hooks.WeightSearchHook.proxy.iters=60'])
+    bad = {
+        'proxy.iters=60': 'expected a key under custom_hooks.ArchSearchHook',
+        'model.backbone.warmup_iters=1': 'changes search settings only',
+        'custom_hooks.ArchSearchHook.search.generations':
+        'expected KEY=VALUE',
+        # these change what other rows get, or the per-seed search seed
+        'custom_hooks.ArchSearchHook.constraints.flops=(0,4e6)':
+        "random row draws under the config's constraints",
+        'custom_hooks.ArchSearchHook.input_shape=(3,64,64)':
+        'input_shape',
+        'custom_hooks.WeightSearchHook.finetune.train_cfg.max_epochs=3':
+        'every row trains with the finetune',
+        'custom_hooks.WeightSearchHook.seed=3': 'use --seeds N',
+    }
+    for opt, why in bad.items():
+        with pytest.raises(ValueError, match=r'^--search-options: .*' +
+                           re.escape(why)):
+            check_search_options(['custom_hooks.ArchSearchHook.seed_x=1',
+                                  opt])

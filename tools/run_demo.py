@@ -33,7 +33,8 @@ from transnas_mm.comparison.sources import demo_sources, seeded_source
 from transnas_mm.comparison.steps import Steps, say
 from transnas_mm.comparison.target import (DEMO_TARGETS, Sources,
                                            TargetSpec, run_target)
-from transnas_mm.comparison.variant import RERUN, reuse_run
+from transnas_mm.comparison.variant import (RERUN, check_search_options,
+                                            reuse_run)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -94,6 +95,10 @@ def main() -> None:
     if args.reuse and osp.abspath(args.reuse) == osp.abspath(args.out):
         parser.error('--reuse: expected another folder than --out')
     args.rerun = args.rerun or 'searches'
+    try:
+        check_search_options(args.search_options)
+    except ValueError as e:
+        parser.error(str(e))
     steps = Steps(ROOT, hasattr(os, 'fork') and not args.fresh_processes)
     if steps.warm:
         from transnas_mm.utils.warm_steps import preload

@@ -21,10 +21,13 @@ from typing import Dict, List, Optional, Sequence
 from ..search.arch_job import ArchSearchJob
 from ..search.candidate import Candidate
 from ..search.job import SearchContext, WeightSnapshot
-from ..search.settings import Scoring
+from ..search.settings import DEFAULT_PROXY, Scoring
 from ..space import Arch, CostTable
 from ..utils import find_hook
 from .adapted_runner import build_adapted_runner
+
+# the proxies a study measures unless told: the search's default schedule
+DEFAULT_SCHEDULES = (DEFAULT_PROXY['schedule'], )
 
 
 def scoring_of(config: str) -> Scoring:
@@ -45,7 +48,8 @@ def proxy_name(iters: int, schedule: str = 'constant') -> str:
 
 def target_signals(config: str, adapted: str, archs: Sequence[Arch],
                    proxy_iters: Sequence[int], proxy_lr: float,
-                   work_dir: str, schedules: Sequence[str] = ('constant', )
+                   work_dir: str,
+                   schedules: Sequence[str] = DEFAULT_SCHEDULES
                    ) -> List[Dict[str, float]]:
     """Per arch: inherited, flops, params and, per proxy length and
     schedule, its :func:`proxy_name` and ``<name>_loss``."""
@@ -103,7 +107,7 @@ def source_signal(config: str, checkpoint: str, archs: Sequence[Arch],
 def all_signals(config: str, adapted: str, archs: Sequence[Arch],
                 proxy_iters: Sequence[int], proxy_lr: float, work_dir: str,
                 source: Optional[Dict[str, str]] = None,
-                schedules: Sequence[str] = ('constant', )
+                schedules: Sequence[str] = DEFAULT_SCHEDULES
                 ) -> List[Dict[str, float]]:
     """``source``: ``dict(config=..., checkpoint=...)`` of the source run
     (adds the ``source`` signal)."""

@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from ..search.candidate import WORST, Candidate
+from ..search.settings import DEFAULT_PROXY
 from ..space import (SearchSpace, arch_key, load_arch, sample_arch,
                      save_arch, space_of)
 from ..utils.atomic_io import atomic_write_json
@@ -175,9 +176,11 @@ def _measured(path: str, asked: dict) -> Optional[List[dict]]:
 
 def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
                finetune_cfg: str, n: int, fast: bool, seeds: int = 1,
-               proxy_iters: Sequence[int] = (), proxy_lr: float = 0.01,
+               proxy_iters: Sequence[int] = (),
+               proxy_lr: float = DEFAULT_PROXY['lr'],
                source: Optional[Dict[str, str]] = None,
-               schedules: Sequence[str] = ('constant', )) -> dict:
+               schedules: Sequence[str] = (DEFAULT_PROXY['schedule'], )
+               ) -> dict:
     """``n`` archs of the search log, exported with plain inheritance,
     finetuned over ``seeds`` seeds; every held-out-free signal of
     :mod:`.fitness_signals` (``proxy_iters``: the proxy rungs; ``source``:

@@ -7,6 +7,7 @@ import shutil
 from typing import Sequence
 
 from .budgets import quick
+from .source_names import SOURCE_STEPS, SUPERNET
 from .steps import Steps, last_checkpoint, say
 from .target import Sources
 
@@ -30,7 +31,7 @@ def seeded_source(steps: Steps, out: str, static: str, fast: bool) -> str:
     """The super-network started from the static network, half the
     schedule (``supernet_from_static.py``); returns its work dir."""
     say('2/4 super-network seeded from the static network')
-    return train_source(steps, out, 'seeded', 'supernet_from_static', fast,
+    return train_source(steps, out, 'seeded', SOURCE_STEPS['seeded'], fast,
                         [f'model.backbone.init_cfg.checkpoint={static}',
                          f'model.head.init_cfg.checkpoint={static}'])
 
@@ -42,12 +43,12 @@ def demo_sources(steps: Steps, out: str, fast: bool) -> Sources:
     steps.run('data', steps.script('tools/prepare_demo_data.py', '--out',
                                    'data/demo'), osp.join(out, 'data.log'))
     say('2/4 source super-network, trained once')
-    work = train_source(steps, out, 'source', 'supernet_source', fast)
-    supernet = osp.join(out, 'supernet_source.pth')
+    work = train_source(steps, out, 'source', SOURCE_STEPS['source'], fast)
+    supernet = osp.join(out, SUPERNET)
     if not osp.isfile(supernet):
         shutil.copyfile(last_checkpoint(work), supernet + '.tmp')
         os.replace(supernet + '.tmp', supernet)
     say('2/4 static hand-chain network, trained alone on the same source')
     static = last_checkpoint(train_source(steps, out, 'static',
-                                          'static_source', fast))
+                                          SOURCE_STEPS['static'], fast))
     return Sources(supernet, static)

@@ -26,6 +26,7 @@ from typing import Sequence
 from ..search.timing import TIMING_FILE, read_timing
 from ..utils.atomic_io import atomic_write_json
 from .rows import ROWS
+from .source_names import SOURCE_FILES
 
 # --rerun mode -> the timing parts (searches) it runs again
 RERUN_PARTS = dict(weights=('weights', ), searches=('arch', 'weights'))
@@ -36,10 +37,41 @@ PARTS = ('adapt', 'arch', 'weights')
 WEIGHT_OUTPUTS = ('nws_state.json', 'nws_log.jsonl', 'weight_sources.json',
                   'weight_sources.png', 'subnet.pth', 'subnet_model.pth',
                   'finetune.py')
-SOURCES = ('supernet_source.pth', 'supernet_source', 'static_source',
-           'supernet_from_static', 'source.done', 'static.done',
-           'seeded.done')
 REUSED = '{}.reused.json'  # per search step: PREV's times, until settled
+SEARCH_HOOKS = ('custom_hooks.ArchSearchHook.',
+                'custom_hooks.WeightSearchHook.')
+# search-hook keys a variant must not set: they change what other rows get
+# (the random row's draw, the rows' finetune) or the per-seed search seed
+NOT_A_SEARCH_SETTING = {
+    'constraints': "the random row draws under the config's constraints: "
+                   'set them in the search config (a new comparison)',
+    'input_shape': "the random row's FLOPs limits are at the config's "
+                   'input_shape: set it in the search config',
+    'finetune': 'every row trains with the finetune the config writes: '
+                'change it in the search config (a new comparison)',
+    'seed': 'run_demo.py gives each search seed itself: use --seeds N',
+}
+
+
+def check_search_options(options: Sequence[str]) -> None:
+    """One-line ValueError for a ``--search-options`` entry that is not a
+    search setting: a variant compares searches with every row's data,
+    budget and random draw equal."""
+    for opt in options:
+        key = opt.split('=', 1)[0]
+        if '=' not in opt or not key:
+            raise ValueError(f'--search-options: {opt!r}: expected KEY=VALUE')
+        hook = next((h for h in SEARCH_HOOKS if key.startswith(h)), None)
+        if hook is None:
+            raise ValueError(
+                f'--search-options: {key}: expected a key under '
+                f'{" or ".join(h[:-1] for h in SEARCH_HOOKS)} (a variant '
+                f'changes search settings only)')
+        field = key[len(hook):].split('.', 1)[0]
+        if field in NOT_A_SEARCH_SETTING:
+            raise ValueError(
+                f'--search-options: {key}: not a search setting: '
+                f'{NOT_A_SEARCH_SETTING[field]}')
 
 
 def search_steps(base: str):
@@ -59,7 +91,7 @@ def reuse_run(prev: str, out: str, keys: Sequence[str], rerun: str) -> None:
                                 f'the --out folder of a finished run')
     prev, out = osp.abspath(prev), osp.abspath(out)
     os.makedirs(out, exist_ok=True)
-    for name in SOURCES:
+    for name in SOURCE_FILES:
         if osp.exists(osp.join(prev, name)) and \
                 not osp.lexists(osp.join(out, name)):
             os.symlink(osp.join(prev, name), osp.join(out, name))
