@@ -24,11 +24,13 @@ custom_hooks = [
     dict(
         type='transnas_mm.ArchSearchHook',
         **search_common,
-        search=dict(population=10, generations=4, top_k=5,
+        search=dict(population=10, generations=2, top_k=5,
                     mutation_prob=0.2, num_mutation=5, num_crossover=5),
         # as on detection: each later generation evaluates the predicted
         # better half of its children (every candidate pays a proxy
-        # finetune now)
+        # finetune now), and two generations (15 candidates; four cost
+        # 1.6x as much and found no better: "Fewer candidates" in
+        # configs/transnas/README.md)
         predictor=dict(keep=0.5)),
     dict(
         **_base_.demo_weight_search,
