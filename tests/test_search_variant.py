@@ -2,9 +2,9 @@
 from the earlier run, what is dropped, and the time charged. The variant
 run through the real pipeline is in ``test_demo_pipeline.py``."""
 import json
-import re
 import os
 import os.path as osp
+import re
 
 import pytest
 
@@ -141,6 +141,8 @@ def test_search_options_are_search_settings():
         'custom_hooks.WeightSearchHook.seed=3': 'use --seeds N',
     }
     for opt, why in bad.items():
+        # after an accepted entry (a hook field that only starts like
+        # 'seed'): each entry is checked, not just the first
         with pytest.raises(ValueError, match=r'^--search-options: .*' +
                            re.escape(why)):
             check_search_options(['custom_hooks.ArchSearchHook.seed_x=1',
