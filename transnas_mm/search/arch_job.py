@@ -2,6 +2,7 @@
 an (adapted) super-network, choose, measure the score noise, write
 ``arch.json`` and the rest. ``ArchSearchHook`` runs it after training;
 benchmarks run it on a model they built."""
+import math
 import os.path as osp
 import statistics
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -14,12 +15,14 @@ from .arch_search import ArchSearch, SearchConfig
 from .artifacts import write_log, write_pareto
 from .base import Search
 from .candidate import WORST, Candidate
-from .job import BelowFloor, SearchContext, SearchJob, WeightSnapshot
+from .job import (PROXY, BelowFloor, SearchContext, SearchJob,
+                  WeightSnapshot)
 from .loop import STATE_FILE, load_state, run_search
 from .plots import plot_pareto, plot_search_curve
 from .predictor import predictor_by_generation
 from .rerank import rerank
 from .settings import DEFAULT_PROXY, Proxy, Scoring, group
+from .shared_proxy import SharedProxy
 from .summaries import ArchSummary
 
 FITNESS = ('inherited', 'proxy')
@@ -55,6 +58,11 @@ class ArchSearchJob(SearchJob):
             raise ValueError(f'{self.owner}: proxy: a ladder or a loss '
                              f'score and racing do not combine; expected '
                              f'one of them')
+        if proxy is not None and proxy.share and rerank_top > 1:
+            raise ValueError(f'{self.owner}: proxy.share: a rerank scores '
+                             f'candidates after proxies of their own, not '
+                             f'comparable with shared ones; expected '
+                             f'rerank_top=0')
         if rerank_top < 0:
             raise ValueError(f'{self.owner}: rerank_top: expected >= 0, got '
                              f'{rerank_top}')
@@ -127,8 +135,9 @@ class ArchSearchJob(SearchJob):
         if self.rerank_top > 1 and self.proxy is not None:
             chosen, ranked = self.rerank(ctx, supernet, search, scorer,
                                          snapshot)
-        noise = scorer.noise(search.history[chosen.key],
-                             self.noise_batches(ctx), before_eval)
+        noise = search.history[chosen.key].noise if self.sharing else \
+            scorer.noise(search.history[chosen.key],
+                         self.noise_batches(ctx), before_eval)
         restore()
         self.write_outputs(out, search, table, chosen, ranked, noise)
         barrier()  # every rank sees the final arch.json from here on
@@ -157,12 +166,16 @@ class ArchSearchJob(SearchJob):
         scorer = self.scorer(ctx, prepare, loss=self.fitness == 'proxy'
                              and self.loss_fitness)
         ladder = self.ladder(ctx) if self.fitness == 'proxy' else None
+        shared = self.shared_proxy(ctx, snapshot) if self.sharing else None
+        after = (lambda cands: ladder.climb(scorer, cands)) if ladder else \
+            (lambda cands: self.generation_noise(ctx, scorer, cands)) \
+            if shared else None
         try:
             run_search(search, scorer, state_path, valid_for, on_generation,
                        ladder.first if ladder else before_eval, progress,
                        race_k=self.scoring.race['race_top'],
-                       after_scoring=(lambda cands: ladder.climb(
-                           scorer, cands)) if ladder else None)
+                       after_scoring=after,
+                       before_scoring=shared.train if shared else None)
         except BelowFloor:
             if snapshot is not None:  # not the last candidate's finetune
                 snapshot.restore()
@@ -176,13 +189,38 @@ class ArchSearchJob(SearchJob):
         return self.proxy is not None and (self.fitness == 'proxy' or
                                            self.rerank_top > 1)
 
+    @property
+    def sharing(self) -> bool:
+        """Whether a generation's candidates share one proxy run."""
+        return self.fitness == 'proxy' and self.proxy.share
+
+    def shared_proxy(self, ctx: SearchContext,
+                     snapshot: WeightSnapshot) -> SharedProxy:
+        supernet = ctx.supernet
+        return SharedProxy(
+            self.proxy_finetune(ctx), self.proxy.iters,
+            lambda num: self.batches(ctx, num, PROXY), snapshot.restore,
+            lambda cand: supernet.set_arch(cand.arch))
+
+    def generation_noise(self, ctx: SearchContext, scorer,
+                         cands: List[Candidate]) -> None:
+        """With a shared proxy, the noise of the generation's best, while
+        the run's weights are there: the chosen arch is one of these."""
+        ok = [c for c in cands if c.score > WORST and c.status == 'ok']
+        if not ok:
+            return
+        best = max(ok, key=lambda c: c.score)
+        noise = scorer.noise(best, self.noise_batches(ctx))
+        best.noise = None if math.isnan(noise) else noise
+
     def candidate_fitness(self, ctx: SearchContext,
                           snapshot: Optional[WeightSnapshot]
                           ) -> Tuple[Callable, Optional[Callable]]:
         """(prepare, before_eval) of the search's fitness: set the path;
         with the proxy fitness, restore the weights first and finetune."""
         supernet = ctx.supernet
-        if self.fitness == 'inherited':
+        if self.fitness == 'inherited' or self.sharing:
+            # shared: the weights are the generation's run, set beforehand
             return lambda cand: supernet.set_arch(cand.arch), None
         return self.proxy_prepare(snapshot, supernet), \
             self.proxy_finetune(ctx)
@@ -283,6 +321,10 @@ class ArchSearchJob(SearchJob):
     def fitness_note(self) -> str:
         if self.fitness != 'proxy':
             return ''
+        if self.proxy.share:
+            return (' (after a shared proxy finetune: '
+                    f'{self.proxy.iters} steps per candidate in one run '
+                    'per generation)')
         if self.proxy.rungs:
             return (' (after a proxy ladder of '
                     f'{"/".join(map(str, self.proxy.ladder))} steps, the '

@@ -31,6 +31,9 @@ class Candidate:
     sources: Optional[List[Dict[str, Any]]] = None  # weight search only
     # a proxy ladder: the score after each rung it reached (last = score)
     rung_scores: Optional[List[float]] = None
+    # a shared proxy: the score's std over other calibration draws, taken
+    # right after its generation's run (the only time its weights exist)
+    noise: Optional[float] = None
 
     @property
     def first_score(self) -> float:
@@ -51,7 +54,8 @@ class Candidate:
         d['score'] = None if self.score == WORST else self.score
         if self.sources is None:
             d.pop('sources')
-        for key in ('latency', 'predicted', 'stage_scores', 'rung_scores'):
+        for key in ('latency', 'predicted', 'stage_scores', 'rung_scores',
+                    'noise'):
             if d[key] is None:
                 d.pop(key)
         return d

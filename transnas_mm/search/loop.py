@@ -87,13 +87,16 @@ def run_search(search: Search, scorer: SubnetScorer, state_path: str,
                before_eval: Optional[Callable] = None,
                progress: bool = True,
                race_k: Optional[int] = None,
-               after_scoring: Optional[Callable[[List], None]] = None
+               after_scoring: Optional[Callable[[List], None]] = None,
+               before_scoring: Optional[Callable[[List], None]] = None
                ) -> Search:
     """Run the remaining generations of ``search`` (resumable). With racing
     on the scorer, a candidate stops once it cannot reach the ``race_k``-th
     best score so far on the same images (default: the search's
     ``top_k``). ``after_scoring(cands)``: once a generation is scored,
-    before it is recorded (a proxy ladder promotes its best there)."""
+    before it is recorded (a proxy ladder promotes its best there);
+    ``before_scoring(cands)``: before any is scored (a shared proxy trains
+    them together there)."""
     extra_state = extra_state or {}
     while not search.done:
         proposals = [search.propose() if is_main_process() else None]
@@ -102,6 +105,8 @@ def run_search(search: Search, scorer: SubnetScorer, state_path: str,
         bar = ProgressBar(len(cands)) if progress and is_main_process() \
             else None
         done = []
+        if before_scoring is not None:
+            before_scoring(cands)
         for cand in cands:
             racing = getattr(scorer, 'racing', None)
             if racing is not None:

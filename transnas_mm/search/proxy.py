@@ -7,7 +7,7 @@ after the finetune the user runs next; a short finetune of the candidate
 itself moves its score towards the post-finetune result. The caller's
 ``prepare`` restores the weights for the next candidate."""
 import math
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 import torch.nn as nn
@@ -56,19 +56,28 @@ class ProxyFinetune:
         self.loss_sum = 0.0  # training loss summed over the last run
 
     def __call__(self, cand: Optional[object] = None) -> None:
+        self.run(self.iters, self.batches)
+
+    def run(self, iters: int, batches,
+            before_step: Optional[Callable[[int], None]] = None) -> None:
+        """``iters`` steps over ``batches`` (repeated), the lr schedule
+        spread over them; ``before_step(t)`` runs before step ``t`` (a
+        shared proxy sets the next candidate's path there)."""
         model = unwrap(self.model)
         optim = OptimWrapper(torch.optim.SGD(
             [p for p in model.parameters() if p.requires_grad],
             lr=self.lr, momentum=0.9))
         anneal = torch.optim.lr_scheduler.LambdaLR(
-            optim.optimizer, lambda t: cosine_factor(t, self.iters)) \
+            optim.optimizer, lambda t: cosine_factor(t, iters)) \
             if self.schedule == 'cosine' else None
         was_training = model.training
         model.train()
         done, self.loss_sum = 0, 0.0
         with seeded(self.seed):
-            while done < self.iters:
-                for data in self.batches:
+            while done < iters:
+                for data in batches:
+                    if before_step is not None:
+                        before_step(done)
                     log_vars = model.train_step(data, optim)
                     loss = log_vars.get('loss', 0.0)
                     self.loss_sum += float(loss.detach() if hasattr(
@@ -76,6 +85,6 @@ class ProxyFinetune:
                     done += 1
                     if anneal is not None:
                         anneal.step()
-                    if done >= self.iters:
+                    if done >= iters:
                         break
         model.train(was_training)

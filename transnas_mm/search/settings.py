@@ -80,20 +80,24 @@ class Proxy:
     ``rungs``: fewer-step rungs below ``iters`` (a multi-fidelity ladder:
     every candidate of a generation gets the first, the best ``keep`` of
     each rung the next, up to ``iters``); ``schedule``: ``'constant'`` lr
-    or ``'cosine'`` (annealed to 0 over each rung's steps). A key left out
-    takes ``DEFAULT_PROXY``'s value, so ``dict(iters=90)`` is the default
-    proxy, shorter."""
+    or ``'cosine'`` (annealed to 0 over each rung's steps); ``share``
+    (arch search only): a generation's candidates get their ``iters``
+    steps each in one run on shared weights (:mod:`.shared_proxy`). A key
+    left out takes ``DEFAULT_PROXY``'s value, so ``dict(iters=90)`` is the
+    default proxy, shorter."""
     iters: int
     lr: float = DEFAULT_PROXY['lr']
     rungs: Tuple[int, ...] = ()
     keep: float = 1 / 3
     score: str = 'metric'  # or 'loss': minus the proxy's mean train loss
     schedule: str = DEFAULT_PROXY['schedule']
+    share: bool = False
 
     @classmethod
     def parse(cls, owner: str, value: Any) -> Optional['Proxy']:
         d = group(owner, 'proxy', value,
-                  ('iters', 'lr', 'rungs', 'keep', 'score', 'schedule'))
+                  ('iters', 'lr', 'rungs', 'keep', 'score', 'schedule',
+                   'share'))
         if not d:
             return None
         proxy = cls(**d)
@@ -116,6 +120,14 @@ class Proxy:
         if proxy.schedule not in SCHEDULES:
             raise ValueError(f'{owner}: proxy.schedule: expected one of '
                              f'{list(SCHEDULES)}, got {proxy.schedule!r}')
+        if not isinstance(proxy.share, bool):
+            raise ValueError(f'{owner}: proxy.share: expected True or '
+                             f'False, got {proxy.share!r}')
+        if proxy.share and (rungs or proxy.score == 'loss'):
+            raise ValueError(f'{owner}: proxy.share: a shared proxy scores '
+                             f'every candidate after one run, so it takes '
+                             f'neither rungs nor score=\'loss\'; expected '
+                             f'one of them')
         if not 0.0 < proxy.keep <= 1.0:
             raise ValueError(f'{owner}: proxy.keep: expected a fraction in '
                              f'(0, 1], got {proxy.keep!r}')
@@ -135,8 +147,9 @@ class Proxy:
         loss = dict(proxy_score=self.score) if self.score != 'metric' else {}
         anneal = dict(proxy_schedule=self.schedule) \
             if self.schedule != 'constant' else {}
+        shared = dict(proxy_share=True) if self.share else {}
         return dict(proxy_iters=self.iters, proxy_lr=self.lr, **ladder,
-                    **loss, **anneal)
+                    **loss, **anneal, **shared)
 
 
 @dataclass

@@ -100,8 +100,14 @@ class WeightSearchJob(SearchJob):
             cfg = WeightSearchConfig(mode=mode, **knobs, seed=scoring.seed)
         except ValueError as e:
             raise ValueError(f'{owner}: {e}') from None
-        return cls(scoring, cfg, Proxy.parse(owner, proxy), noise_margin,
-                   heldout, finetune, out_dir, owner)
+        parsed = Proxy.parse(owner, proxy)
+        if parsed is not None and parsed.share:
+            raise ValueError(f'{owner}: proxy.share: the weight search '
+                             f'compares weight sources of one arch, which '
+                             f'one shared run would mix; expected '
+                             f'share=False')
+        return cls(scoring, cfg, parsed, noise_margin, heldout, finetune,
+                   out_dir, owner)
 
     def arch_on_every_rank(self, path: str, space,
                            required: bool) -> Optional[Arch]:
