@@ -216,6 +216,91 @@ def test_proxy_fitness_scores_finetuned_paths_then_restores_weights(
             {**opts, 'custom_hooks': [dict(hook, fitness='proxy')]}))
 
 
+SHARED = dict(fitness='proxy', proxy=dict(iters=2, lr=0.05, share=2))
+
+
+def test_shared_proxy_scores_a_generation_on_one_run(demo_root, source_ckpt,
+                                                     tmp_path):
+    """``proxy=dict(share=2)``: a generation of 4 is trained in two runs of
+    2 candidates (each from the adapted weights, 2 steps per candidate,
+    the paths in turn), every candidate scored on its run's weights.
+    Training generation 0's runs again and scoring each candidate on its
+    run's one set of weights gives the logged scores; the scores moved
+    from inherited weights; the noise is taken on each run's best while
+    its weights are there, and the chosen arch's is reported; the adapted
+    weights are put back; settings that cannot share are refused."""
+    from transnas_mm.hooks import ArchSearchHook, WeightSearchHook
+    from transnas_mm.search import Candidate
+    from transnas_mm.search.job import SearchContext, WeightSnapshot
+    hook = dict(knobs(SEARCH, population=4, generations=2, num_mutation=2,
+                      num_crossover=1), noise_repeats=1)
+    opts = {**SMALL_CUB, 'train_cfg.max_epochs': 0}
+    runs = {}
+    for name, extra in (('inherit', {}), ('shared', SHARED)):
+        work = str(tmp_path / name)
+        runner = Runner.from_cfg(demo_cfg(
+            'transnas/demo/cub_search.py', demo_root, work, source_ckpt,
+            {**opts, 'custom_hooks': [dict(hook, **extra)]}))
+        runner.train()
+        runs[name] = (_log(work), {k: v.clone() for k, v in
+                                   runner.model.named_parameters()})
+    (inherit, params_a), (shared, params_b) = runs['inherit'], runs['shared']
+    assert all(params_a[k].equal(params_b[k]) for k in params_a)
+    gen0 = [r for r in shared if r['generation'] == 0]
+    assert [r['layers'] for r in gen0] == [
+        r['layers'] for r in inherit if r['generation'] == 0]
+    moved = sum(a['score'] != b['score'] for a, b in zip(inherit, gen0))
+    assert moved >= len(gen0) - 1 >= 2  # see the per-candidate proxy test
+    # generation 0 again, by the library, on the model the run left
+    [job] = [h.job for h in runner.hooks if isinstance(h, ArchSearchHook)]
+    ctx = SearchContext.from_runner(runner)
+    supernet = ctx.supernet
+    cands = [Candidate.from_dict(r, supernet.space) for r in gen0]
+    snapshot = WeightSnapshot(ctx.model)
+    shared_runs = job.shared_proxy(ctx, snapshot)
+    scorer = job.scorer(ctx, lambda c: supernet.set_arch(c.arch),
+                        racing=False)
+    parts = shared_runs.plan(cands)
+    assert [len(p) for p in parts] == [2, 2]
+    again = []
+    for part in parts:
+        shared_runs.train(part)
+        again += [scorer.score(c).score for c in part]
+    assert again == [r['score'] for r in gen0]
+    snapshot.restore()
+    # the noise: measured on the best of each run, reported for the chosen
+    out = osp.join(str(tmp_path / 'shared'), 'search')
+    summary = json.load(open(osp.join(out, 'summary.json')))
+    chosen = min(shared, key=lambda r: (-r['score'], r['flops']))
+    assert summary['score_noise'] == chosen['noise'] >= 0
+    for gen in (0, 1):
+        rows = [r for r in shared if r['generation'] == gen]
+        for part in shared_runs.plan(rows):
+            top = max(r['score'] for r in part)
+            assert all(('noise' in r) == (r['score'] == top) for r in part)
+    assert 'shared proxy finetune: 2 steps per candidate, about 2' in \
+        summary['selected_by']
+    state = json.load(open(osp.join(out, 'search_state.json')))
+    assert state['extra']['proxy_share'] == 2
+    with pytest.raises(ValueError, match='extra.proxy_share'):
+        Runner.from_cfg(demo_cfg(
+            'transnas/demo/cub_search.py', demo_root,
+            str(tmp_path / 'shared'), source_ckpt,
+            {**opts, 'custom_hooks': [dict(hook, fitness='proxy', proxy=dict(
+                iters=2, lr=0.05))]})).train()
+    for kwargs, what in ((dict(rungs=(1, )), 'neither rungs'),
+                         (dict(score='loss'), 'neither rungs'),
+                         (dict(share=True), 'expected 0 .off. or'),
+                         (dict(share=1), 'expected 0 .off. or')):
+        with pytest.raises(ValueError, match=what):
+            ArchSearchHook('accuracy/top1', fitness='proxy', proxy=dict(
+                SHARED['proxy'], **kwargs))
+    with pytest.raises(ValueError, match='rerank_top=0'):
+        ArchSearchHook('accuracy/top1', **SHARED, rerank_top=2)
+    with pytest.raises(ValueError, match='WeightSearchHook: proxy.share'):
+        WeightSearchHook('accuracy/top1', proxy=SHARED['proxy'])
+
+
 # -- distributed and resume: real tools/train.py subprocesses ------------
 
 
@@ -227,8 +312,8 @@ NWS = dict(type='transnas_mm.WeightSearchHook', metric_key='accuracy/top1',
 
 
 # what cuts the work, on: racing (arch search against the best), the
-# predictor, batches kept in memory (the default)
-SCREENED = dict(racing=dict(top=1), predictor=dict(keep=0.5))
+# predictor, batches kept in memory (the default), a shared proxy
+SCREENED = dict(racing=dict(top=1), predictor=dict(keep=0.5), **SHARED)
 LADDER = dict(fitness='proxy',
               proxy=dict(iters=3, rungs=(1, 2), keep=0.5, lr=0.05,
                          schedule='cosine'))
@@ -320,23 +405,31 @@ def test_one_and_two_ranks_find_the_same_arch_and_weights(one_rank,
     _same_on_two_ranks(*one_rank, tmp_path)
 
 
-def test_one_and_two_ranks_race_and_screen_alike(demo_root, source_ckpt,
-                                                 tmp_path):
-    """Racing (each rank its shard of every stage), the predictor (fitted
-    on every rank) and the kept batches: the same candidates, the same
-    partial scores and outputs on 1 and 2 ranks."""
-    config = _write_config(tmp_path / 'cfg.py', demo_root, source_ckpt,
+@pytest.fixture(scope='module')
+def screened(demo_root, source_ckpt, tmp_path_factory):
+    """The screened config (racing, predictor, shared proxy) on 1 rank."""
+    tmp = tmp_path_factory.mktemp('screened')
+    config = _write_config(tmp / 'cfg.py', demo_root, source_ckpt,
                            screened=True)
-    work1 = str(tmp_path / 'work1')
-    _finish(_launch(config, work1, 1))
+    _finish(_launch(config, str(tmp / 'work'), 1))
+    return config, str(tmp / 'work')
+
+
+def test_one_and_two_ranks_race_and_screen_alike(screened, tmp_path):
+    """Racing (each rank its shard of every stage), the predictor (fitted
+    on every rank), the kept batches and the shared proxy (the same run on
+    every rank): the same candidates, the same partial scores and outputs
+    on 1 and 2 ranks."""
+    config, work1 = screened
     rows = _log(work1)
     assert any(r['status'] == 'raced' for r in rows)
     assert any('predicted' in r for r in rows)
+    assert any('noise' in r for r in rows)  # the shared proxy's
     _same_on_two_ranks(config, work1, tmp_path)
 
 
-def test_killed_search_resumes_to_the_same_result(one_rank, tmp_path):
-    config, work1 = one_rank
+def _killed_and_resumed(config: str, work1: str, tmp_path) -> None:
+    """Killed after its first generation, resumed: the same result."""
     work = str(tmp_path / 'work')
     state = osp.join(work, 'search', 'search_state.json')
     proc = _launch(config, work, 1)
@@ -353,6 +446,17 @@ def test_killed_search_resumes_to_the_same_result(one_rank, tmp_path):
     assert _result(work) == _result(work1)
     assert _outputs(work) == _outputs(work1)
     assert not glob.glob(osp.join(work, '**', '*.tmp'), recursive=True)
+
+
+def test_killed_search_resumes_to_the_same_result(one_rank, tmp_path):
+    """Mid-ladder (the one_rank config's proxy ladder)."""
+    _killed_and_resumed(*one_rank, tmp_path)
+
+
+def test_killed_shared_proxy_search_resumes_to_the_same_result(screened,
+                                                               tmp_path):
+    """A resumed generation trains its shared run again, the same."""
+    _killed_and_resumed(*screened, tmp_path)
 
 
 def test_proxy_ladder_promotes_the_best_of_each_rung(one_rank):

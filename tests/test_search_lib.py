@@ -322,6 +322,6 @@ def test_proxy_schedule_setting():
     assert (short.lr, short.schedule) == (DEFAULT_PROXY['lr'],
                                           DEFAULT_PROXY['schedule'])
     assert short.state() == dict(proxy_iters=90, proxy_lr=0.02,
-                                 proxy_schedule='cosine')
+                                 proxy_schedule='cosine', proxy_share=0)
     with pytest.raises(ValueError, match=r'H: proxy.schedule: expected'):
         Proxy.parse('H', dict(iters=5, schedule='linear'))

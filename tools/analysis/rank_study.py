@@ -6,7 +6,8 @@ std, and within the top quarter) of every held-out-free signal a search
 could rank by: the search's own fitness, inherited weights, a proxy
 finetune of each length in ``--proxy-iters`` and lr schedule in
 ``--proxy-schedules`` (its search-split metric and its training-loss
-sum), FLOPs, params and, with ``--source-config``, the sub-network's
+sum; with ``--proxy-shared G`` also the proxy shared by groups of G
+archs, as ``proxy=dict(share=True)`` shares it in a search), FLOPs, params and, with ``--source-config``, the sub-network's
 accuracy on the source's own val split.
 
     python tools/analysis/rank_study.py --target cub --archs 24 --seeds 2 \
@@ -44,6 +45,11 @@ def main() -> None:
                         choices=SCHEDULES,
                         help='the lr schedule(s) of each proxy length '
                         '(default: the hooks\' default proxy\'s)')
+    parser.add_argument('--proxy-shared', type=int, default=0, metavar='G',
+                        help='also each proxy shared by groups of G archs '
+                        '(one run per group, every arch its steps on the '
+                        'shared weights), as a search generation of G '
+                        'shares it with proxy=dict(share=True)')
     parser.add_argument('--source-config',
                         default='configs/transnas/demo/supernet_source.py')
     parser.add_argument('--source',
@@ -72,7 +78,7 @@ def main() -> None:
         args.archs, args.quick, args.seeds, args.proxy_iters, args.proxy_lr,
         dict(config=args.source_config, checkpoint=source)
         if args.source_config and osp.isfile(source) else None,
-        args.proxy_schedules)
+        args.proxy_schedules, args.proxy_shared)
     print(f'{spec.key}: {result["archs"]} archs ({result["logged"]} scored '
           f'by the search) x {result["seeds"]} seeds, null std of tau '
           f'{result["null_std"]:.2f}')

@@ -10,6 +10,9 @@ the finetuned result. Each signal is "higher is better".
   (``proxy=dict(schedule='cosine')``);
 * ``proxy_<k>[_cosine]_loss``: minus the training loss summed over those
   steps (a training-speed estimate);
+* ``proxy_<k>[_cosine]_shared<g>``: the same proxy shared (``proxy=dict(
+  share=g)``): the archs in runs of about ``g`` (interleaved over the
+  list), each run ``k`` steps per arch, every arch scored after its run;
 * ``flops``, ``params``: the cost table (bigger is better, the baseline
   "pick the largest");
 * ``source``: the sub-network's top-1 on the source's own val split (with
@@ -49,10 +52,11 @@ def proxy_name(iters: int, schedule: str = 'constant') -> str:
 def target_signals(config: str, adapted: str, archs: Sequence[Arch],
                    proxy_iters: Sequence[int], proxy_lr: float,
                    work_dir: str,
-                   schedules: Sequence[str] = DEFAULT_SCHEDULES
-                   ) -> List[Dict[str, float]]:
+                   schedules: Sequence[str] = DEFAULT_SCHEDULES,
+                   shared_group: int = 0) -> List[Dict[str, float]]:
     """Per arch: inherited, flops, params and, per proxy length and
-    schedule, its :func:`proxy_name` and ``<name>_loss``."""
+    schedule, its :func:`proxy_name` and ``<name>_loss`` (``shared_group``
+    > 0: also ``<name>_shared<g>``)."""
     runner = build_adapted_runner(config, adapted, work_dir)
     ctx = SearchContext(runner.model, runner.train_dataloader,
                         runner.val_loop.dataloader,
@@ -85,6 +89,26 @@ def target_signals(config: str, adapted: str, archs: Sequence[Arch],
             row[name + '_loss'] = -proxy.loss_sum
         snapshot.restore()
         out.append(row)
+    if shared_group > 0:
+        # interleaved over the list (ranked by search score), as a search
+        # generation mixes good and bad candidates
+        runs = max(1, len(archs) // shared_group)
+        order = [i for r in range(runs) for i in range(r, len(archs), runs)]
+        for k in proxy_iters:
+            for schedule in schedules:
+                name = f'{proxy_name(k, schedule)}_shared{shared_group}'
+                job = ArchSearchJob.build('rank study', scoring, proxy=dict(
+                    iters=k, lr=proxy_lr, schedule=schedule,
+                    share=shared_group))
+                shared = job.shared_proxy(ctx, snapshot)
+                cands = {i: Candidate(archs[i], 0, 0, 0) for i in order}
+                for part in shared.plan([cands[i] for i in order]):
+                    shared.train(part)
+                    for cand in part:
+                        scorer.score(cand)
+                for i, cand in cands.items():
+                    out[i][name] = cand.score
+                snapshot.restore()
     return out
 
 
@@ -107,12 +131,13 @@ def source_signal(config: str, checkpoint: str, archs: Sequence[Arch],
 def all_signals(config: str, adapted: str, archs: Sequence[Arch],
                 proxy_iters: Sequence[int], proxy_lr: float, work_dir: str,
                 source: Optional[Dict[str, str]] = None,
-                schedules: Sequence[str] = DEFAULT_SCHEDULES
-                ) -> List[Dict[str, float]]:
+                schedules: Sequence[str] = DEFAULT_SCHEDULES,
+                shared_group: int = 0) -> List[Dict[str, float]]:
     """``source``: ``dict(config=..., checkpoint=...)`` of the source run
     (adds the ``source`` signal)."""
     rows = target_signals(config, adapted, archs, proxy_iters, proxy_lr,
-                          osp.join(work_dir, 'target'), schedules)
+                          osp.join(work_dir, 'target'), schedules,
+                          shared_group)
     if source:
         accs = source_signal(source['config'], source['checkpoint'], archs,
                              scoring_of(config).calibrate_batches,

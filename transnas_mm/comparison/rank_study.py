@@ -179,13 +179,16 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
                proxy_iters: Sequence[int] = (),
                proxy_lr: float = DEFAULT_PROXY['lr'],
                source: Optional[Dict[str, str]] = None,
-               schedules: Sequence[str] = (DEFAULT_PROXY['schedule'], )
-               ) -> dict:
+               schedules: Sequence[str] = (DEFAULT_PROXY['schedule'], ),
+               shared_group: int = 0) -> dict:
     """``n`` archs of the search log, exported with plain inheritance,
     finetuned over ``seeds`` seeds; every held-out-free signal of
     :mod:`.fitness_signals` (``proxy_iters``: the proxy rungs; ``source``:
     the source run, for the source-accuracy signal) beside the search's
-    own fitness (``schedules``: the proxies' lr schedules). Writes
+    own fitness (``schedules``: the proxies' lr schedules;
+    ``shared_group``: also each proxy shared by groups of that many archs,
+    as a search's generations share it with ``proxy=dict(share=True)``).
+    Writes
     ``rank_study.json`` (points and taus) and its plot."""
     from .target import finetune_and_test  # target imports this module
     space = space_of(load_arch(osp.join(found, 'arch.json')))
@@ -198,13 +201,16 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
     asked = dict(archs=[c.key for c in picked], proxy_iters=list(proxy_iters),
                  proxy_lr=proxy_lr, schedules=list(schedules),
                  source=source)
+    if shared_group:  # (absent otherwise: earlier studies stay valid)
+        asked['shared_group'] = shared_group
     signals = _measured(signals_file, asked)
     if signals is None:
         def measure() -> None:
             from .fitness_signals import all_signals
             atomic_write_json(signals_file, dict(asked=asked, rows=all_signals(
                 spec.config, adapted, [c.arch for c in picked], proxy_iters,
-                proxy_lr, osp.join(study, 'signals'), source, schedules)))
+                proxy_lr, osp.join(study, 'signals'), source, schedules,
+                shared_group)))
         steps.forked(measure, signals_file + '.log')
         signals = _measured(signals_file, asked)
     points = []

@@ -2,7 +2,6 @@
 an (adapted) super-network, choose, measure the score noise, write
 ``arch.json`` and the rest. ``ArchSearchHook`` runs it after training;
 benchmarks run it on a model they built."""
-import math
 import os.path as osp
 import statistics
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -166,16 +165,15 @@ class ArchSearchJob(SearchJob):
         scorer = self.scorer(ctx, prepare, loss=self.fitness == 'proxy'
                              and self.loss_fitness)
         ladder = self.ladder(ctx) if self.fitness == 'proxy' else None
-        shared = self.shared_proxy(ctx, snapshot) if self.sharing else None
-        after = (lambda cands: ladder.climb(scorer, cands)) if ladder else \
-            (lambda cands: self.generation_noise(ctx, scorer, cands)) \
-            if shared else None
+        shared = self.shared_proxy(ctx, snapshot, lambda c: scorer.noise(
+            c, self.noise_batches(ctx))) if self.sharing else None
         try:
             run_search(search, scorer, state_path, valid_for, on_generation,
                        ladder.first if ladder else before_eval, progress,
                        race_k=self.scoring.race['race_top'],
-                       after_scoring=after,
-                       before_scoring=shared.train if shared else None)
+                       after_scoring=(lambda cands: ladder.climb(
+                           scorer, cands)) if ladder else None,
+                       runs=shared)
         except BelowFloor:
             if snapshot is not None:  # not the last candidate's finetune
                 snapshot.restore()
@@ -191,27 +189,18 @@ class ArchSearchJob(SearchJob):
 
     @property
     def sharing(self) -> bool:
-        """Whether a generation's candidates share one proxy run."""
-        return self.fitness == 'proxy' and self.proxy.share
+        """Whether a generation's candidates share proxy runs."""
+        return self.fitness == 'proxy' and self.proxy.share > 0
 
-    def shared_proxy(self, ctx: SearchContext,
-                     snapshot: WeightSnapshot) -> SharedProxy:
+    def shared_proxy(self, ctx: SearchContext, snapshot: WeightSnapshot,
+                     noise: Optional[Callable[[Candidate], float]] = None
+                     ) -> SharedProxy:
+        """The runs a generation's candidates share (``proxy.share``)."""
         supernet = ctx.supernet
         return SharedProxy(
-            self.proxy_finetune(ctx), self.proxy.iters,
+            self.proxy_finetune(ctx), self.proxy.iters, self.proxy.share,
             lambda num: self.batches(ctx, num, PROXY), snapshot.restore,
-            lambda cand: supernet.set_arch(cand.arch))
-
-    def generation_noise(self, ctx: SearchContext, scorer,
-                         cands: List[Candidate]) -> None:
-        """With a shared proxy, the noise of the generation's best, while
-        the run's weights are there: the chosen arch is one of these."""
-        ok = [c for c in cands if c.score > WORST and c.status == 'ok']
-        if not ok:
-            return
-        best = max(ok, key=lambda c: c.score)
-        noise = scorer.noise(best, self.noise_batches(ctx))
-        best.noise = None if math.isnan(noise) else noise
+            lambda cand: supernet.set_arch(cand.arch), noise)
 
     def candidate_fitness(self, ctx: SearchContext,
                           snapshot: Optional[WeightSnapshot]
@@ -323,8 +312,8 @@ class ArchSearchJob(SearchJob):
             return ''
         if self.proxy.share:
             return (' (after a shared proxy finetune: '
-                    f'{self.proxy.iters} steps per candidate in one run '
-                    'per generation)')
+                    f'{self.proxy.iters} steps per candidate, about '
+                    f'{self.proxy.share} candidates per run)')
         if self.proxy.rungs:
             return (' (after a proxy ladder of '
                     f'{"/".join(map(str, self.proxy.ladder))} steps, the '

@@ -22,6 +22,8 @@ CHANGED = dict(
     search_data=' (the search split\'s images or labels changed since)',
     source=' (the source checkpoint of init_cfg changed since)',
     supernet=' (the super-network\'s weights differ)')
+# The value of an ``extra`` key in a state saved before it was recorded.
+ABSENT = dict(proxy_share=0)
 
 
 def load_state(search: Search, path: str,
@@ -54,7 +56,7 @@ def load_state(search: Search, path: str,
         return False
     saved = state.get('extra', {})
     for key, value in extra.items():
-        if saved.get(key) != value:
+        if saved.get(key, ABSENT.get(key)) != value:
             raise ValueError(
                 f'{path}: extra.{key}: the saved search used '
                 f'{saved.get(key)!r}, this run {value!r}'
@@ -81,6 +83,20 @@ def _bars(search, done, k: int, stages: int) -> List[Optional[float]]:
     return bars
 
 
+def _score(scorer, cand, before_eval, search, done, race_k) -> None:
+    """One candidate, raced against the scores ``done`` so far if the
+    scorer races."""
+    racing = getattr(scorer, 'racing', None)
+    if racing is not None:
+        scorer.score(cand, before_eval, bars=_bars(
+            search, done, race_k or search.cfg.top_k, racing.checkpoints))
+    else:  # any object with score(cand, before_eval) will do
+        scorer.score(cand, before_eval)
+    if cand.status == 'failed':
+        print_log(f'candidate failed, scored worst: {cand.reason}',
+                  logger='current')
+
+
 def run_search(search: Search, scorer: SubnetScorer, state_path: str,
                extra_state: Optional[Dict[str, Any]] = None,
                on_generation: Optional[Callable[[Search], None]] = None,
@@ -88,15 +104,15 @@ def run_search(search: Search, scorer: SubnetScorer, state_path: str,
                progress: bool = True,
                race_k: Optional[int] = None,
                after_scoring: Optional[Callable[[List], None]] = None,
-               before_scoring: Optional[Callable[[List], None]] = None
-               ) -> Search:
+               runs: Optional[Any] = None) -> Search:
     """Run the remaining generations of ``search`` (resumable). With racing
     on the scorer, a candidate stops once it cannot reach the ``race_k``-th
     best score so far on the same images (default: the search's
     ``top_k``). ``after_scoring(cands)``: once a generation is scored,
-    before it is recorded (a proxy ladder promotes its best there);
-    ``before_scoring(cands)``: before any is scored (a shared proxy trains
-    them together there)."""
+    before it is recorded (a proxy ladder promotes its best there).
+    ``runs`` (a :class:`~.shared_proxy.SharedProxy`): a generation is
+    scored in its ``plan``'s slices, each ``train``-ed before its
+    candidates are scored and told it was ``scored`` after."""
     extra_state = extra_state or {}
     while not search.done:
         proposals = [search.propose() if is_main_process() else None]
@@ -105,22 +121,16 @@ def run_search(search: Search, scorer: SubnetScorer, state_path: str,
         bar = ProgressBar(len(cands)) if progress and is_main_process() \
             else None
         done = []
-        if before_scoring is not None:
-            before_scoring(cands)
-        for cand in cands:
-            racing = getattr(scorer, 'racing', None)
-            if racing is not None:
-                scorer.score(cand, before_eval, bars=_bars(
-                    search, done, race_k or search.cfg.top_k,
-                    racing.checkpoints))
-            else:  # any object with score(cand, before_eval) will do
-                scorer.score(cand, before_eval)
-            done.append(cand)
-            if cand.status == 'failed':
-                print_log(f'candidate failed, scored worst: {cand.reason}',
-                          logger='current')
-            if bar is not None:
-                bar.update()
+        for part in runs.plan(cands) if runs is not None else [cands]:
+            if runs is not None:
+                runs.train(part)
+            for cand in part:
+                _score(scorer, cand, before_eval, search, done, race_k)
+                done.append(cand)
+                if bar is not None:
+                    bar.update()
+            if runs is not None:
+                runs.scored(part)
         if after_scoring is not None:
             after_scoring(cands)
         search.finish_generation(cands)

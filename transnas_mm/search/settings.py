@@ -81,17 +81,17 @@ class Proxy:
     every candidate of a generation gets the first, the best ``keep`` of
     each rung the next, up to ``iters``); ``schedule``: ``'constant'`` lr
     or ``'cosine'`` (annealed to 0 over each rung's steps); ``share``
-    (arch search only): a generation's candidates get their ``iters``
-    steps each in one run on shared weights (:mod:`.shared_proxy`). A key
-    left out takes ``DEFAULT_PROXY``'s value, so ``dict(iters=90)`` is the
-    default proxy, shorter."""
+    (arch search only; 0: off): about that many candidates of a generation
+    get their ``iters`` steps each in one run on shared weights
+    (:mod:`.shared_proxy`). A key left out takes ``DEFAULT_PROXY``'s
+    value, so ``dict(iters=90)`` is the default proxy, shorter."""
     iters: int
     lr: float = DEFAULT_PROXY['lr']
     rungs: Tuple[int, ...] = ()
     keep: float = 1 / 3
     score: str = 'metric'  # or 'loss': minus the proxy's mean train loss
     schedule: str = DEFAULT_PROXY['schedule']
-    share: bool = False
+    share: int = 0
 
     @classmethod
     def parse(cls, owner: str, value: Any) -> Optional['Proxy']:
@@ -120,9 +120,11 @@ class Proxy:
         if proxy.schedule not in SCHEDULES:
             raise ValueError(f'{owner}: proxy.schedule: expected one of '
                              f'{list(SCHEDULES)}, got {proxy.schedule!r}')
-        if not isinstance(proxy.share, bool):
-            raise ValueError(f'{owner}: proxy.share: expected True or '
-                             f'False, got {proxy.share!r}')
+        if isinstance(proxy.share, bool) or not isinstance(
+                proxy.share, int) or proxy.share == 1 or proxy.share < 0:
+            raise ValueError(f'{owner}: proxy.share: expected 0 (off) or '
+                             f'the candidates per shared run (>= 2), got '
+                             f'{proxy.share!r}')
         if proxy.share and (rungs or proxy.score == 'loss'):
             raise ValueError(f'{owner}: proxy.share: a shared proxy scores '
                              f'every candidate after one run, so it takes '
@@ -147,9 +149,8 @@ class Proxy:
         loss = dict(proxy_score=self.score) if self.score != 'metric' else {}
         anneal = dict(proxy_schedule=self.schedule) \
             if self.schedule != 'constant' else {}
-        shared = dict(proxy_share=True) if self.share else {}
         return dict(proxy_iters=self.iters, proxy_lr=self.lr, **ladder,
-                    **loss, **anneal, **shared)
+                    **loss, **anneal, proxy_share=self.share)
 
 
 @dataclass
