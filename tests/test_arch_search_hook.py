@@ -173,6 +173,22 @@ def test_latency_range_through_the_hook(demo_root, source_ckpt, tmp_path):
         [r['latency'] for r in log]
 
 
+def _searches(demo_root, source_ckpt, tmp_path, hook: dict, opts: dict,
+              variants: dict) -> dict:
+    """Per variant (extra hook arguments): the search log, the weights the
+    search left and the runner."""
+    runs = {}
+    for name, extra in variants.items():
+        work = str(tmp_path / name)
+        runner = Runner.from_cfg(demo_cfg(
+            'transnas/demo/cub_search.py', demo_root, work, source_ckpt,
+            {**opts, 'custom_hooks': [dict(hook, **extra)]}))
+        runner.train()
+        runs[name] = (_log(work), {k: v.clone() for k, v in
+                                   runner.model.named_parameters()}, runner)
+    return runs
+
+
 def test_proxy_fitness_scores_finetuned_paths_then_restores_weights(
         demo_root, source_ckpt, tmp_path):
     """``fitness='proxy'``: each candidate is scored after its own proxy
@@ -182,18 +198,11 @@ def test_proxy_fitness_scores_finetuned_paths_then_restores_weights(
     hook = dict(knobs(SEARCH, population=3, generations=1, num_mutation=1,
                       num_crossover=1), noise_repeats=0)
     opts = {**SMALL_CUB, 'train_cfg.max_epochs': 0}
-    runs = {}
-    for name, extra in (('inherit', {}),
-                        ('proxy', dict(fitness='proxy',
-                                       proxy=dict(iters=3, lr=0.05)))):
-        work = str(tmp_path / name)
-        runner = Runner.from_cfg(demo_cfg(
-            'transnas/demo/cub_search.py', demo_root, work, source_ckpt,
-            {**opts, 'custom_hooks': [dict(hook, **extra)]}))
-        runner.train()
-        runs[name] = (_log(work), {k: v.clone() for k, v in
-                                   runner.model.named_parameters()})
-    (inherit, params_a), (proxy, params_b) = runs['inherit'], runs['proxy']
+    runs = _searches(demo_root, source_ckpt, tmp_path, hook, opts, dict(
+        inherit={}, proxy=dict(fitness='proxy', proxy=dict(iters=3,
+                                                           lr=0.05))))
+    (inherit, params_a, _), (proxy, params_b, _) = runs['inherit'], \
+        runs['proxy']
     assert [r['layers'] for r in inherit] == [r['layers'] for r in proxy]
     # a 48-image top-1 moves in steps of 2.08, so one candidate may tie by
     # chance (it does with one thread per process); a proxy skipped, or run
@@ -235,16 +244,10 @@ def test_shared_proxy_scores_a_generation_on_one_run(demo_root, source_ckpt,
     hook = dict(knobs(SEARCH, population=4, generations=2, num_mutation=2,
                       num_crossover=1), noise_repeats=1)
     opts = {**SMALL_CUB, 'train_cfg.max_epochs': 0}
-    runs = {}
-    for name, extra in (('inherit', {}), ('shared', SHARED)):
-        work = str(tmp_path / name)
-        runner = Runner.from_cfg(demo_cfg(
-            'transnas/demo/cub_search.py', demo_root, work, source_ckpt,
-            {**opts, 'custom_hooks': [dict(hook, **extra)]}))
-        runner.train()
-        runs[name] = (_log(work), {k: v.clone() for k, v in
-                                   runner.model.named_parameters()})
-    (inherit, params_a), (shared, params_b) = runs['inherit'], runs['shared']
+    runs = _searches(demo_root, source_ckpt, tmp_path, hook, opts,
+                     dict(inherit={}, shared=SHARED))
+    (inherit, params_a, _), (shared, params_b, runner) = runs['inherit'], \
+        runs['shared']
     assert all(params_a[k].equal(params_b[k]) for k in params_a)
     gen0 = [r for r in shared if r['generation'] == 0]
     assert [r['layers'] for r in gen0] == [

@@ -69,6 +69,23 @@ def test_resume_on_other_search_data_is_refused_and_failed_state_restarts(
     assert (tmp_path / 'search' / 'arch.json').is_file()
 
 
+def test_state_saved_before_a_setting_was_recorded_still_resumes(
+        demo_root, source_ckpt, tmp_path):
+    """A state saved before ``proxy_share`` was recorded resumes as one
+    without sharing (what it ran), instead of being refused."""
+    hook = dict(ARCH_HOOK, fitness='proxy', proxy=dict(iters=1, lr=0.05))
+    Runner.from_cfg(_cfg(demo_root, source_ckpt, tmp_path, [hook])).train()
+    state_path = tmp_path / 'search' / 'search_state.json'
+    state = json.loads(state_path.read_text())
+    assert state['extra'].pop('proxy_share') == 0
+    state_path.write_text(json.dumps(state))
+    log = (tmp_path / 'search' / 'search_log.jsonl').read_text()
+    Runner.from_cfg(_cfg(demo_root, source_ckpt, tmp_path, [hook])).train()
+    assert json.loads(state_path.read_text())['history'] == \
+        state['history']
+    assert (tmp_path / 'search' / 'search_log.jsonl').read_text() == log
+
+
 def test_calibration_larger_than_the_data_is_refused_before_training(
         demo_root, source_ckpt, tmp_path):
     hook = dict(ARCH_HOOK, calibrate_batches=3)  # 32 samples / 16 = 2

@@ -187,7 +187,7 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
     the source run, for the source-accuracy signal) beside the search's
     own fitness (``schedules``: the proxies' lr schedules;
     ``shared_group``: also each proxy shared by groups of that many archs,
-    as a search's generations share it with ``proxy=dict(share=True)``).
+    as a search's generations share it with ``proxy=dict(share=G)``).
     Writes
     ``rank_study.json`` (points and taus) and its plot."""
     from .target import finetune_and_test  # target imports this module

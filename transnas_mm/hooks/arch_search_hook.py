@@ -30,12 +30,15 @@ class ArchSearchHook(SearchHook):
             only the predicted best ``keep`` of each generation's children
             (ridge surrogate); None: off.
         proxy: ``dict(iters=N, lr=0.02, schedule='cosine', rungs=(),
-            keep=1/3)``: a short SGD finetune of a candidate on fixed
-            training batches (for ``fitness='proxy'`` and
+            keep=1/3, share=0)``: a short SGD finetune of a candidate on
+            fixed training batches (for ``fitness='proxy'`` and
             ``rerank_top``); default
             ``DEFAULT_PROXY`` (180 steps, lr 0.02 warmed up and cosine-
             annealed: ``schedule='cosine'``); ``rungs`` make it a budget
-            ladder.
+            ladder; ``share=8``: about 8 candidates of a generation get
+            their ``iters`` steps in one run on shared weights (at
+            ``iters=90`` half the arch search's cost; not the default: the
+            archs it found finetuned worse, configs/transnas/README.md).
         fitness: ``'proxy'`` (default: the search-split metric after the
             proxy finetune, which predicts the finetuned result better)
             or ``'inherited'`` (inherited weights, BN recalibrated only).

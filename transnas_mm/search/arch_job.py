@@ -209,7 +209,7 @@ class ArchSearchJob(SearchJob):
         with the proxy fitness, restore the weights first and finetune."""
         supernet = ctx.supernet
         if self.fitness == 'inherited' or self.sharing:
-            # shared: the weights are the generation's run, set beforehand
+            # shared: the weights are its run's, trained beforehand
             return lambda cand: supernet.set_arch(cand.arch), None
         return self.proxy_prepare(snapshot, supernet), \
             self.proxy_finetune(ctx)

@@ -32,7 +32,7 @@ class Candidate:
     # a proxy ladder: the score after each rung it reached (last = score)
     rung_scores: Optional[List[float]] = None
     # a shared proxy: the score's std over other calibration draws, taken
-    # right after its generation's run (the only time its weights exist)
+    # right after its run (the only time that run's weights exist)
     noise: Optional[float] = None
 
     @property

@@ -6,10 +6,11 @@ the arch search the largest part of a target's compute. One run of
 ``iters x n`` steps from the adapted weights, whose step ``t`` trains
 candidate ``t mod n``'s path, gives each of ``n`` candidates its ``iters``
 steps on shared weights, as NAT adapts its super-network during the
-search. In the rank studies (configs/transnas/README.md) 90 shared steps
-per candidate, 8 candidates per run, ranked the finetuned archs about as
-well as 180 steps of their own, at half the steps. ``share`` caps how many
-share a run: a run shared by more was not measured to rank as well."""
+search. Measured (configs/transnas/README.md, "A shared proxy"): 90
+shared steps per candidate, 8 per run, halve the arch search and keep
+NAS + NWS level over 3 search seeds, but the archs found finetune worse
+with plain inheritance, so it is an option, not the default. ``share``
+caps how many share a run: runs shared by more were not measured."""
 import time
 from typing import Callable, Dict, List, Optional, Sequence
 
