@@ -120,3 +120,23 @@ def test_export_with_weights_of_another_arch_isone_line(arch_file,
     assert err and 'Traceback' not in proc.stderr, proc.stderr[-2000:]
     assert weights in err[-1] and 'layers.' in err[-1], err[-1]
     assert not osp.exists(out)
+
+
+def test_rank_study_refuses_a_shared_run_of_one(tmp_path):
+    """tools/analysis/rank_study.py --proxy-shared 1: one line naming the
+    option and what a search accepts for proxy.share, before any output."""
+    import os.path as osp
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    out = str(tmp_path / 'study')
+    proc = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'analysis', 'rank_study.py'),
+         '--proxy-shared', '1', '--out', out], capture_output=True,
+        text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 2
+    last = proc.stderr.strip().splitlines()[-1]
+    assert '--proxy-shared: proxy.share: expected 0 (off)' in last, last
+    assert 'got 1' in last and 'Traceback' not in proc.stderr
+    assert not osp.exists(out)

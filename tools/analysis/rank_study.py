@@ -6,9 +6,10 @@ std, and within the top quarter) of every held-out-free signal a search
 could rank by: the search's own fitness, inherited weights, a proxy
 finetune of each length in ``--proxy-iters`` and lr schedule in
 ``--proxy-schedules`` (its search-split metric and its training-loss
-sum; with ``--proxy-shared G`` also the proxy shared by groups of G
-archs, as ``proxy=dict(share=True)`` shares it in a search), FLOPs, params and, with ``--source-config``, the sub-network's
-accuracy on the source's own val split.
+sum; with ``--proxy-shared G`` also the proxy shared by runs of about G
+archs, as ``proxy=dict(share=G)`` shares it in a search), FLOPs, params
+and, with ``--source-config``, the sub-network's accuracy on the
+source's own val split.
 
     python tools/analysis/rank_study.py --target cub --archs 24 --seeds 2 \
         --proxy-iters 60 180 --proxy-schedules cosine [--out work_dirs/demo]
@@ -25,7 +26,7 @@ from transnas_mm.comparison.rank_study import rank_study  # noqa: E402
 from transnas_mm.comparison.steps import Steps, last_checkpoint  # noqa
 from transnas_mm.comparison.target import DEMO_TARGETS, TargetSpec  # noqa
 from transnas_mm.search.proxy import SCHEDULES  # noqa: E402
-from transnas_mm.search.settings import DEFAULT_PROXY  # noqa: E402
+from transnas_mm.search.settings import DEFAULT_PROXY, Proxy  # noqa
 
 
 def main() -> None:
@@ -46,10 +47,10 @@ def main() -> None:
                         help='the lr schedule(s) of each proxy length '
                         '(default: the hooks\' default proxy\'s)')
     parser.add_argument('--proxy-shared', type=int, default=0, metavar='G',
-                        help='also each proxy shared by groups of G archs '
-                        '(one run per group, every arch its steps on the '
-                        'shared weights), as a search generation of G '
-                        'shares it with proxy=dict(share=True)')
+                        help='also each proxy shared by runs of about G '
+                        'archs (every arch its steps on the run\'s '
+                        'weights), as proxy=dict(share=G) shares a search '
+                        'generation; 0: off')
     parser.add_argument('--source-config',
                         default='configs/transnas/demo/supernet_source.py')
     parser.add_argument('--source',
@@ -59,6 +60,10 @@ def main() -> None:
     parser.add_argument('--quick', action='store_true',
                         help="tiny finetune budgets (run_demo.py --quick's)")
     args = parser.parse_args()
+    try:  # the rule a search applies to proxy.share, before any work
+        Proxy.parse('--proxy-shared', dict(iters=1, share=args.proxy_shared))
+    except ValueError as e:
+        parser.error(str(e))
     specs = {s.key: s for s in DEMO_TARGETS.values()}
     spec = specs.get(args.target) or TargetSpec.from_config(args.target)
     out = osp.abspath(args.out)
