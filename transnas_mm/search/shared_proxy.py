@@ -11,6 +11,7 @@ shared steps per candidate, 8 per run, halve the arch search and keep
 NAS + NWS level over 3 search seeds, but the archs found finetune worse
 with plain inheritance, so it is an option, not the default. ``share``
 caps how many share a run: runs shared by more were not measured."""
+import math
 import time
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -77,4 +78,4 @@ class SharedProxy:
         for c in ok:
             if c.score == top:
                 noise = self.noise(c)
-                c.noise = None if noise != noise else noise  # NaN: none
+                c.noise = None if math.isnan(noise) else noise
