@@ -7,6 +7,7 @@ import math
 import os.path as osp
 from typing import Dict, List
 
+from ..search.summaries import ArchSummary, WeightSources
 from .head_choice import HEADS, fmt_metric
 from .target import TargetResult
 
@@ -65,8 +66,9 @@ def static_note(out: str) -> str:
             f'super-network')
 
 
-def target_notes(name: str, t: TargetResult) -> List[str]:
-    s, summ = t.nws, t.summary
+def search_notes(name: str, summ: ArchSummary, s: WeightSources
+                 ) -> List[str]:
+    """One search seed's results against its own score noise."""
     held = (f'; held-out as scored (before the row finetune) '
             f'{s.heldout["nws"]:.4f} vs {s.heldout["plain"]:.4f}'
             if s.heldout and {'nws', 'plain'} <= set(s.heldout) else '')
@@ -87,6 +89,16 @@ def target_notes(name: str, t: TargetResult) -> List[str]:
             + ('kept plain inheritance (no change beat it beyond the '
                'margin)' if s.kept_plain else
                f'{s.changed_layers} layer(s) changed'))
+    return notes
+
+
+def target_notes(name: str, t: TargetResult) -> List[str]:
+    """Each search seed's notes (labelled by seed where there are several),
+    then the target's shared finetunes, head choices and rank study."""
+    many = len(t.summary) > 1
+    notes = [n for seed, (summ, s) in enumerate(zip(t.summary, t.nws))
+             for n in search_notes(f'{name} (search seed {seed})' if many
+                                   else name, summ, s)]
     if t.shared:
         notes.append(f'{name}: started from the same network (arch and '
                      f'weights) as an earlier row, so they share its '

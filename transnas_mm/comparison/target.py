@@ -79,8 +79,8 @@ class Sources:
 class TargetResult:
     metric_key: str
     rows: List[dict]
-    nws: WeightSources
-    summary: ArchSummary
+    nws: List[WeightSources]  # per search seed
+    summary: List[ArchSummary]  # per search seed
     study: Optional[dict] = None
     figures: Dict[str, str] = field(default_factory=dict)
     # 'row (seed s) = earlier row': rows that reused a twin's finetune
@@ -375,7 +375,7 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
                          finetune_s=finetune_s, target_s=target_s))
     found, adapted = runs[0].found, runs[0].adapted
     finetune_cfg = runs[0].finetune_cfg
-    summary, nws = runs[0].summary, runs[0].nws
+    summary, nws = [r.summary for r in runs], [r.nws for r in runs]
     from ..search import plot_arch
     from ..space import load_arch
     plot_arch(osp.join(found, 'arch.png'),
