@@ -1,7 +1,12 @@
-"""The report's per-target notes: with several search seeds, each seed's
-search results are reported under its own label, not seed 0's alone."""
+"""The report's notes and figure titles: with several search seeds, each
+seed's search results are reported under its own label, not seed 0's
+alone; the recorded cost counts every step, not the last invocation's."""
+import json
+import sys
+
 from transnas_mm.comparison.notes import target_notes
-from transnas_mm.comparison.target import TargetResult
+from transnas_mm.comparison.steps import Steps, recorded_seconds
+from transnas_mm.comparison.target import TargetResult, search_figures
 from transnas_mm.search.summaries import (ArchSummary, SearchSplitScores,
                                           WeightSources)
 
@@ -44,3 +49,27 @@ def test_each_search_seed_is_reported_under_its_own_label():
     assert 'search split 0.5200 vs 0.4000' in notes[3]
     assert 'draws) 0.0040' in notes[4] and '(25.0x the noise)' in notes[4]
     assert 'kept plain inheritance' in notes[5]
+
+
+def test_search_figures_say_which_seed_they_show():
+    one = search_figures('/s', 1)
+    assert 'search curve' in one and one['search curve'] == \
+        '/s/search_curve.png'
+    several = search_figures('/s', 3)
+    assert set(several) == {f'{t} (search seed 0)' for t in one}
+    assert list(several.values()) == list(one.values())
+
+
+def test_recorded_seconds_add_every_step_of_the_folder(tmp_path):
+    """Steps done by an earlier invocation count too (the report's cost
+    of its results, not of its last invocation)."""
+    steps = Steps(str(tmp_path), warm=False)
+    (tmp_path / 'row').mkdir()
+    (tmp_path / 'row' / 'finetune.done').write_text(
+        json.dumps(dict(seconds=170.5)))
+    (tmp_path / 'search.done').write_text(json.dumps(dict(seconds=30.0)))
+    (tmp_path / 'notes.txt').write_text('not a step')
+    assert recorded_seconds(str(tmp_path)) == 200.5
+    steps.once(str(tmp_path / 'row' / 'test.done'), 'test',
+               [sys.executable, '-c', 'pass'], str(tmp_path / 'test.log'))
+    assert 200.5 < recorded_seconds(str(tmp_path)) < 260.0

@@ -30,7 +30,7 @@ from transnas_mm.apis.report import best_row, write_report
 from transnas_mm.comparison.notes import (report_notes, seeded_note,
                                           source_accuracy, static_note)
 from transnas_mm.comparison.sources import demo_sources, seeded_source
-from transnas_mm.comparison.steps import Steps, say
+from transnas_mm.comparison.steps import Steps, recorded_seconds, say
 from transnas_mm.comparison.target import (DEMO_TARGETS, Sources,
                                            TargetSpec, run_target)
 from transnas_mm.comparison.variant import (RERUN, check_search_options,
@@ -151,7 +151,8 @@ def main() -> None:
              *([] if args.source else [static_note(out)]),
              *([seeded_note(out)] if args.seeded_source and not args.source
                else []),
-             f'total wall time of this invocation: '
+             f'wall time of every step in {out}, as each recorded it when '
+             f'it ran: {recorded_seconds(out):.0f}s; of this invocation: '
              f'{time.time() - start:.0f}s (steps already done are skipped)']
     if args.reuse or args.search_options:
         notes.append(

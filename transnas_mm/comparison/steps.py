@@ -20,6 +20,19 @@ def last_checkpoint(work: str) -> str:
         return f.read().strip()
 
 
+def recorded_seconds(folder: str) -> float:
+    """The wall seconds every step under ``folder`` recorded in its
+    ``.done`` file when it ran (a resumed step: its last run): what the
+    folder's results cost, whichever invocations ran them."""
+    total = 0.0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            if name.endswith('.done'):
+                with open(osp.join(root, name)) as f:
+                    total += float(json.load(f).get('seconds', 0.0))
+    return total
+
+
 class Steps:
     """Runs steps from the repository ``root``. ``warm``: each step runs in
     a child forked from this process, whose OpenMMLab imports are done

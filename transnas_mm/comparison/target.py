@@ -384,11 +384,18 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
                        rank_archs, fast, rank_seeds) \
         if rank_archs > 1 else None
     return TargetResult(spec.metric, rows, nws, summary, study, {
-        'search curve': osp.join(found, 'search_curve.png'),
-        'Pareto front': osp.join(found, 'pareto.png'),
-        'the chosen network (ops and edges)': osp.join(found, 'arch.png'),
-        "where each layer's weights came from":
-        osp.join(found, 'weight_sources.png'),
+        **search_figures(found, seeds),
         'search fitness vs held-out after finetune (rank study)':
         osp.join(base, 'rank_study.png'),
     }, shared, heads)
+
+
+def search_figures(found: str, seeds: int) -> Dict[str, str]:
+    """The report's figures of one search (``found``): seed 0's, so
+    titled as such when the table has several seeds."""
+    label = ' (search seed 0)' if seeds > 1 else ''
+    return {f'{title}{label}': osp.join(found, png) for title, png in (
+        ('search curve', 'search_curve.png'),
+        ('Pareto front', 'pareto.png'),
+        ('the chosen network (ops and edges)', 'arch.png'),
+        ("where each layer's weights came from", 'weight_sources.png'))}
