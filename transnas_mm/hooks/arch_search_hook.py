@@ -44,6 +44,12 @@ class ArchSearchHook(SearchHook):
             or ``'inherited'`` (inherited weights, BN recalibrated only).
         rerank_top: choose among the top ``rerank_top`` by their score
             after the proxy finetune (0: off).
+        head_start: the heads each proxy finetune starts from:
+            ``'adapted'`` (default), ``'fresh'`` (re-initialised on the
+            adapted backbone) or ``'auto'`` (the reference arch
+            proxy-finetuned from both, the better on the search split;
+            for an adaptation that can leave the heads on a plateau). The
+            weight search after this hook starts from the same heads.
     """
 
     def __init__(self, metric_key: str, rule: str = 'greater',
@@ -58,13 +64,15 @@ class ArchSearchHook(SearchHook):
                  racing: Optional[Any] = None, seed: int = 0,
                  cache_mb: float = DEFAULT_CACHE_MB,
                  floor: Optional[float] = None,
+                 head_start: str = 'adapted',
                  out_dir: str = 'search', **moved):
         owner, scoring = self.scoring(moved, metric_key, rule, input_shape,
                                       calibrate_batches, noise_repeats,
                                       racing, seed, cache_mb, floor)
         self.job = ArchSearchJob.build(owner, scoring, mode, search,
                                        constraints, predictor, proxy,
-                                       fitness, rerank_top, out_dir)
+                                       fitness, rerank_top, out_dir,
+                                       head_start)
         self.result: Optional[dict] = None
 
     def after_train(self, runner) -> None:

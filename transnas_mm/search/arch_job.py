@@ -9,11 +9,13 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from mmengine.dist import barrier, broadcast_object_list, is_main_process
 from mmengine.logging import print_log
 
-from ..space import CostTable, LatencyTable, save_arch
+from ..space import CostTable, LatencyTable, reference_arch, save_arch
 from .arch_search import ArchSearch, SearchConfig
 from .artifacts import write_log, write_pareto
 from .base import Search
 from .candidate import WORST, Candidate
+from .head_start import (HEAD_STARTS, choose_head_start, describe,
+                         fresh_heads)
 from .job import (PROXY, BelowFloor, SearchContext, SearchJob,
                   WeightSnapshot)
 from .loop import STATE_FILE, load_state, run_search
@@ -39,16 +41,28 @@ class ArchSearchJob(SearchJob):
     ``rerank_top > 1`` (with ``proxy``): the final choice among the top
     candidates by their score after the proxy finetune. The chosen arch is
     scored again on the other calibration draws: that std is the noise.
+
+    ``head_start`` (with ``fitness='proxy'``): the heads every proxy
+    finetune starts from, ``'adapted'``, ``'fresh'`` or ``'auto'`` (the
+    better on the search split; :mod:`.head_start`). The search leaves the
+    model with them, so the weight search after it starts there too.
     """
 
     def __init__(self, scoring: Scoring, search: SearchConfig,
                  proxy: Optional[Proxy] = None, fitness: str = 'inherited',
                  rerank_top: int = 0, out_dir: str = 'search',
-                 owner: Optional[str] = None):
+                 owner: Optional[str] = None, head_start: str = 'adapted'):
         super().__init__(scoring, proxy, out_dir, owner)
         if fitness not in FITNESS:
             raise ValueError(f'{self.owner}: fitness: expected one of '
                              f'{FITNESS}, got {fitness!r}')
+        if head_start not in HEAD_STARTS:
+            raise ValueError(f'{self.owner}: head_start: expected one of '
+                             f'{HEAD_STARTS}, got {head_start!r}')
+        if head_start != 'adapted' and fitness != 'proxy':
+            raise ValueError(f'{self.owner}: head_start={head_start!r}: '
+                             f'only a proxy finetune trains fresh heads; '
+                             f"expected fitness='proxy' with it")
         if fitness == 'proxy' and proxy is None:
             raise ValueError(f"{self.owner}: fitness='proxy' needs "
                              f'proxy=dict(iters=N) with N >= 1')
@@ -68,6 +82,8 @@ class ArchSearchJob(SearchJob):
         self.search_cfg = search
         self.fitness = fitness
         self.rerank_top = rerank_top
+        self.head_start = head_start
+        self.heads: Optional[dict] = None  # the 'auto' choice, once made
 
     @classmethod
     def build(cls, owner: str, scoring: Scoring, mode: str = 'evolution',
@@ -75,8 +91,8 @@ class ArchSearchJob(SearchJob):
               constraints: Optional[dict] = None,
               predictor: Optional[dict] = None,
               proxy: Optional[dict] = DEFAULT_PROXY, fitness: str = 'proxy',
-              rerank_top: int = 0, out_dir: str = 'search'
-              ) -> 'ArchSearchJob':
+              rerank_top: int = 0, out_dir: str = 'search',
+              head_start: str = 'adapted') -> 'ArchSearchJob':
         """From the hook's grouped arguments, checked with ``owner``'s
         name in every message."""
         knobs = group(owner, 'search', search or {}, (
@@ -97,7 +113,7 @@ class ArchSearchJob(SearchJob):
         except ValueError as e:
             raise ValueError(f'{owner}: {e}') from None
         return cls(scoring, cfg, Proxy.parse(owner, proxy), fitness,
-                   rerank_top, out_dir, owner)
+                   rerank_top, out_dir, owner, head_start)
 
     def run(self, ctx: SearchContext,
             on_generation: Optional[Callable[[Search], None]] = None
@@ -156,11 +172,16 @@ class ArchSearchJob(SearchJob):
         search = ArchSearch(supernet.space, table, self.search_cfg, latency)
         valid_for = self.valid_for(
             ctx, supernet,
-            **(self.proxy.state() if self.fitness == 'proxy' else {}))
+            **(self.proxy.state() if self.fitness == 'proxy' else {}),
+            **({} if self.head_start == 'adapted' else
+               dict(head_start=self.head_start)))
         if load_state(search, state_path, valid_for):
             print_log(f'resuming architecture search from {state_path} '
                       f'(generation {search.generation})', logger='current')
         snapshot = WeightSnapshot(ctx.model) if self.finetunes else None
+        if snapshot is not None and self.head_start != 'adapted':
+            snapshot = self.start_heads(ctx, snapshot,
+                                        osp.dirname(state_path), valid_for)
         prepare, before_eval = self.candidate_fitness(ctx, snapshot)
         scorer = self.scorer(ctx, prepare, loss=self.fitness == 'proxy'
                              and self.loss_fitness)
@@ -179,6 +200,43 @@ class ArchSearchJob(SearchJob):
                 snapshot.restore()
             raise
         return search, scorer, snapshot, before_eval
+
+    def start_heads(self, ctx: SearchContext, snapshot: WeightSnapshot,
+                    out: str, valid_for: dict) -> WeightSnapshot:
+        """The weights every candidate starts from: ``snapshot`` (the
+        adapted heads) or the adapted backbone with fresh heads, as
+        ``head_start`` says ('auto': the reference arch proxy-finetuned
+        from both, the better on the search split)."""
+        model, supernet, seed = ctx.model, ctx.supernet, self.scoring.seed
+        picked = 'fresh'
+        if self.head_start == 'auto':
+            reference = reference_arch(supernet.space)
+
+            def prepare(start: str) -> Callable[[Candidate], None]:
+                def restart(cand: Candidate) -> None:
+                    snapshot.restore()
+                    if start == 'fresh':
+                        fresh_heads(model, seed)
+                    supernet.set_arch(cand.arch)
+                return restart
+
+            scorer = self.scorer(ctx, None, racing=False,
+                                 loss=self.loss_fitness)
+            proxy = self.proxy_finetune(ctx)
+
+            def score(start: str) -> Candidate:
+                scorer.prepare = prepare(start)
+                return scorer.score(Candidate(reference, 0, 0, -1), proxy)
+
+            self.heads = choose_head_start(score, out, valid_for)
+            picked = self.heads['picked']
+            print_log(f'{self.owner}: proxy finetunes start from '
+                      f'{describe(self.heads)}', logger='current')
+        snapshot.restore()
+        if picked == 'adapted':
+            return snapshot
+        fresh_heads(model, seed)
+        return WeightSnapshot(model)
 
     @property
     def finetunes(self) -> bool:

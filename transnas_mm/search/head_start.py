@@ -1,0 +1,95 @@
+"""Which heads the arch search's proxy finetunes start from: the heads the
+adaptation left, or fresh ones on the adapted backbone (``head_start``).
+
+Why: an adaptation can leave a detector's heads on a plateau (Faster
+R-CNN, palette source, seed 0: 0.055 mAP on the search split after
+adaptation, 0.3-0.4 at other seeds). Every candidate's proxy finetune then
+starts on that plateau, so the fitness ranks archs by how they leave it,
+not by how they finetune (that seed: NAS + plain 0.359 held-out vs a random
+arch's 0.493). ``'auto'`` proxy-finetunes the reference arch from both
+starts and keeps the better on the search split (ties: the adapted heads),
+as the NAS + NWS row does with its full finetune. The fresh heads are the
+model's own ``init_weights`` (what a finetune from a backbone-only
+checkpoint starts from), drawn with the search seed, so a resume or
+another rank builds the same ones."""
+import os.path as osp
+import time
+from typing import Callable, Dict, Optional
+
+import torch.nn as nn
+from mmengine.dist import broadcast_object_list, is_main_process
+from mmengine.fileio import load
+
+from ..utils.atomic_io import atomic_write_json
+from .calibrate import seeded, unwrap
+from .candidate import WORST, Candidate
+
+HEAD_STARTS = ('adapted', 'fresh', 'auto')
+CHOICE_FILE = 'head_start.json'
+# a model's children that are not "the heads": the searched backbone and
+# the input normalisation
+NOT_HEADS = ('backbone', 'data_preprocessor')
+
+
+def fresh_heads(model: nn.Module, seed: int) -> None:
+    """Re-draw every part of ``model`` but its backbone (neck and heads)
+    as a newly built model would be: PyTorch's default init, then the
+    part's ``init_weights`` (its ``init_cfg``), under ``seed``."""
+    model = unwrap(model)
+    with seeded(seed):
+        for name, part in model.named_children():
+            if name in NOT_HEADS:
+                continue
+            for m in part.modules():
+                if hasattr(m, 'reset_parameters'):
+                    m.reset_parameters()
+                if hasattr(m, '_is_init'):
+                    m._is_init = False
+            if hasattr(part, 'init_weights'):
+                part.init_weights()
+
+
+def better(scores: Dict[str, float]) -> str:
+    """'fresh' only if it beats the adapted heads (scores: higher is
+    better, WORST for a failed start)."""
+    return 'fresh' if scores['fresh'] > scores['adapted'] else 'adapted'
+
+
+def choose_head_start(score: Callable[[str], Candidate], out: str,
+                      valid_for: dict) -> dict:
+    """``score(start)`` proxy-finetunes and scores the reference arch from
+    ``start`` ('adapted' or 'fresh'). Rank 0's choice is written to
+    ``out/head_start.json`` (with what it is valid for, so a resume on the
+    same adaptation reads it back instead of paying again) and broadcast;
+    every rank scores (the evaluation is distributed)."""
+    path = osp.join(out, CHOICE_FILE)
+    doc = [None]
+    if is_main_process() and osp.isfile(path):
+        saved = load(path)
+        if saved.get('valid_for') == valid_for:
+            doc[0] = saved
+    broadcast_object_list(doc, src=0)
+    if doc[0] is not None:
+        return doc[0]
+    t0 = time.perf_counter()
+    scored = {start: score(start) for start in ('adapted', 'fresh')}
+    scores = {k: c.score for k, c in scored.items()}
+    choice = dict(
+        picked=better(scores),
+        search_split={k: (None if c.score == WORST else c.score)
+                      for k, c in scored.items()},
+        reasons={k: c.reason for k, c in scored.items() if c.reason},
+        seconds=time.perf_counter() - t0, valid_for=valid_for)
+    if is_main_process():
+        atomic_write_json(path, choice)
+    return choice
+
+
+def describe(choice: Optional[dict]) -> str:
+    """One line for the log and the summary."""
+    if not choice:
+        return 'the adapted heads'
+    s = choice['search_split']
+    fmt = (lambda v: 'failed' if v is None else f'{v:.4f}')
+    return (f'the {choice["picked"]} heads (reference arch after the proxy: '
+            f'adapted {fmt(s["adapted"])}, fresh {fmt(s["fresh"])})')
