@@ -225,6 +225,38 @@ def test_proxy_fitness_scores_finetuned_paths_then_restores_weights(
             {**opts, 'custom_hooks': [dict(hook, fitness='proxy')]}))
 
 
+def test_head_start_auto_searches_as_the_start_it_picks(
+        demo_root, source_ckpt, tmp_path):
+    """head_start='auto' scores the reference arch from the adapted heads
+    and from fresh ones, then searches exactly as head_start=<picked>
+    does (same log, same weights left for the weight search): the choice
+    leaves no trace on the search but its cost. The two starts differ."""
+    hook = dict(knobs(SEARCH, population=3, generations=1, num_mutation=1,
+                      num_crossover=1), noise_repeats=0, fitness='proxy',
+                proxy=dict(iters=3, lr=0.05))
+    opts = {**SMALL_CUB, 'train_cfg.max_epochs': 0}
+    runs = _searches(demo_root, source_ckpt, tmp_path, hook, opts, {
+        start: dict(head_start=start)
+        for start in ('adapted', 'fresh', 'auto')})
+    choice = json.load(open(osp.join(str(tmp_path / 'auto'), 'search',
+                                     'head_start.json')))
+    for start in ('adapted', 'fresh'):  # the reference arch is scored first
+        assert runs[start][0][0]['score'] == \
+            choice['search_split'][start]
+    picked, other = choice['picked'], {'adapted': 'fresh',
+                                       'fresh': 'adapted'}[choice['picked']]
+    (log, params, _), (log_p, params_p, _) = runs['auto'], runs[picked]
+    assert [dict(r, seconds=0) for r in log] == \
+        [dict(r, seconds=0) for r in log_p]
+    assert all(params[k].equal(params_p[k]) for k in params)
+    head = 'head.fc.weight'
+    assert not params[head].equal(runs[other][1][head])
+    summary = json.load(open(osp.join(str(tmp_path / 'auto'), 'search',
+                                      'summary.json')))
+    assert summary['head_start'] == dict(
+        picked=picked, search_split=choice['search_split'])
+
+
 SHARED = dict(fitness='proxy', proxy=dict(iters=2, lr=0.05, share=2))
 
 
@@ -319,13 +351,14 @@ NWS = dict(type='transnas_mm.WeightSearchHook', metric_key='accuracy/top1',
 SCREENED = dict(racing=dict(top=1), predictor=dict(keep=0.5), **SHARED)
 LADDER = dict(fitness='proxy',
               proxy=dict(iters=3, rungs=(1, 2), keep=0.5, lr=0.05,
-                         schedule='cosine'))
+                         schedule='cosine'), head_start='auto')
 
 
 def _write_config(path, demo_root, source_ckpt, screened=False) -> str:
     cub = osp.join(demo_root, 'CUB_200_2011') + '/'
     # the plain config scores by the proxy ladder (1, 2, 3 steps, each
-    # rung its own annealed run): 1 vs 2 ranks and kill + resume cover it
+    # rung its own annealed run) from the heads head_start='auto' picks:
+    # 1 vs 2 ranks and kill + resume cover both
     hook = dict(knobs(SEARCH, generations=3),
                 **(SCREENED if screened else LADDER))
     nws = dict(NWS, racing=dict() if screened else None)
@@ -431,8 +464,10 @@ def test_one_and_two_ranks_race_and_screen_alike(screened, tmp_path):
     _same_on_two_ranks(config, work1, tmp_path)
 
 
-def _killed_and_resumed(config: str, work1: str, tmp_path) -> None:
-    """Killed after its first generation, resumed: the same result."""
+def _killed_and_resumed(config: str, work1: str, tmp_path,
+                        kept=()) -> None:
+    """Killed after its first generation, resumed: the same result; the
+    search files named in ``kept`` are read back, not written again."""
     work = str(tmp_path / 'work')
     state = osp.join(work, 'search', 'search_state.json')
     proc = _launch(config, work, 1)
@@ -445,15 +480,38 @@ def _killed_and_resumed(config: str, work1: str, tmp_path) -> None:
     os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate()
     assert json.load(open(state))['generation'] < 3
+    before = {f: open(osp.join(work, 'search', f)).read() for f in kept}
     _finish(_launch(config, work, 1))
+    for f, text in before.items():
+        assert open(osp.join(work, 'search', f)).read() == text, f
     assert _result(work) == _result(work1)
     assert _outputs(work) == _outputs(work1)
     assert not glob.glob(osp.join(work, '**', '*.tmp'), recursive=True)
 
 
 def test_killed_search_resumes_to_the_same_result(one_rank, tmp_path):
-    """Mid-ladder (the one_rank config's proxy ladder)."""
-    _killed_and_resumed(*one_rank, tmp_path)
+    """Mid-ladder (the one_rank config's proxy ladder), the head start
+    read back, not chosen again."""
+    _killed_and_resumed(*one_rank, tmp_path, kept=('head_start.json', ))
+    choice = [json.load(open(osp.join(w, 'search', 'head_start.json')))
+              for w in (str(tmp_path / 'work'), one_rank[1])]
+    assert dict(choice[0], seconds=0) == dict(choice[1], seconds=0)
+
+
+def test_head_start_auto_scores_both_starts_once(one_rank):
+    """head_start='auto' (the one_rank run): the reference arch scored
+    after the proxy from the adapted heads and from fresh ones, the
+    better kept, the choice logged."""
+    config, work = one_rank
+    choice = json.load(open(osp.join(work, 'search', 'head_start.json')))
+    scores = choice['search_split']
+    assert set(scores) == {'adapted', 'fresh'}
+    assert all(isinstance(v, float) for v in scores.values())
+    assert choice['picked'] == ('fresh' if scores['fresh'] >
+                                scores['adapted'] else 'adapted')
+    assert choice['valid_for']['head_start'] == 'auto'
+    log = open(glob.glob(osp.join(work, '*', '*.log'))[0]).read()
+    assert f'proxy finetunes start from the {choice["picked"]} heads' in log
 
 
 def test_killed_shared_proxy_search_resumes_to_the_same_result(screened,

@@ -64,6 +64,11 @@ def test_outcome_first_and_best_row_marked(report):
     assert headline('cub', ROWS) == ('cub: best row NAS + NWS (0.7600), '
                                      '+0.0100 over NAS + plain, +0.0500 '
                                      'over classic finetune')
+    # the finetune row the runner-up: named once
+    runner_up = [dict(r) for r in ROWS if r['key'] != 'nas_plain']
+    runner_up[1]['metric'] = [0.74, 0.74]
+    assert headline('cub', runner_up) == (
+        'cub: best row NAS + NWS (0.7600), +0.0200 over finetune')
     md = open(report['md']).read()
     assert md.index('## Outcome') < md.index('## cub')
     assert '**cub: best row NAS + NWS' in md

@@ -73,3 +73,18 @@ def test_recorded_seconds_add_every_step_of_the_folder(tmp_path):
     steps.once(str(tmp_path / 'row' / 'test.done'), 'test',
                [sys.executable, '-c', 'pass'], str(tmp_path / 'test.log'))
     assert 200.5 < recorded_seconds(str(tmp_path)) < 260.0
+
+
+def test_the_search_head_start_is_reported_with_its_scores():
+    summary, sources = _search(0.001, 0.45, 1)
+    summary.head_start = dict(picked='fresh', search_split=dict(
+        adapted=0.0455, fresh=0.3333))
+    notes = target_notes('frcnn', _result((summary, sources)))
+    assert ("frcnn: the searches' proxy finetunes started from the fresh "
+            'heads (reference arch after the proxy: adapted 0.0455, fresh '
+            '0.3333)') in notes
+    # a summary written before the field existed reads as adapted heads
+    doc = summary.to_dict()
+    doc.pop('head_start')
+    assert ArchSummary.from_dict(doc).head_start is None
+    assert len(target_notes('frcnn', _result(_search(0.001, 0.45, 1)))) == 3

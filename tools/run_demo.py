@@ -152,7 +152,9 @@ def main() -> None:
              *([seeded_note(out)] if args.seeded_source and not args.source
                else []),
              f'wall time of every step in {out}, as each recorded it when '
-             f'it ran: {recorded_seconds(out):.0f}s; of this invocation: '
+             f'it ran' + (' (those copied from the reused run included)'
+                          if args.reuse else '') +
+             f': {recorded_seconds(out):.0f}s; of this invocation: '
              f'{time.time() - start:.0f}s (steps already done are skipped)']
     if args.reuse or args.search_options:
         notes.append(

@@ -107,7 +107,7 @@ def headline(name: str, rows: List[dict]) -> str:
         text += (f', {_mean(best) - _mean(ranked[1]):+.4f} over '
                  f'{ranked[1]["name"]}')
     base = next((r for r in rows if r.get('key') == 'finetune'), None)
-    if base is not None and base is not best:
+    if base is not None and base is not best and base is not ranked[1]:
         text += f', {_mean(best) - _mean(base):+.4f} over classic finetune'
     return text
 

@@ -7,6 +7,7 @@ import math
 import os.path as osp
 from typing import Dict, List
 
+from ..search.head_start import describe
 from ..search.summaries import ArchSummary, WeightSources
 from .head_choice import HEADS, fmt_metric
 from .target import TargetResult
@@ -83,6 +84,9 @@ def search_notes(name: str, summ: ArchSummary, s: WeightSources
             + (f' ({summ.best_minus_median_over_noise:.1f}x the noise)'
                if summ.best_minus_median_over_noise else '')
             + f'; selected by {summ.selected_by}')
+    if summ.head_start:
+        notes.append(f'{name}: the searches\' proxy finetunes started from '
+                     f'{describe(summ.head_start)}')
     if s.noise is not None:
         notes.append(
             f'{name}: NWS score noise {s.noise:.4f}, margin {s.margin:.4f}: '

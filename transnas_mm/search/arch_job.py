@@ -403,5 +403,8 @@ class ArchSearchJob(SearchJob):
             'search score' + self.fitness_note(),
             rerank=[dict(flops=c.flops, search_score=c.metrics.get(
                 'search_score'), proxy_score=c.score,
-                layers=c.arch['layers']) for c in ranked])
+                layers=c.arch['layers']) for c in ranked],
+            head_start=None if self.head_start == 'adapted' else dict(
+                picked=self.heads['picked'] if self.heads else 'fresh',
+                search_split=(self.heads or {}).get('search_split')))
 

@@ -86,10 +86,12 @@ def choose_head_start(score: Callable[[str], Candidate], out: str,
 
 
 def describe(choice: Optional[dict]) -> str:
-    """One line for the log and the summary."""
+    """One line for the log and the report."""
     if not choice:
         return 'the adapted heads'
-    s = choice['search_split']
+    s = choice.get('search_split')
+    if not s:  # head_start='fresh': nothing scored
+        return f'the {choice["picked"]} heads'
     fmt = (lambda v: 'failed' if v is None else f'{v:.4f}')
     return (f'the {choice["picked"]} heads (reference arch after the proxy: '
             f'adapted {fmt(s["adapted"])}, fresh {fmt(s["fresh"])})')

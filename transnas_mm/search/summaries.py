@@ -3,7 +3,7 @@
 search). The hooks write them, the report, the demo and the tools read
 them through these classes, never through raw keys."""
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any, Dict, List, Optional, Type, TypeVar
 
 from ..utils.atomic_io import atomic_write_json
@@ -23,15 +23,18 @@ class _Document:
 
     @classmethod
     def from_dict(cls: Type[T], doc: Dict[str, Any], source: str = '') -> T:
-        names = [f.name for f in fields(cls)]
+        """A field with a default was added by a later release: a
+        document written before it takes the default."""
         if not isinstance(doc, dict):
             raise ValueError(f'{source}: expected a JSON object '
                              f'({cls.__name__}), got {type(doc).__name__}')
-        missing = [n for n in names if n not in doc]
+        missing = [f.name for f in fields(cls) if f.name not in doc and
+                   f.default is MISSING and f.default_factory is MISSING]
         if missing:
             raise ValueError(f'{source}: {missing[0]}: missing; expected a '
                              f'{cls.__name__} written by transnas_mm')
-        return cls(**{n: doc[n] for n in names})
+        return cls(**{f.name: doc[f.name] for f in fields(cls)
+                      if f.name in doc})
 
     @classmethod
     def from_file(cls: Type[T], path: str) -> T:
@@ -69,6 +72,9 @@ class ArchSummary(_Document):
     best_minus_median_over_noise: Optional[float]
     selected_by: str
     rerank: List[dict]
+    # the heads the proxy finetunes started from, when not the adapted
+    # ones by default: dict(picked, search_split) (search.head_start)
+    head_start: Optional[dict] = None
 
 
 @dataclass

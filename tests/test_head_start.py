@@ -1,0 +1,71 @@
+"""Fresh heads for the arch search's proxy finetunes (head_start): what is
+re-drawn, what is kept, and the choice between the two starts."""
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from conftest import CONFIGS, one_line
+from transnas_mm.hooks import ArchSearchHook
+from transnas_mm.search.head_start import better, describe, fresh_heads
+
+
+def _faster_rcnn():
+    cfg = Config.fromfile(f'{CONFIGS}/transnas/demo/'
+                          'faster_rcnn_supernet_coco.py')
+    cfg.model.backbone.pop('init_cfg', None)
+    init_default_scope('mmdet')
+    from mmdet.registry import MODELS
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
+def _state(model):
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def test_fresh_heads_redraw_neck_and_heads_only_and_by_the_seed():
+    model = _faster_rcnn()
+    with torch.no_grad():  # an "adapted" model: every weight moved
+        for p in model.parameters():
+            p.add_(0.5)
+    adapted = _state(model)
+    fresh_heads(model, seed=3)
+    once = _state(model)
+    for key, value in adapted.items():
+        same = once[key].equal(value)
+        if key.startswith('backbone.'):
+            assert same, key
+        elif key.endswith('weight') and value.dim() > 1:
+            assert not same, key  # a weight the init draws
+    # the model's own init: mmdet's RPN conv is Normal(0, 0.01)
+    assert once['rpn_head.rpn_conv.weight'].std() < 0.02
+    model.load_state_dict(adapted)
+    fresh_heads(model, seed=3)
+    assert all(v.equal(once[k]) for k, v in _state(model).items())
+    fresh_heads(model, seed=4)
+    assert not model.state_dict()['roi_head.bbox_head.fc_cls.weight'].equal(
+        once['roi_head.bbox_head.fc_cls.weight'])
+
+
+def test_choice_keeps_the_adapted_heads_unless_fresh_ones_beat_them():
+    assert better(dict(adapted=0.05, fresh=0.33)) == 'fresh'
+    assert better(dict(adapted=0.30, fresh=0.30)) == 'adapted'
+    assert better(dict(adapted=-float('inf'), fresh=0.1)) == 'fresh'
+    assert better(dict(adapted=0.2, fresh=-float('inf'))) == 'adapted'
+    assert describe(None) == 'the adapted heads'
+    assert describe(dict(picked='fresh', search_split=dict(
+        adapted=None, fresh=0.25))) == (
+        'the fresh heads (reference arch after the proxy: adapted failed, '
+        'fresh 0.2500)')
+
+
+def test_head_start_is_checked_when_the_hook_is_built():
+    with pytest.raises(ValueError) as err:
+        ArchSearchHook('coco/bbox_mAP', head_start='new')
+    one_line(err, 'ArchSearchHook: head_start', "'adapted'")
+    with pytest.raises(ValueError) as err:
+        ArchSearchHook('coco/bbox_mAP', head_start='auto',
+                       fitness='inherited')
+    one_line(err, "head_start='auto'", "fitness='proxy'")
