@@ -7,7 +7,7 @@ from mmengine.registry import init_default_scope
 
 from conftest import CONFIGS, one_line
 from transnas_mm.hooks import ArchSearchHook
-from transnas_mm.search.head_start import better, describe, fresh_heads
+from transnas_mm.search.head_start import describe, fresh_heads, pick_heads
 
 
 def _faster_rcnn():
@@ -50,10 +50,10 @@ def test_fresh_heads_redraw_neck_and_heads_only_and_by_the_seed():
 
 
 def test_choice_keeps_the_adapted_heads_unless_fresh_ones_beat_them():
-    assert better(dict(adapted=0.05, fresh=0.33)) == 'fresh'
-    assert better(dict(adapted=0.30, fresh=0.30)) == 'adapted'
-    assert better(dict(adapted=-float('inf'), fresh=0.1)) == 'fresh'
-    assert better(dict(adapted=0.2, fresh=-float('inf'))) == 'adapted'
+    assert pick_heads(dict(adapted=0.05, fresh=0.33)) == 'fresh'
+    assert pick_heads(dict(adapted=0.30, fresh=0.30)) == 'adapted'
+    assert pick_heads(dict(adapted=None, fresh=0.1)) == 'fresh'
+    assert pick_heads(dict(adapted=0.2, fresh=None)) == 'adapted'
     assert describe(None) == 'the adapted heads'
     assert describe(dict(picked='fresh', search_split=dict(
         adapted=None, fresh=0.25))) == (

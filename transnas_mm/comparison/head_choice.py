@@ -11,26 +11,18 @@ choose. A user of the row pays both finetunes (its cost column does)."""
 import json
 import os
 import os.path as osp
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Optional, Tuple
 
+from ..search.head_start import HEADS, pick_heads
 from ..utils.atomic_io import atomic_write_json
 from .steps import Steps, say
 
-HEADS = ('adapted', 'fresh')
 CHOICE_FILE = 'heads.json'
 
 # (variant folder, start checkpoint) -> (held-out metric, search-split
 # metric, finetune seconds)
 FinetuneVariant = Callable[[str, str],
                            Tuple[Optional[float], Optional[float], float]]
-
-
-def pick_heads(search_split: Dict[str, Optional[float]]) -> str:
-    """'fresh' only if it beats the adapted heads on the search split."""
-    adapted, fresh = (search_split.get(h) for h in HEADS)
-    if fresh is not None and (adapted is None or fresh > adapted):
-        return 'fresh'
-    return 'adapted'
 
 
 def finetune_better_heads(steps: Steps, name: str, rdir: str, load: str,

@@ -83,7 +83,9 @@ class ArchSearchJob(SearchJob):
         self.fitness = fitness
         self.rerank_top = rerank_top
         self.head_start = head_start
-        self.heads: Optional[dict] = None  # the 'auto' choice, once made
+        # the heads the proxies start from, unless the adapted ones by
+        # default: dict(picked, search_split, ...), set by start_heads
+        self.heads: Optional[dict] = None
 
     @classmethod
     def build(cls, owner: str, scoring: Scoring, mode: str = 'evolution',
@@ -208,32 +210,27 @@ class ArchSearchJob(SearchJob):
         ``head_start`` says ('auto': the reference arch proxy-finetuned
         from both, the better on the search split)."""
         model, supernet, seed = ctx.model, ctx.supernet, self.scoring.seed
-        picked = 'fresh'
+        self.heads = dict(picked='fresh', search_split=None)
         if self.head_start == 'auto':
             reference = reference_arch(supernet.space)
-
-            def prepare(start: str) -> Callable[[Candidate], None]:
-                def restart(cand: Candidate) -> None:
-                    snapshot.restore()
-                    if start == 'fresh':
-                        fresh_heads(model, seed)
-                    supernet.set_arch(cand.arch)
-                return restart
-
-            scorer = self.scorer(ctx, None, racing=False,
+            adapted = self.proxy_prepare(snapshot, supernet)
+            scorer = self.scorer(ctx, adapted, racing=False,
                                  loss=self.loss_fitness)
             proxy = self.proxy_finetune(ctx)
 
             def score(start: str) -> Candidate:
-                scorer.prepare = prepare(start)
+                def restart(cand: Candidate) -> None:
+                    adapted(cand)
+                    if start == 'fresh':
+                        fresh_heads(model, seed)
+                scorer.prepare = restart
                 return scorer.score(Candidate(reference, 0, 0, -1), proxy)
 
             self.heads = choose_head_start(score, out, valid_for)
-            picked = self.heads['picked']
             print_log(f'{self.owner}: proxy finetunes start from '
                       f'{describe(self.heads)}', logger='current')
         snapshot.restore()
-        if picked == 'adapted':
+        if self.heads['picked'] == 'adapted':
             return snapshot
         fresh_heads(model, seed)
         return WeightSnapshot(model)
@@ -404,7 +401,6 @@ class ArchSearchJob(SearchJob):
             rerank=[dict(flops=c.flops, search_score=c.metrics.get(
                 'search_score'), proxy_score=c.score,
                 layers=c.arch['layers']) for c in ranked],
-            head_start=None if self.head_start == 'adapted' else dict(
-                picked=self.heads['picked'] if self.heads else 'fresh',
-                search_split=(self.heads or {}).get('search_split')))
+            head_start=None if self.heads is None else {
+                k: self.heads[k] for k in ('picked', 'search_split')})
 

@@ -25,6 +25,7 @@ from .calibrate import seeded, unwrap
 from .candidate import WORST, Candidate
 
 HEAD_STARTS = ('adapted', 'fresh', 'auto')
+HEADS = ('adapted', 'fresh')  # the two starts, the default first
 CHOICE_FILE = 'head_start.json'
 # a model's children that are not "the heads": the searched backbone and
 # the input normalisation
@@ -49,10 +50,14 @@ def fresh_heads(model: nn.Module, seed: int) -> None:
                 part.init_weights()
 
 
-def better(scores: Dict[str, float]) -> str:
-    """'fresh' only if it beats the adapted heads (scores: higher is
-    better, WORST for a failed start)."""
-    return 'fresh' if scores['fresh'] > scores['adapted'] else 'adapted'
+def pick_heads(search_split: Dict[str, Optional[float]]) -> str:
+    """'fresh' only if it beats the adapted heads on the search split
+    (higher is better; None: that start failed). The rule of both head
+    choices: the arch search's start and the NAS + NWS row's finetune."""
+    adapted, fresh = (search_split.get(h) for h in HEADS)
+    if fresh is not None and (adapted is None or fresh > adapted):
+        return 'fresh'
+    return 'adapted'
 
 
 def choose_head_start(score: Callable[[str], Candidate], out: str,
@@ -72,12 +77,11 @@ def choose_head_start(score: Callable[[str], Candidate], out: str,
     if doc[0] is not None:
         return doc[0]
     t0 = time.perf_counter()
-    scored = {start: score(start) for start in ('adapted', 'fresh')}
-    scores = {k: c.score for k, c in scored.items()}
+    scored = {start: score(start) for start in HEADS}
+    search_split = {k: (None if c.score == WORST else c.score)
+                    for k, c in scored.items()}
     choice = dict(
-        picked=better(scores),
-        search_split={k: (None if c.score == WORST else c.score)
-                      for k, c in scored.items()},
+        picked=pick_heads(search_split), search_split=search_split,
         reasons={k: c.reason for k, c in scored.items() if c.reason},
         seconds=time.perf_counter() - t0, valid_for=valid_for)
     if is_main_process():
