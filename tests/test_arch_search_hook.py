@@ -248,6 +248,10 @@ def test_head_start_auto_searches_as_the_start_it_picks(
     (log, params, _), (log_p, params_p, _) = runs['auto'], runs[picked]
     assert [dict(r, seconds=0) for r in log] == \
         [dict(r, seconds=0) for r in log_p]
+    # the reference arch is not proxy-finetuned again: the search took the
+    # choice's candidate, its time included
+    assert log[0]['seconds'] == choice['candidates'][picked]['seconds']
+    assert log[0]['layers'] == choice['candidates'][picked]['layers']
     assert all(params[k].equal(params_p[k]) for k in params)
     head = 'head.fc.weight'
     assert not params[head].equal(runs[other][1][head])

@@ -69,3 +69,13 @@ def test_head_start_is_checked_when_the_hook_is_built():
         ArchSearchHook('coco/bbox_mAP', head_start='auto',
                        fitness='inherited')
     one_line(err, "head_start='auto'", "fitness='proxy'")
+
+
+def test_head_start_default_is_auto_where_candidates_are_finetuned():
+    """None (the default): the choice where the proxy trains the heads;
+    the adapted heads with the inherited-weights fitness, where nothing
+    could train fresh ones (explicit 'auto' is refused there, above)."""
+    assert ArchSearchHook('coco/bbox_mAP').job.head_start == 'auto'
+    assert ArchSearchHook('coco/bbox_mAP',
+                          fitness='inherited').job.head_start == 'adapted'
+

@@ -45,10 +45,11 @@ class ArchSearchHook(SearchHook):
         rerank_top: choose among the top ``rerank_top`` by their score
             after the proxy finetune (0: off).
         head_start: the heads each proxy finetune starts from:
-            ``'adapted'`` (default), ``'fresh'`` (re-initialised on the
-            adapted backbone) or ``'auto'`` (the reference arch
-            proxy-finetuned from both, the better on the search split;
-            for an adaptation that can leave the heads on a plateau). The
+            ``'adapted'``, ``'fresh'`` (re-initialised on the adapted
+            backbone) or ``'auto'`` (the reference arch proxy-finetuned
+            from both, the better on the search split; for an adaptation
+            that can leave the heads on a plateau). Default None:
+            ``'auto'`` with ``fitness='proxy'``, else ``'adapted'``. The
             weight search after this hook starts from the same heads.
     """
 
@@ -64,7 +65,7 @@ class ArchSearchHook(SearchHook):
                  racing: Optional[Any] = None, seed: int = 0,
                  cache_mb: float = DEFAULT_CACHE_MB,
                  floor: Optional[float] = None,
-                 head_start: str = 'adapted',
+                 head_start: Optional[str] = None,
                  out_dir: str = 'search', **moved):
         owner, scoring = self.scoring(moved, metric_key, rule, input_shape,
                                       calibrate_batches, noise_repeats,

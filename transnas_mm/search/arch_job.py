@@ -14,7 +14,8 @@ from .arch_search import ArchSearch, SearchConfig
 from .artifacts import write_log, write_pareto
 from .base import Search
 from .candidate import WORST, Candidate
-from .head_start import (HEAD_STARTS, choose_head_start, describe,
+from .head_start import (DEFAULT_HEAD_START, HEAD_STARTS, Prescored,
+                         choose_head_start, chosen_reference, describe,
                          fresh_heads)
 from .job import (PROXY, BelowFloor, SearchContext, SearchJob,
                   WeightSnapshot)
@@ -44,18 +45,22 @@ class ArchSearchJob(SearchJob):
 
     ``head_start`` (with ``fitness='proxy'``): the heads every proxy
     finetune starts from, ``'adapted'``, ``'fresh'`` or ``'auto'`` (the
-    better on the search split; :mod:`.head_start`). The search leaves the
-    model with them, so the weight search after it starts there too.
+    better on the search split; :mod:`.head_start`); None: ``'auto'`` with
+    the proxy fitness, else ``'adapted'``. The search leaves the model
+    with them, so the weight search after it starts there too.
     """
 
     def __init__(self, scoring: Scoring, search: SearchConfig,
                  proxy: Optional[Proxy] = None, fitness: str = 'inherited',
                  rerank_top: int = 0, out_dir: str = 'search',
-                 owner: Optional[str] = None, head_start: str = 'adapted'):
+                 owner: Optional[str] = None,
+                 head_start: Optional[str] = None):
         super().__init__(scoring, proxy, out_dir, owner)
         if fitness not in FITNESS:
             raise ValueError(f'{self.owner}: fitness: expected one of '
                              f'{FITNESS}, got {fitness!r}')
+        if head_start is None:
+            head_start = DEFAULT_HEAD_START[fitness]
         if head_start not in HEAD_STARTS:
             raise ValueError(f'{self.owner}: head_start: expected one of '
                              f'{HEAD_STARTS}, got {head_start!r}')
@@ -94,7 +99,7 @@ class ArchSearchJob(SearchJob):
               predictor: Optional[dict] = None,
               proxy: Optional[dict] = DEFAULT_PROXY, fitness: str = 'proxy',
               rerank_top: int = 0, out_dir: str = 'search',
-              head_start: str = 'adapted') -> 'ArchSearchJob':
+              head_start: Optional[str] = None) -> 'ArchSearchJob':
         """From the hook's grouped arguments, checked with ``owner``'s
         name in every message."""
         knobs = group(owner, 'search', search or {}, (
@@ -191,7 +196,9 @@ class ArchSearchJob(SearchJob):
         shared = self.shared_proxy(ctx, snapshot, lambda c: scorer.noise(
             c, self.noise_batches(ctx))) if self.sharing else None
         try:
-            run_search(search, scorer, state_path, valid_for, on_generation,
+            run_search(search, self.prescored(scorer, supernet.space,
+                                              ladder, shared),
+                       state_path, valid_for, on_generation,
                        ladder.first if ladder else before_eval, progress,
                        race_k=self.scoring.race['race_top'],
                        after_scoring=(lambda cands: ladder.climb(
@@ -234,6 +241,18 @@ class ArchSearchJob(SearchJob):
             return snapshot
         fresh_heads(model, seed)
         return WeightSnapshot(model)
+
+    def prescored(self, scorer, space, ladder, shared):
+        """``scorer``, or with ``head_start='auto'`` one that takes the
+        reference arch's score from the head choice: only where the loop
+        would score it the same way (one full proxy, no racing, no shared
+        runs)."""
+        known = chosen_reference(self.heads, space) \
+            if self.head_start == 'auto' else None
+        if known is None or ladder is not None or shared is not None or \
+                self.scoring.race['racing']:
+            return scorer
+        return Prescored(scorer, known)
 
     @property
     def finetunes(self) -> bool:

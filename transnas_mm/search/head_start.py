@@ -14,17 +14,22 @@ checkpoint starts from), drawn with the search seed, so a resume or
 another rank builds the same ones."""
 import os.path as osp
 import time
-from typing import Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 import torch.nn as nn
 from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.fileio import load
 
+from ..space import SearchSpace
 from ..utils.atomic_io import atomic_write_json
 from .calibrate import seeded, unwrap
 from .candidate import WORST, Candidate
 
 HEAD_STARTS = ('adapted', 'fresh', 'auto')
+# what ``head_start=None`` (the hooks' default) means: 'auto' where the
+# fitness proxy-finetunes every candidate, else 'adapted' (nothing trains
+# the heads, so fresh ones could not be scored)
+DEFAULT_HEAD_START = dict(proxy='auto', inherited='adapted')
 HEADS = ('adapted', 'fresh')  # the two starts, the default first
 CHOICE_FILE = 'head_start.json'
 # a model's children that are not "the heads": the searched backbone and
@@ -83,10 +88,41 @@ def choose_head_start(score: Callable[[str], Candidate], out: str,
     choice = dict(
         picked=pick_heads(search_split), search_split=search_split,
         reasons={k: c.reason for k, c in scored.items() if c.reason},
-        seconds=time.perf_counter() - t0, valid_for=valid_for)
+        seconds=time.perf_counter() - t0, valid_for=valid_for,
+        candidates={k: c.to_dict() for k, c in scored.items()})
     if is_main_process():
         atomic_write_json(path, choice)
     return choice
+
+
+def chosen_reference(choice: Optional[dict], space: SearchSpace
+                     ) -> Optional[Candidate]:
+    """The reference arch as the choice scored it from the start it picked
+    (None: nothing scored, or a choice saved before this was kept)."""
+    saved = (choice or {}).get('candidates', {}).get(
+        (choice or {}).get('picked'))
+    return None if saved is None else Candidate.from_dict(saved, space)
+
+
+class Prescored:
+    """The search loop's scorer, except that the reference arch takes the
+    score the head choice already gave it: the same start, proxy batches,
+    seeds and split, so the same number (checked to the last digit on
+    Faster R-CNN), and the search does not pay that proxy twice."""
+
+    FIELDS = ('score', 'metrics', 'seconds', 'status', 'reason', 'images')
+
+    def __init__(self, scorer: Any, known: Candidate):
+        self.scorer, self.known = scorer, known
+
+    def score(self, cand: Candidate, before_eval: Optional[Callable] = None
+              ) -> Candidate:
+        if self.known is not None and cand.key == self.known.key:
+            for name in self.FIELDS:
+                setattr(cand, name, getattr(self.known, name))
+            self.known = None  # once: a later copy is scored as usual
+            return cand
+        return self.scorer.score(cand, before_eval)
 
 
 def describe(choice: Optional[dict]) -> str:
