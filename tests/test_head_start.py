@@ -79,3 +79,49 @@ def test_head_start_default_is_auto_where_candidates_are_finetuned():
     assert ArchSearchHook('coco/bbox_mAP',
                           fitness='inherited').job.head_start == 'adapted'
 
+
+
+def test_the_choice_score_stands_in_only_where_the_loop_scores_alike():
+    """The reference arch takes the choice's score (once, that arch only);
+    not with a ladder, a shared proxy or racing, whose first score is not
+    one full proxy's."""
+    from transnas_mm.search.candidate import Candidate
+    from transnas_mm.space import build_space, reference_arch, sample_arch
+    import numpy as np
+    space = build_space(stages=[(3, 24, 2)],
+                        candidates=['mb_k3e3', 'mb_k5e6', 'skip'],
+                        stem_channels=16)
+    ref = reference_arch(space)
+    job = ArchSearchHook('accuracy/top1').job
+    job.heads = dict(picked='fresh', candidates=dict(
+        adapted=Candidate(ref, 0, 0, -1, score=50.0).to_dict(),
+        fresh=Candidate(ref, 0, 0, -1, score=60.0, seconds=9.0,
+                        images=48).to_dict()))
+
+    class Scorer:
+        racing, scored = None, []
+
+        def score(self, cand, before_eval=None):
+            self.scored.append(cand.key)
+            cand.score = 1.0
+            return cand
+
+    scorer = Scorer()
+    other = sample_arch(space, np.random.default_rng(1))
+    assert other != ref
+    pre = job.prescored(scorer, space, None, None)
+    cands = [Candidate(ref, 5, 6, 0), Candidate(other, 5, 6, 0),
+             Candidate(ref, 5, 6, 1)]
+    for c in cands:
+        pre.score(c)
+    assert [(c.score, c.seconds, c.images, c.flops, c.generation)
+            for c in cands[:1]] == [(60.0, 9.0, 48, 5, 0)]
+    assert [c.score for c in cands[1:]] == [1.0, 1.0]
+    assert scorer.scored == [cands[1].key, cands[2].key]
+    assert job.prescored(scorer, space, object(), None) is scorer
+    assert job.prescored(scorer, space, None, object()) is scorer
+    job.scoring.race['racing'] = True
+    assert job.prescored(scorer, space, None, None) is scorer
+    job.heads = dict(picked='adapted', search_split=dict(adapted=1.0))
+    job.scoring.race['racing'] = False
+    assert job.prescored(scorer, space, None, None) is scorer  # older file

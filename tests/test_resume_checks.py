@@ -86,6 +86,29 @@ def test_state_saved_before_a_setting_was_recorded_still_resumes(
     assert (tmp_path / 'search' / 'search_log.jsonl').read_text() == log
 
 
+def test_state_saved_before_the_head_start_default_says_how_to_resume(
+        demo_root, source_ckpt, tmp_path):
+    """A search saved with the adapted heads (the default before
+    head_start=None meant 'auto') is refused by the new default, with the
+    setting that resumes it; that setting resumes it."""
+    hook = dict(ARCH_HOOK, fitness='proxy', proxy=dict(iters=1, lr=0.05))
+    Runner.from_cfg(_cfg(demo_root, source_ckpt, tmp_path,
+                         [dict(hook, head_start='adapted')])).train()
+    state_path = tmp_path / 'search' / 'search_state.json'
+    state = json.loads(state_path.read_text())
+    assert 'head_start' not in state['extra']  # as an older release saved
+    with pytest.raises(ValueError) as err:
+        Runner.from_cfg(_cfg(demo_root, source_ckpt, tmp_path,
+                             [hook])).train()
+    one_line(err, 'extra.head_start', "used 'adapted', this run 'auto'",
+             "head_start='adapted' resumes")
+    assert not (tmp_path / 'search' / 'head_start.json').exists()
+    Runner.from_cfg(_cfg(demo_root, source_ckpt, tmp_path,
+                         [dict(hook, head_start='adapted')])).train()
+    assert json.loads(state_path.read_text())['history'] == \
+        state['history']
+
+
 def test_calibration_larger_than_the_data_is_refused_before_training(
         demo_root, source_ckpt, tmp_path):
     hook = dict(ARCH_HOOK, calibrate_batches=3)  # 32 samples / 16 = 2

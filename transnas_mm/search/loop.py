@@ -21,9 +21,11 @@ STATE_FILE = 'search_state.json'
 CHANGED = dict(
     search_data=' (the search split\'s images or labels changed since)',
     source=' (the source checkpoint of init_cfg changed since)',
-    supernet=' (the super-network\'s weights differ)')
+    supernet=' (the super-network\'s weights differ)',
+    head_start=" (head_start=None means 'auto' since 2026-12-06; "
+               "head_start='adapted' resumes a search saved before)")
 # The value of an ``extra`` key in a state saved before it was recorded.
-ABSENT = dict(proxy_share=0)
+ABSENT = dict(proxy_share=0, head_start='adapted')
 
 
 def load_state(search: Search, path: str,
@@ -56,10 +58,11 @@ def load_state(search: Search, path: str,
         return False
     saved = state.get('extra', {})
     for key, value in extra.items():
-        if saved.get(key, ABSENT.get(key)) != value:
+        was = saved.get(key, ABSENT.get(key))
+        if was != value:
             raise ValueError(
                 f'{path}: extra.{key}: the saved search used '
-                f'{saved.get(key)!r}, this run {value!r}'
+                f'{was!r}, this run {value!r}'
                 f'{CHANGED.get(key, "")}; resume with the same settings, or '
                 f'delete {path} (and its logs) to search again')
     search.load_state_dict(state, source=path)
