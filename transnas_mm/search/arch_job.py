@@ -4,21 +4,24 @@ an (adapted) super-network, choose, measure the score noise, write
 benchmarks run it on a model they built."""
 import os.path as osp
 import statistics
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from mmengine.dist import barrier, broadcast_object_list, is_main_process
 from mmengine.logging import print_log
 
-from ..space import CostTable, LatencyTable, reference_arch, save_arch
+from ..space import (CostTable, LatencyTable, SearchSpace, reference_arch,
+                     save_arch)
 from .arch_search import ArchSearch, SearchConfig
 from .artifacts import write_log, write_pareto
 from .base import Search
 from .candidate import WORST, Candidate
+from .fitness import SubnetScorer
 from .head_start import (DEFAULT_HEAD_START, HEAD_STARTS, Prescored,
                          choose_head_start, chosen_reference, describe,
                          fresh_heads)
 from .job import (PROXY, BelowFloor, SearchContext, SearchJob,
                   WeightSnapshot)
+from .ladder import Ladder
 from .loop import STATE_FILE, load_state, run_search
 from .plots import plot_pareto, plot_search_curve
 from .predictor import predictor_by_generation
@@ -242,7 +245,9 @@ class ArchSearchJob(SearchJob):
         fresh_heads(model, seed)
         return WeightSnapshot(model)
 
-    def prescored(self, scorer, space, ladder, shared):
+    def prescored(self, scorer: SubnetScorer, space: SearchSpace,
+                  ladder: Optional[Ladder], shared: Optional[SharedProxy]
+                  ) -> Union[SubnetScorer, Prescored]:
         """``scorer``, or with ``head_start='auto'`` one that takes the
         reference arch's score from the head choice: only where the loop
         would score it the same way (one full proxy, no racing, no shared
