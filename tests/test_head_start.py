@@ -80,7 +80,6 @@ def test_head_start_default_is_auto_where_candidates_are_finetuned():
                           fitness='inherited').job.head_start == 'adapted'
 
 
-
 def test_the_choice_score_stands_in_only_where_the_loop_scores_alike():
     """The reference arch takes the choice's score (once, that arch only);
     not with a ladder, a shared proxy or racing, whose first score is not
@@ -99,7 +98,10 @@ def test_the_choice_score_stands_in_only_where_the_loop_scores_alike():
                         images=48).to_dict()))
 
     class Scorer:
-        racing, scored = None, []
+        racing = None
+
+        def __init__(self):
+            self.scored = []
 
         def score(self, cand, before_eval=None):
             self.scored.append(cand.key)

@@ -183,8 +183,7 @@ class ArchSearchJob(SearchJob):
         valid_for = self.valid_for(
             ctx, supernet,
             **(self.proxy.state() if self.fitness == 'proxy' else {}),
-            **({} if self.head_start == 'adapted' else
-               dict(head_start=self.head_start)))
+            head_start=self.head_start)
         if load_state(search, state_path, valid_for):
             print_log(f'resuming architecture search from {state_path} '
                       f'(generation {search.generation})', logger='current')

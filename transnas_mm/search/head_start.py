@@ -99,8 +99,8 @@ def chosen_reference(choice: Optional[dict], space: SearchSpace
                      ) -> Optional[Candidate]:
     """The reference arch as the choice scored it from the start it picked
     (None: nothing scored, or a choice saved before this was kept)."""
-    saved = (choice or {}).get('candidates', {}).get(
-        (choice or {}).get('picked'))
+    choice = choice or {}
+    saved = choice.get('candidates', {}).get(choice.get('picked'))
     return None if saved is None else Candidate.from_dict(saved, space)
 
 
