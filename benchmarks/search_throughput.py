@@ -82,10 +82,10 @@ def library_run(runner, table, hook, race=None, seed=None, cache_mb=None,
                               predictor=predictor, fitness='inherited',
                               proxy=None)
     t0 = time.perf_counter()
-    search, scorer = job.explore(
+    explored = job.explore(
         SearchContext.from_runner(runner), table,
-        osp.join(tempfile.mkdtemp(), 'state.json'), progress=False)[:2]
-    return search, scorer, time.perf_counter() - t0
+        osp.join(tempfile.mkdtemp(), 'state.json'), progress=False)
+    return explored.search, explored.scorer, time.perf_counter() - t0
 
 
 def to_reach_best(search):

@@ -182,13 +182,14 @@ def test_demo_pipeline_quick(tmp_path):
         assert any(not torch.equal(static[k], state[k]) for k in state
                    if state[k].is_floating_point())
     # a search variant of this run: the weight search again with another
-    # proxy, everything else reused from it
+    # proxy, everything else reused from it; with the extra row
     variant = str(tmp_path / 'variant')
     proc = subprocess.run([sys.executable, 'tools/run_demo.py', '--quick',
                            '--out', variant, '--targets', 'photos',
                            '--reuse', out, '--rerun', 'weights',
                            '--search-options',
-                           'custom_hooks.WeightSearchHook.proxy.iters=1'],
+                           'custom_hooks.WeightSearchHook.proxy.iters=1',
+                           '--extra-rows', 'nas_source'],
                           cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -219,8 +220,35 @@ def test_demo_pipeline_quick(tmp_path):
         else:  # copied, no step of theirs run again
             assert held[0] == held[1]
             assert not any(f'photos/{row}:' in ln for ln in ran), row
+    report = open(osp.join(variant, 'report.md')).read()
     assert 'search variant: custom_hooks.WeightSearchHook.proxy.iters=1; ' \
-        'reused from' in open(osp.join(variant, 'report.md')).read()
+        'reused from' in report
+    # the extra row: the searched arch from the source super-network's
+    # backbone, after the seven; it pays the adaptation and the arch search
+    lines = [ln for ln in report.split('\n## ')[2].splitlines()
+             if ln.startswith('| ')]
+    cells = {c[0]: c for c in ([x.strip() for x in ln.strip('|').split('|')]
+                               for ln in lines[1:])}
+    assert [c[0] for c in cells.values()] == \
+        list(ROWS) + ['NAS arch, source weights (no adaptation)']
+    extra = cells['NAS arch, source weights (no adaptation)']
+    plain = cells['NAS + plain inheritance']
+    assert extra[1:3] == plain[1:3]  # same arch: FLOPs, params
+    search_s, finetune_s, target_s = (float(extra[i].split(' ')[0])
+                                      for i in (5, 6, 7))
+    assert search_s == float(plain[5].split(' ')[0]) > 0
+    # + the adaptation: the search step's time less its two searches (the
+    # table rounds each cell to a second)
+    adapt_s = s_now - t_now['arch'] - t_now['weights']
+    assert adapt_s > 2
+    assert abs(target_s - search_s - finetune_s - adapt_s) <= 1.5
+    rdir = osp.join(variant, 'photos', 'nas_source_seed0')
+    assert json.load(open(osp.join(rdir, 'net', 'arch.json'))) == \
+        json.load(open(osp.join(now, 'arch.json')))
+    state = torch.load(osp.join(rdir, 'net', 'subnet_model.pth'),
+                       weights_only=True)['state_dict']
+    assert state and all(k.startswith('backbone.') for k in state)
+    json.load(open(osp.join(rdir, 'heldout.json')))
     # a setting that would change another row is refused before any step
     refused = str(tmp_path / 'refused')
     proc = subprocess.run([sys.executable, 'tools/run_demo.py', '--quick',

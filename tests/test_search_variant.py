@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from transnas_mm.comparison.rows import ROWS, table_rows
 from transnas_mm.comparison.variant import (check_search_options, reuse_run,
                                             settle)
 
@@ -36,7 +37,7 @@ def finished_run(root):
                  'nws_state.json', 'nws_log.jsonl', 'subnet_model.pth',
                  'weight_sources.json', 'finetune.py'):
         write(osp.join(found, name), name)
-    for row in ('scratch', 'random', 'nas_plain', 'nas_nws'):
+    for row in ('scratch', 'random', 'nas_plain', 'nas_source', 'nas_nws'):
         write(osp.join(base, f'{row}_seed0', 'heldout.json'), {'m': 1.0})
     write(osp.join(base, 'rank_study', 'signals.json'), {})
     return prev
@@ -60,7 +61,8 @@ def test_rerun_weights(tmp_path):
     assert osp.islink(osp.join(out, 'supernet_source.pth'))
     assert osp.islink(osp.join(out, 'static_source'))
     base = osp.join(out, 'photos')
-    # rows without a search kept; the NAS rows and the rank study dropped
+    # rows without a search kept; the NAS rows (the extra one too: its
+    # arch is the search's) and the rank study dropped
     assert sorted(os.listdir(base)) == [
         'random_seed0', 'scratch_seed0', 'search', 'search.reused.json']
     found = osp.join(base, 'search', 'search')
@@ -147,3 +149,15 @@ def test_search_options_are_search_settings():
                            re.escape(why)):
             check_search_options(['custom_hooks.ArchSearchHook.seed_x=1',
                                   opt])
+
+
+def test_extra_rows_come_after_the_goals_rows():
+    assert table_rows() == ROWS
+    rows = table_rows(['nas_source'])
+    assert rows[:len(ROWS)] == ROWS and rows[-1].key == 'nas_source'
+    # its arch comes from the search on the adapted supernet: it pays the
+    # adaptation, though its weights are the source's
+    assert rows[-1].adapted and rows[-1].backbone_only
+    with pytest.raises(ValueError, match=r"extra rows: expected keys among "
+                       r"\['nas_source'\], got \['nws'\]"):
+        table_rows(['nws'])

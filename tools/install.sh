@@ -38,15 +38,22 @@ fingerprint() {
   cat "$ROOT"/requirements/*.txt "$ROOT/setup.py" "$ROOT/tools/install.sh" | sha256sum | cut -c1-16
 }
 
+# Run outside the checkout, so transnas_mm is the installed one: a venv
+# shared with another checkout (VENV=...) may point at that one's code.
 verify() {
-  "$PY" - <<'EOF'
+  (cd / && TRANSNAS_ROOT="$ROOT" env -u PYTHONPATH "$PY" - <<'EOF'
+import os
 import torch, mmcv, mmengine, mmdet, mmpretrain, transnas_mm  # noqa: F401
+found = os.path.dirname(os.path.dirname(os.path.realpath(transnas_mm.__file__)))
+assert found == os.path.realpath(os.environ['TRANSNAS_ROOT']), \
+    f'transnas_mm is installed from {found}, not from this checkout'
 from mmcv.ops import nms, RoIAlign  # noqa: F401
 boxes = torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.], [20., 20., 30., 30.]])
 scores = torch.tensor([0.9, 0.8, 0.7])
 _, keep = nms(boxes, scores, 0.5)
 assert keep.tolist() == [0, 2], keep
 EOF
+  )
 }
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(fingerprint)" ] && verify 2>/dev/null; then

@@ -29,6 +29,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 from transnas_mm.apis.report import best_row, write_report
 from transnas_mm.comparison.notes import (report_notes, seeded_note,
                                           source_accuracy, static_note)
+from transnas_mm.comparison.rows import EXTRA_ROW_KEYS
 from transnas_mm.comparison.sources import demo_sources, seeded_source
 from transnas_mm.comparison.steps import Steps, recorded_seconds, say
 from transnas_mm.comparison.target import (DEMO_TARGETS, Sources,
@@ -81,6 +82,12 @@ def main() -> None:
                         metavar='KEY=VALUE',
                         help='more --cfg-options for every search step, '
                         'e.g. custom_hooks.WeightSearchHook.proxy.iters=60')
+    parser.add_argument('--extra-rows', nargs='+', default=[],
+                        choices=EXTRA_ROW_KEYS,
+                        help="rows beside the goal's seven: 'nas_source' "
+                        "finetunes the searched arch from the source "
+                        "super-network's weights (fresh heads): does the "
+                        "adaptation pay for it?")
     parser.add_argument('--reuse', metavar='PREV',
                         help='a search variant: start from the --out folder '
                         'of a finished run; its sources, adaptations and '
@@ -136,7 +143,8 @@ def main() -> None:
     targets = {name: run_target(steps, spec, out, sources, args.seeds,
                                 args.quick, args.rank_study
                                 if spec.key in args.rank_targets else 0,
-                                args.rank_seeds, args.search_options)
+                                args.rank_seeds, args.search_options,
+                                args.extra_rows)
                for name, spec in specs.items() if spec.key in args.targets}
     say('4/4 report')
     notes = [f'source: {sources.supernet}' + (

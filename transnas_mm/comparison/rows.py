@@ -2,7 +2,7 @@
 held-out split for each; only where the starting network comes from
 differs."""
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence, Tuple
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,9 @@ class Row:
 
     @property
     def adapted(self) -> bool:
-        """Pays for the supernet's adaptation on the target."""
-        return self.weights in ('adapted', 'nws')
+        """Pays for the supernet's adaptation on the target: its weights
+        come from the adapted supernet, or its arch from a search on it."""
+        return self.weights in ('adapted', 'nws') or self.search is not None
 
     @property
     def backbone_only(self) -> bool:
@@ -44,3 +45,22 @@ ROWS = (
         choose_heads=True),
 )
 ROW_KEYS = tuple(r.key for r in ROWS)
+
+# Rows a report adds on request (``run_demo.py --extra-rows``): ablations
+# that answer a user's question about the pipeline, not rows of the goal.
+EXTRA_ROWS = (
+    # Does the adaptation pay for the searched arch? Its backbone from the
+    # source super-network (fresh heads), as the finetune row takes it.
+    Row('nas_source', 'NAS arch, source weights (no adaptation)',
+        'searched', 'source', 'nas'),
+)
+EXTRA_ROW_KEYS = tuple(r.key for r in EXTRA_ROWS)
+
+
+def table_rows(extra: Sequence[str] = ()) -> Tuple[Row, ...]:
+    """The goal's rows, then the ``extra`` ones (keys of EXTRA_ROWS)."""
+    unknown = [k for k in extra if k not in EXTRA_ROW_KEYS]
+    if unknown:
+        raise ValueError(f'extra rows: expected keys among '
+                         f'{list(EXTRA_ROW_KEYS)}, got {unknown}')
+    return ROWS + tuple(r for r in EXTRA_ROWS if r.key in extra)

@@ -12,7 +12,7 @@ from ..utils.atomic_io import atomic_write_json
 from .budgets import quick
 from .head_choice import finetune_better_heads
 from .rank_study import rank_study
-from .rows import ROWS, Row
+from .rows import EXTRA_ROWS, ROWS, Row, table_rows
 from .start_digest import (DIGEST_FILE, Twins, read_start_digest,
                            write_start_digest)
 from .steps import Steps, last_checkpoint, say
@@ -236,7 +236,8 @@ def row_network(steps: Steps, row: Row, spec: TargetSpec, rdir: str,
 def row_title(folder: str) -> str:
     """'random_seed0' -> that row's title."""
     key = folder.rsplit('_seed', 1)[0]
-    return next((r.title for r in ROWS if r.key == key), folder)
+    return next((r.title for r in ROWS + EXTRA_ROWS if r.key == key),
+                folder)
 
 
 def row_digest(steps: Steps, rdir: str, arch: str, load: str) -> str:
@@ -311,18 +312,19 @@ def search_parts(found: str) -> Tuple[float, float]:
 
 def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
                seeds: int, fast: bool = False, rank_archs: int = 0,
-               rank_seeds: int = 1, search_options: Sequence[str] = ()
-               ) -> TargetResult:
+               rank_seeds: int = 1, search_options: Sequence[str] = (),
+               extra_rows: Sequence[str] = ()) -> TargetResult:
     """Per seed, adapt + search (seed s: search seeds s, so a table's std
     covers what a rerun would give), then every row finetuned with that
-    seed; the static row only where ``sources.static`` is given."""
+    seed (the goal's rows, then ``extra_rows``: keys of EXTRA_ROWS); the
+    static row only where ``sources.static`` is given."""
     base = osp.join(out, spec.key)
     runs = [search_target(steps, spec, base, sources, fast, seed,
                           search_options) for seed in range(seeds)]
     latency = row_latency(steps, runs[0].found)
     twins = [Twins() for _ in runs]
     rows, shared, heads = [], [], []
-    for row in ROWS:
+    for row in table_rows(extra_rows):
         if row.weights == 'static' and sources.static is None:
             continue  # no static source network given
         metrics, finetune_s, flops, params, ms, search_s, target_s = \

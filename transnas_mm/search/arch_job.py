@@ -4,7 +4,8 @@ an (adapted) super-network, choose, measure the score noise, write
 benchmarks run it on a model they built."""
 import os.path as osp
 import statistics
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import (Any, Callable, Dict, List, NamedTuple, Optional, Tuple,
+                    Union)
 
 from mmengine.dist import barrier, broadcast_object_list, is_main_process
 from mmengine.logging import print_log
@@ -32,6 +33,16 @@ from .summaries import ArchSummary
 
 FITNESS = ('inherited', 'proxy')
 
+
+
+class Explored(NamedTuple):
+    """What :meth:`ArchSearchJob.explore` leaves: the search, its scorer,
+    the weights every candidate starts from (None with inherited weights)
+    and the hook run before each evaluation."""
+    search: Search
+    scorer: SubnetScorer
+    snapshot: Optional[WeightSnapshot]
+    before_eval: Callable
 
 class ArchSearchJob(SearchJob):
     """Evolution (or random search) over the space, scored by ``fitness``:
@@ -175,9 +186,8 @@ class ArchSearchJob(SearchJob):
                 state_path: str,
                 on_generation: Optional[Callable[[Search], None]] = None,
                 latency: Optional[LatencyTable] = None,
-                progress: bool = True) -> tuple:
-        """The search loop alone (resumed from ``state_path`` if saved):
-        (search, scorer, weight snapshot or None, before_eval)."""
+                progress: bool = True) -> 'Explored':
+        """The search loop alone (resumed from ``state_path`` if saved)."""
         supernet = ctx.supernet
         search = ArchSearch(supernet.space, table, self.search_cfg, latency)
         valid_for = self.valid_for(
@@ -210,7 +220,7 @@ class ArchSearchJob(SearchJob):
             if snapshot is not None:  # not the last candidate's finetune
                 snapshot.restore()
             raise
-        return search, scorer, snapshot, before_eval
+        return Explored(search, scorer, snapshot, before_eval)
 
     def start_heads(self, ctx: SearchContext, snapshot: WeightSnapshot,
                     out: str, valid_for: dict) -> WeightSnapshot:
