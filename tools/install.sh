@@ -144,6 +144,23 @@ step "transnas_mm (editable, egg-link: what mim can locate)"
 if ls "$VENV"/lib/python*/site-packages/__editable__*transnas_mm* >/dev/null 2>&1; then
   "$PY" -m pip uninstall --disable-pip-version-check -y -q transnas_mm 2> >(quiet)
 fi
+# Another checkout's path in easy-install.pth (a venv shared between
+# checkouts) would stay ahead of this one's: drop it.
+for pth in "$VENV"/lib/python*/site-packages/easy-install.pth; do
+  [ -f "$pth" ] || continue
+  TRANSNAS_ROOT="$ROOT" "$PY" - "$pth" <<'EOF'
+import os, sys
+pth, root = sys.argv[1], os.path.realpath(os.environ['TRANSNAS_ROOT'])
+lines = open(pth).read().splitlines(True)
+keep = [ln for ln in lines if not (
+    os.path.isfile(os.path.join(ln.strip(), 'transnas_mm', '__init__.py'))
+    and os.path.realpath(ln.strip()) != root)]
+if keep != lines:
+    with open(pth + '.tmp', 'w') as f:
+        f.writelines(keep)
+    os.replace(pth + '.tmp', pth)
+EOF
+done
 pip_ --no-deps --no-build-isolation --no-use-pep517 -e "$ROOT"
 
 step "pip for mim (requirements/pip.txt)"
