@@ -238,9 +238,11 @@ def test_demo_pipeline_quick(tmp_path):
                                       for i in (5, 6, 7))
     assert search_s == float(plain[5].split(' ')[0]) > 0
     # + the adaptation: the search step's time less its two searches (the
-    # table rounds each cell to a second)
+    # table rounds each cell to a second; the quick adaptation takes about
+    # that, so that the row pays it at all is held by the unit test of
+    # Row.adapted in test_search_variant.py)
     adapt_s = s_now - t_now['arch'] - t_now['weights']
-    assert adapt_s > 2
+    assert adapt_s > 0
     assert abs(target_s - search_s - finetune_s - adapt_s) <= 1.5
     rdir = osp.join(variant, 'photos', 'nas_source_seed0')
     assert json.load(open(osp.join(rdir, 'net', 'arch.json'))) == \
