@@ -229,7 +229,7 @@ def test_demo_pipeline_quick(tmp_path):
              if ln.startswith('| ')]
     cells = {c[0]: c for c in ([x.strip() for x in ln.strip('|').split('|')]
                                for ln in lines[1:])}
-    assert [c[0] for c in cells.values()] == \
+    assert list(cells) == \
         list(ROWS) + ['NAS arch, source weights (no adaptation)']
     extra = cells['NAS arch, source weights (no adaptation)']
     plain = cells['NAS + plain inheritance']

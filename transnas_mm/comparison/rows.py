@@ -55,6 +55,7 @@ EXTRA_ROWS = (
         'searched', 'source', 'nas'),
 )
 EXTRA_ROW_KEYS = tuple(r.key for r in EXTRA_ROWS)
+ALL_ROWS = ROWS + EXTRA_ROWS  # every row a report folder may hold
 
 
 def table_rows(extra: Sequence[str] = ()) -> Tuple[Row, ...]:

@@ -12,7 +12,7 @@ from ..utils.atomic_io import atomic_write_json
 from .budgets import quick
 from .head_choice import finetune_better_heads
 from .rank_study import rank_study
-from .rows import EXTRA_ROWS, ROWS, Row, table_rows
+from .rows import ALL_ROWS, Row, table_rows
 from .start_digest import (DIGEST_FILE, Twins, read_start_digest,
                            write_start_digest)
 from .steps import Steps, last_checkpoint, say
@@ -236,8 +236,7 @@ def row_network(steps: Steps, row: Row, spec: TargetSpec, rdir: str,
 def row_title(folder: str) -> str:
     """'random_seed0' -> that row's title."""
     key = folder.rsplit('_seed', 1)[0]
-    return next((r.title for r in ROWS + EXTRA_ROWS if r.key == key),
-                folder)
+    return next((r.title for r in ALL_ROWS if r.key == key), folder)
 
 
 def row_digest(steps: Steps, rdir: str, arch: str, load: str) -> str:

@@ -25,7 +25,7 @@ from typing import Sequence
 
 from ..search.timing import TIMING_FILE, read_timing
 from ..utils.atomic_io import atomic_write_json
-from .rows import EXTRA_ROWS, ROWS
+from .rows import ALL_ROWS
 from .source_names import SOURCE_FILES
 
 # --rerun mode -> the timing parts (searches) it runs again
@@ -95,8 +95,7 @@ def reuse_run(prev: str, out: str, keys: Sequence[str], rerun: str) -> None:
         if osp.exists(osp.join(prev, name)) and \
                 not osp.lexists(osp.join(out, name)):
             os.symlink(osp.join(prev, name), osp.join(out, name))
-    search_rows = tuple(f'{r.key}_seed*' for r in ROWS + EXTRA_ROWS
-                        if r.search)
+    search_rows = tuple(f'{r.key}_seed*' for r in ALL_ROWS if r.search)
     for key in keys:
         src, dst = osp.join(prev, key), osp.join(out, key)
         if osp.isdir(dst):

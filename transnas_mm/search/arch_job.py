@@ -34,7 +34,6 @@ from .summaries import ArchSummary
 FITNESS = ('inherited', 'proxy')
 
 
-
 class Explored(NamedTuple):
     """What :meth:`ArchSearchJob.explore` leaves: the search, its scorer,
     the weights every candidate starts from (None with inherited weights)
@@ -43,6 +42,7 @@ class Explored(NamedTuple):
     scorer: SubnetScorer
     snapshot: Optional[WeightSnapshot]
     before_eval: Callable
+
 
 class ArchSearchJob(SearchJob):
     """Evolution (or random search) over the space, scored by ``fitness``:
@@ -186,7 +186,7 @@ class ArchSearchJob(SearchJob):
                 state_path: str,
                 on_generation: Optional[Callable[[Search], None]] = None,
                 latency: Optional[LatencyTable] = None,
-                progress: bool = True) -> 'Explored':
+                progress: bool = True) -> Explored:
         """The search loop alone (resumed from ``state_path`` if saved)."""
         supernet = ctx.supernet
         search = ArchSearch(supernet.space, table, self.search_cfg, latency)
