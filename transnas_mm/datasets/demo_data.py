@@ -13,6 +13,8 @@ download).
   few labels per class (the regime where transfer matters).
 * ``photos/``: a natural-image target, crops of ten photographs bundled in
   installed packages, CustomDataset image folders (see :mod:`.photo_target`).
+* ``photos96/``: the same crops at 96 px, for ImageNet networks (the
+  ``efficientnet_lite0`` route), whose features need more than 48 px.
 
 Source and target classes differ, so the demo is a real transfer; no digit
 image is shared between a target's train, search and held-out splits.
@@ -34,7 +36,7 @@ from .procedural import dead_leaves, naturalise, procedural_classes, render_proc
 SOURCE_DIGITS = ('0', '1', '2', '3', '4')
 SOURCE_CLASSES = tuple(procedural_classes()) + SOURCE_DIGITS
 TARGET_CLASSES = ('5', '6', '7', '8', '9')
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 # Fine-grained target: labelled training images per class (CUB-200 has ~30;
 # the demo lives where transfer pays) and the search split's size.
 CUB_TRAIN_PER_CLASS = 20
@@ -288,6 +290,9 @@ def _build(out: str, seed: int) -> str:
              np.random.default_rng([seed, 2]))
     make_photo_target(osp.join(tmp, 'photos'),
                       np.random.default_rng([seed, 3]))
+    # the same stream: the same crops, at ImageNet networks' scale
+    make_photo_target(osp.join(tmp, 'photos96'),
+                      np.random.default_rng([seed, 3]), size=96)
     with open(osp.join(tmp, 'DEMO_DATA'), 'w') as f:
         f.write(_fingerprint(seed) + '\n')
     if osp.exists(out):

@@ -11,9 +11,10 @@ from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..space import SearchSpace, build_space, space_preset
-from ..space.ops import InvertedResidual
+from ..space.ops import InvertedResidual, conv_unit
 from ..utils.checkpoint_compat import last_loaded_checkpoint
-from .mobilenet_v2 import convert_mobilenet_v2, mobilenet_v2_kind
+from .pretrained import (PRETRAINED, PretrainedNet, convert_hand_chain,
+                         detect_pretrained)
 
 DEFAULT_INIT_CFG = [
     dict(type='Kaiming', layer=['Conv2d']),
@@ -56,10 +57,13 @@ class DagBackbone(BaseModule):
         self.out_indices = out_indices
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
+        if space.bn_eps and 'eps' not in norm_cfg:
+            norm_cfg = dict(norm_cfg, eps=space.bn_eps)
         self.norm_cfg = norm_cfg
         self.act_cfg = act_cfg
-        self.stem = ConvModule(3, space.stem_out, 3, stride=2, padding=1,
-                               norm_cfg=norm_cfg, act_cfg=act_cfg)
+        self.stem = conv_unit(3, space.stem_out, 3, 2, norm_cfg=norm_cfg,
+                              act_cfg=act_cfg,
+                              same_padding=space.same_padding)
         # MobileNetV2's final 1x1 conv (space.last_channels): the last
         # stage's output goes through it.
         self.final_conv = ConvModule(
@@ -108,8 +112,9 @@ class DagBackbone(BaseModule):
                 raise ValueError(f'{path}: no weights under prefix '
                                  f'{shown!r}; expected a checkpoint of a '
                                  f'model with this backbone')
-        if mobilenet_v2_kind(state) is not None:
-            state = self.from_mobilenet_v2(state, path)
+        found = detect_pretrained(state)
+        if found is not None:
+            state = self.from_pretrained_net(state, found[0], path)
         theirs = state.get('space_id')
         if theirs is not None and not torch.equal(theirs, self.space_id):
             raise ValueError(
@@ -119,6 +124,12 @@ class DagBackbone(BaseModule):
                 f'max_extra_edges, edge_seed, widen_factor, stem_channels '
                 f'must match the source config)')
         own = self.state_dict()
+        if 'space_id' not in state and not set(state) & set(own):
+            raise ValueError(
+                f'{path}: {shown}no tensor of a {type(self).__name__} and not '
+                f'a supported pretrained network; expected a transnas_mm '
+                f'checkpoint or one of '
+                f'{", ".join(n.name for n in PRETRAINED)}')
         extra = sorted(set(state) - set(own)) if self.strict_keys else []
         if extra:  # a static net takes exactly its own arch's tensors
             raise ValueError(f'{path}: {shown}{extra[0]}: unexpected '
@@ -136,26 +147,28 @@ class DagBackbone(BaseModule):
                     f', expected {tuple(value.shape)} (another space/arch?)')
         self.load_state_dict(state, strict=False)
 
-    def from_mobilenet_v2(self, state: Dict[str, torch.Tensor],
-                          source: str) -> Dict[str, torch.Tensor]:
-        """This backbone's state dict from a MobileNetV2 one (mmpretrain or
-        torchvision); only the hand chain of the ``mobilenet_v2`` preset
-        has its shapes."""
-        raise ValueError(f'{source}: a MobileNetV2 checkpoint; '
+    def from_pretrained_net(self, state: Dict[str, torch.Tensor],
+                            net: PretrainedNet, source: str
+                            ) -> Dict[str, torch.Tensor]:
+        """This backbone's state dict from a pretrained network's (see
+        :mod:`transnas_mm.models.pretrained`); only the hand chain of that
+        network's space preset has its shapes."""
+        raise ValueError(f'{source}: a {net.name} checkpoint; '
                          f'{type(self).__name__} cannot load it')
 
-    def _hand_chain_state(self, state: Dict[str, torch.Tensor], source: str,
+    def _hand_chain_state(self, state: Dict[str, torch.Tensor],
+                          net: PretrainedNet, source: str,
                           template: Dict[str, torch.Tensor]
                           ) -> Dict[str, torch.Tensor]:
-        preset = build_space(**space_preset('mobilenet_v2'))
+        preset = build_space(**space_preset(net.preset))
         if self.space.fingerprint() != preset.fingerprint():
             raise ValueError(
-                f'{source}: a MobileNetV2 checkpoint fits only the '
-                f"'mobilenet_v2' space preset (preset='mobilenet_v2' / "
-                f"arch='mobilenet_v2'); this {type(self).__name__}'s space "
+                f'{source}: a {net.name} checkpoint fits only the '
+                f"{net.preset!r} space preset (preset={net.preset!r} / "
+                f"arch={net.preset!r}); this {type(self).__name__}'s space "
                 f'is another ({self.space.fingerprint()})')
-        converted, _ = convert_mobilenet_v2(state, template,
-                                            self.space.num_layers, source)
+        converted, _ = convert_hand_chain(state, template,
+                                          self.space.num_layers, source)
         return converted
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata,

@@ -37,10 +37,10 @@ class SparseSuperNet(DagBackbone):
         widen_factor, stem_channels: width of the space.
         last_channels: a final 1x1 conv after the last stage (MobileNetV2's
             1280; 0: none).
-        preset: a named space (``'mobilenet_v2'``: its hand chain is
-            MobileNetV2 1.0, so ``init_cfg`` may load an mmpretrain or
-            torchvision MobileNetV2 checkpoint: the reference ops get its
-            weights exactly, every other op is seeded from them by remap);
+        preset: a named space (``'mobilenet_v2'``, ``'efficientnet_lite0'``:
+            its hand chain is that network, so ``init_cfg`` may load its
+            pretrained checkpoint: the reference ops get its weights
+            exactly, every other op is seeded from them by remap);
             ``stages``/``candidates``/``last_channels`` given override it.
         out_indices: stages whose outputs are returned (default: last).
         frozen_stages: freeze the stem and the first ``frozen_stages``
@@ -89,7 +89,10 @@ class SparseSuperNet(DagBackbone):
             widen_factor=widen_factor,
             stem_channels=base.get('stem_channels', stem_channels),
             last_channels=last_channels if last_channels is not None
-            else base.get('last_channels', 0))
+            else base.get('last_channels', 0),
+            same_padding=base.get('same_padding', False),
+            bn_eps=base.get('bn_eps', 0.0),
+            reference_ops=() if stages else base.get('reference_ops', ()))
         super().__init__(space, out_indices, frozen_stages, norm_cfg,
                          act_cfg, norm_eval, init_cfg)
         if not 0.0 <= edge_drop_prob <= 1.0:
@@ -105,7 +108,7 @@ class SparseSuperNet(DagBackbone):
         self.layers = nn.ModuleList([
             nn.ModuleDict({
                 op: build_op(op, ly.in_channels, ly.out_channels, ly.stride,
-                             norm_cfg, act_cfg)
+                             self.norm_cfg, act_cfg, space.same_padding)
                 for op in ly.candidates
             }) for ly in space.layers
         ])
@@ -118,16 +121,16 @@ class SparseSuperNet(DagBackbone):
                         ) -> None:
         self._seed_after_load = False
         super().load_pretrained(path, prefix)
-        if self._seed_after_load:  # a MobileNetV2: seed the other ops
+        if self._seed_after_load:  # a pretrained net: seed the other ops
             self.seed_ops_from_reference()
         self.sample_step.zero_()  # a new run: its own path sequence
 
-    def from_mobilenet_v2(self, state, source):
-        """MobileNetV2 weights into the reference ops exactly; the other
-        ops are then seeded from them (kernel zero-padded, channels
-        sliced), as at the end of a warm-up."""
+    def from_pretrained_net(self, state, net, source):
+        """The pretrained network's weights into the reference ops exactly;
+        the other ops are then seeded from them (kernel zero-padded,
+        channels sliced), as at the end of a warm-up."""
         ref = arch_ops(reference_arch(self.space))
-        hand = self._hand_chain_state(state, source,
+        hand = self._hand_chain_state(state, net, source,
                                       self.export_subnet(
                                           reference_arch(self.space)))
         full = {k: v.clone() for k, v in self.state_dict().items()}

@@ -18,9 +18,10 @@ class TransNASNet(DagBackbone):
     dict; it embeds its search space, so nothing else is needed.
     Initialise from ``subnet.pth`` with
     ``init_cfg=dict(type='Pretrained', checkpoint=...)``.
-    ``arch='mobilenet_v2'``: the hand chain of that space preset, i.e.
-    MobileNetV2 1.0, which loads an mmpretrain or torchvision MobileNetV2
-    checkpoint through ``init_cfg`` as it is."""
+    ``arch='mobilenet_v2'`` / ``'efficientnet_lite0'``: the hand chain of
+    that space preset, i.e. MobileNetV2 1.0 / EfficientNet-Lite0, which
+    loads that network's pretrained checkpoint (mmpretrain, torchvision,
+    efficientnet_pytorch names) through ``init_cfg`` as it is."""
 
     strict_keys = True  # a static net loads only its own arch's weights
 
@@ -42,7 +43,7 @@ class TransNASNet(DagBackbone):
         self._edges = arch_edges(arch)
         self.layers = nn.ModuleList([
             build_op(op, ly.in_channels, ly.out_channels, ly.stride,
-                     norm_cfg, act_cfg)
+                     self.norm_cfg, act_cfg, space.same_padding)
             for op, ly in zip(arch_ops(arch), space.layers)
         ])
 
@@ -50,11 +51,13 @@ class TransNASNet(DagBackbone):
         return self._forward_dag(x, self._edges,
                                  lambda i, inp: self.layers[i](inp))
 
-    def from_mobilenet_v2(self, state, source):
-        """MobileNetV2 1.0 weights, exactly, for the preset's hand chain."""
+    def from_pretrained_net(self, state, net, source):
+        """The pretrained network's weights, exactly, for its preset's hand
+        chain."""
         hand = reference_arch(self.space)
         if arch_key(self.arch) != arch_key(hand):
-            raise ValueError(f'{source}: a MobileNetV2 checkpoint fits the '
-                             f"hand chain (arch='mobilenet_v2'), not this "
+            raise ValueError(f'{source}: a {net.name} checkpoint fits the '
+                             f'hand chain (arch={net.preset!r}), not this '
                              f'searched arch')
-        return self._hand_chain_state(state, source, self.state_dict())
+        return self._hand_chain_state(state, net, source,
+                                      self.state_dict())

@@ -3,7 +3,7 @@ from .arch import (Arch, ArchError, arch_edges, arch_key, arch_ops, load_arch,
 from .complexity import CostTable, layer_input_sizes
 from .latency import LatencyTable, measure_latency
 from .ops import DEFAULT_CANDIDATES, SKIP, build_op, parse_op
-from .presets import PRESETS, space_preset
+from .presets import PRESET_INPUT_NORM, PRESETS, space_preset
 from .sampling import largest_arch, reference_arch, sample_arch, smallest_arch
 from .search_space import (DEFAULT_STAGES, LayerSpec, SearchSpace,
                            build_space, space_of_backbone)
@@ -15,5 +15,5 @@ __all__ = [
     'DEFAULT_CANDIDATES', 'SKIP', 'build_op', 'parse_op', 'largest_arch',
     'reference_arch', 'sample_arch', 'smallest_arch', 'DEFAULT_STAGES',
     'LayerSpec', 'SearchSpace', 'build_space', 'space_of_backbone',
-    'PRESETS', 'space_preset'
+    'PRESETS', 'PRESET_INPUT_NORM', 'space_preset'
 ]

@@ -9,7 +9,7 @@ from mmengine.analysis import FlopAnalyzer, parameter_count
 
 from ..utils.atomic_io import atomic_write_json
 from .arch import Arch, arch_ops, validate_arch
-from .ops import build_op
+from .ops import build_op, conv_unit
 from .search_space import SearchSpace
 
 
@@ -50,16 +50,15 @@ def stem_and_layers(space: SearchSpace, input_shape: Sequence[int],
     if backbone is not None:
         stem = backbone.stem
     else:
-        from mmcv.cnn import ConvModule
-        stem = ConvModule(c, space.stem_out, 3, stride=2, padding=1,
-                          norm_cfg=norm_cfg or dict(type='BN'),
-                          act_cfg=act_cfg or dict(type='ReLU6'))
+        stem = conv_unit(c, space.stem_out, 3, 2, norm_cfg=norm_cfg,
+                         act_cfg=act_cfg or dict(type='ReLU6'),
+                         same_padding=space.same_padding)
     layers = []
     sizes = layer_input_sizes(space, (h, w))
     for ly, (lh, lw) in zip(space.layers, sizes):
         ops = {op: backbone.layers[ly.index][op] if backbone is not None
                else build_op(op, ly.in_channels, ly.out_channels, ly.stride,
-                             norm_cfg, act_cfg)
+                             norm_cfg, act_cfg, space.same_padding)
                for op in ly.candidates}
         layers.append(((ly.in_channels, lh, lw), ops))
     if space.last_out:
@@ -70,10 +69,9 @@ def stem_and_layers(space: SearchSpace, input_shape: Sequence[int],
         if backbone is not None:
             final = backbone.final_conv
         else:
-            from mmcv.cnn import ConvModule
-            final = ConvModule(last.out_channels, space.last_out, 1,
-                               norm_cfg=norm_cfg or dict(type='BN'),
-                               act_cfg=act_cfg or dict(type='ReLU6'))
+            final = conv_unit(last.out_channels, space.last_out, 1,
+                              norm_cfg=norm_cfg,
+                              act_cfg=act_cfg or dict(type='ReLU6'))
         stem = FixedParts(stem, final, (last.out_channels, lh, lw))
     return stem, layers
 

@@ -45,8 +45,12 @@ def smallest_arch(space: SearchSpace) -> Arch:
 
 
 def reference_arch(space: SearchSpace, op: str = 'mb_k3e6') -> Arch:
-    """The fixed hand-designed chain (default: all ``mb_k3e6``, no extra
-    edges); falls back to the first candidate where ``op`` is absent."""
+    """The fixed hand-designed chain, no extra edges: the space's
+    ``reference_ops`` (one per stage) where it has them, else ``op`` in
+    every layer, falling back to a layer's first candidate."""
+    if space.reference_ops:
+        ops = [space.reference_ops[ly.stage] for ly in space.layers]
+        return make_arch(space, ops, [[] for _ in space.layers])
     ops = [op if op in ly.candidates else ly.candidates[0]
            for ly in space.layers]
     return make_arch(space, ops, [[] for _ in space.layers])

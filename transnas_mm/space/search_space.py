@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .ops import DEFAULT_CANDIDATES, op_allowed, parse_op
+from .presets import space_preset
 
 # MobileNetV2-sized default: 21 searchable layers, stage outputs at strides
 # 4, 8, 16, 16, 32, 32 (out_indices (0, 1, 3, 5) feed an FPN at 4/8/16/32).
@@ -44,6 +45,15 @@ class SearchSpace:
     widen_factor: float = 1.0
     stem_channels: int = 32
     last_channels: int = 0
+    # TensorFlow 'SAME' padding on strided convs (asymmetric on even
+    # inputs): what networks trained in TensorFlow, EfficientNet-Lite's
+    # checkpoints among them, need for their exact features.
+    same_padding: bool = False
+    # BatchNorm epsilon of every norm layer (0: the norm_cfg's own).
+    bn_eps: float = 0.0
+    # The hand chain's op per stage (empty: ``mb_k3e6`` everywhere, or a
+    # layer's first candidate where it has none).
+    reference_ops: Tuple[str, ...] = ()
     layers: Tuple[LayerSpec, ...] = field(init=False, compare=False,
                                           repr=False)
 
@@ -68,7 +78,23 @@ class SearchSpace:
                              f'1x1 conv), got {self.last_channels}')
         if self.max_extra_edges < 0:
             raise ValueError('max_extra_edges: expected >= 0')
+        if self.bn_eps < 0:
+            raise ValueError(f'bn_eps: expected >= 0 (0: the norm_cfg\'s '
+                             f'own), got {self.bn_eps}')
+        object.__setattr__(self, 'same_padding', bool(self.same_padding))
+        object.__setattr__(self, 'bn_eps', float(self.bn_eps))
+        object.__setattr__(self, 'reference_ops',
+                           tuple(str(o) for o in self.reference_ops))
+        if self.reference_ops and len(self.reference_ops) != len(stages):
+            raise ValueError(
+                f'reference_ops: expected one op per stage ({len(stages)}),'
+                f' got {len(self.reference_ops)}')
         object.__setattr__(self, 'layers', self._build_layers())
+        for s, op in enumerate(self.reference_ops):
+            if any(op not in ly.candidates for ly in self.layers
+                   if ly.stage == s):
+                raise ValueError(f'reference_ops[{s}]: {op!r} is not a '
+                                 f'candidate of every layer of stage {s}')
 
     @property
     def stem_out(self) -> int:
@@ -133,8 +159,15 @@ class SearchSpace:
                    edge_seed=self.edge_seed,
                    widen_factor=self.widen_factor,
                    stem_channels=self.stem_channels)
-        if self.last_channels:  # absent when unused: older archs still fit
+        # Absent when unused: archs written before these existed still fit.
+        if self.last_channels:
             out['last_channels'] = self.last_channels
+        if self.same_padding:
+            out['same_padding'] = True
+        if self.bn_eps:
+            out['bn_eps'] = self.bn_eps
+        if self.reference_ops:
+            out['reference_ops'] = list(self.reference_ops)
         return out
 
     @classmethod
@@ -142,6 +175,8 @@ class SearchSpace:
         cfg = dict(cfg)
         cfg['stages'] = tuple(tuple(s) for s in cfg['stages'])
         cfg['candidates'] = tuple(cfg['candidates'])
+        if 'reference_ops' in cfg:
+            cfg['reference_ops'] = tuple(cfg['reference_ops'])
         return cls(**cfg)
 
     def fingerprint(self) -> str:
@@ -151,6 +186,14 @@ class SearchSpace:
                for ly in self.layers]
         parts = [self.stem_out, doc] + ([self.last_out] if self.last_out
                                         else [])
+        # what changes the computation, but not the shapes (only when set:
+        # the fingerprints of spaces without them are unchanged)
+        extra = {k: v for k, v in (('same_padding', self.same_padding),
+                                   ('bn_eps', self.bn_eps),
+                                   ('reference_ops',
+                                    list(self.reference_ops))) if v}
+        if extra:
+            parts.append(extra)
         blob = json.dumps(parts, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -184,10 +227,15 @@ def build_space(stages: Optional[Sequence[Sequence[int]]] = None,
 
 
 SPACE_KEYS = ('stages', 'candidates', 'max_extra_edges', 'edge_seed',
-              'widen_factor', 'stem_channels')
+              'widen_factor', 'stem_channels', 'last_channels',
+              'same_padding', 'bn_eps', 'reference_ops')
 
 
 def space_of_backbone(backbone_cfg: dict) -> SearchSpace:
-    """The space a config's (super-network) backbone dict describes."""
-    return build_space(**{k: backbone_cfg[k] for k in SPACE_KEYS
-                          if k in backbone_cfg})
+    """The space a config's (super-network) backbone dict describes: its
+    ``preset``, overridden by the space keys it sets."""
+    cfg = space_preset(backbone_cfg['preset']) if backbone_cfg.get(
+        'preset') else {}
+    cfg.update({k: backbone_cfg[k] for k in SPACE_KEYS
+                if backbone_cfg.get(k) is not None})
+    return build_space(**cfg)

@@ -84,6 +84,13 @@ def safe_torch_load(filename: str, map_location: Any = None) -> Any:
             f'{filename}: refused to unpickle an object outside the allowed '
             f'checkpoint types (tensors, numpy arrays, MMEngine HistoryBuffer):'
             f' {detail}. Only load checkpoints you trust.') from None
+    except (RuntimeError, EOFError) as e:
+        # an interrupted download or another kind of file: torch says so
+        # in several lines of advice; one names the cause
+        lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+        raise ValueError(f'{filename}: not a readable PyTorch checkpoint ('
+                         f'{lines[0] if lines else type(e).__name__}); '
+                         f'expected a complete .pth file') from None
 
 
 _LAST_LOADED: List[str] = []
