@@ -37,6 +37,8 @@ class SparseSuperNet(DagBackbone):
         widen_factor, stem_channels: width of the space.
         last_channels: a final 1x1 conv after the last stage (MobileNetV2's
             1280; 0: none).
+        same_padding, bn_eps, reference_ops: see
+            :class:`~transnas_mm.space.SearchSpace` (a preset sets them).
         preset: a named space (``'mobilenet_v2'``, ``'efficientnet_lite0'``:
             its hand chain is that network, so ``init_cfg`` may load its
             pretrained checkpoint: the reference ops get its weights
@@ -79,6 +81,9 @@ class SparseSuperNet(DagBackbone):
                  warmup_iters: int = 0,
                  warmup_reseed: bool = True,
                  last_channels: Optional[int] = None,
+                 same_padding: Optional[bool] = None,
+                 bn_eps: Optional[float] = None,
+                 reference_ops: Optional[Sequence[str]] = None,
                  preset: Optional[str] = None,
                  init_cfg=None):
         base = space_preset(preset) if preset else {}
@@ -90,9 +95,11 @@ class SparseSuperNet(DagBackbone):
             stem_channels=base.get('stem_channels', stem_channels),
             last_channels=last_channels if last_channels is not None
             else base.get('last_channels', 0),
-            same_padding=base.get('same_padding', False),
-            bn_eps=base.get('bn_eps', 0.0),
-            reference_ops=() if stages else base.get('reference_ops', ()))
+            same_padding=same_padding if same_padding is not None
+            else base.get('same_padding', False),
+            bn_eps=bn_eps if bn_eps is not None else base.get('bn_eps', 0.0),
+            reference_ops=reference_ops if reference_ops is not None
+            else () if stages else base.get('reference_ops', ()))
         super().__init__(space, out_indices, frozen_stages, norm_cfg,
                          act_cfg, norm_eval, init_cfg)
         if not 0.0 <= edge_drop_prob <= 1.0:
