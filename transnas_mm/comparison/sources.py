@@ -36,12 +36,16 @@ def seeded_source(steps: Steps, out: str, static: str, fast: bool) -> str:
                          f'model.head.init_cfg.checkpoint={static}'])
 
 
-def demo_sources(steps: Steps, out: str, fast: bool) -> Sources:
-    """The demo data, then both source networks (skipped when done)."""
+def demo_data(steps: Steps, out: str) -> None:
+    """The demo data (skipped when built with the same seed and format)."""
     say('1/4 demo data')
     # the demo configs read data/demo/ (relative to the repo root)
     steps.run('data', steps.script('tools/prepare_demo_data.py', '--out',
                                    'data/demo'), osp.join(out, 'data.log'))
+
+
+def demo_sources(steps: Steps, out: str, fast: bool) -> Sources:
+    """Both source networks of the demo (skipped when done)."""
     say('2/4 source super-network, trained once')
     work = train_source(steps, out, 'source', SOURCE_STEPS['source'], fast)
     supernet = osp.join(out, SUPERNET)
@@ -52,3 +56,15 @@ def demo_sources(steps: Steps, out: str, fast: bool) -> Sources:
     static = last_checkpoint(train_source(steps, out, 'static',
                                           SOURCE_STEPS['static'], fast))
     return Sources(supernet, static)
+
+
+def pretrained_sources(steps: Steps, out: str, name: str) -> Sources:
+    """The packaged pretrained network ``name`` converted into its preset's
+    super-network (hand chain exact, other ops seeded by remap), once; it
+    is also the static row's network (its hand chain is the pretrained
+    network itself)."""
+    path = osp.join(out, f'source_{name}.pth')
+    steps.once(path + '.done', f'source: {name} converted (no training)',
+               steps.script('tools/convert/pretrained.py', name, path,
+                            '--to', 'source'), path + '.log')
+    return Sources(path, path)

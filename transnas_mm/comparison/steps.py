@@ -10,6 +10,8 @@ import sys
 import time
 from typing import List
 
+from ..utils.atomic_io import read_json
+
 
 def say(msg: str) -> None:
     print(f'[demo] {time.strftime("%H:%M:%S")} {msg}', flush=True)
@@ -28,8 +30,8 @@ def recorded_seconds(folder: str) -> float:
     for root, _, files in os.walk(folder):
         for name in files:
             if name.endswith('.done'):
-                with open(osp.join(root, name)) as f:
-                    total += float(json.load(f).get('seconds', 0.0))
+                total += float(read_json(osp.join(root, name)).get(
+                    'seconds', 0.0))
     return total
 
 
@@ -73,7 +75,7 @@ class Steps:
         """``run`` unless ``done`` exists; records the wall time in it."""
         if osp.isfile(done):
             say(f'{name}: done already')
-            return json.load(open(done))['seconds']
+            return read_json(done)['seconds']
         seconds = self.run(name, cmd, log)
         with open(done + '.tmp', 'w') as f:
             json.dump(dict(seconds=seconds), f)

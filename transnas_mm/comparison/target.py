@@ -8,7 +8,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..search.summaries import ArchSummary, WeightSources
 from ..search.timing import read_timing
-from ..utils.atomic_io import atomic_write_json
+from ..utils.atomic_io import atomic_write_json, read_json
 from .budgets import quick
 from .head_choice import finetune_better_heads
 from .rank_study import rank_study
@@ -23,11 +23,14 @@ from .variant import settle
 class TargetSpec:
     """``key``: folder name; ``config``: its search config; ``metric``: the
     held-out metric key; ``task``: 'cls' or 'det' for a user's target
-    (the demo's are named by key)."""
+    (the demo's are named by key); ``pretrained``: the packaged pretrained
+    network (``models.pretrained.PACKAGED``) the target starts from
+    instead of the demo source."""
     key: str
     config: str
     metric: str
     task: Optional[str] = None
+    pretrained: Optional[str] = None
 
     @property
     def kind(self) -> str:
@@ -64,6 +67,10 @@ DEMO_TARGETS = {
     'natural images (crops of ten photographs, 20 labels per class)':
     TargetSpec('photos', 'configs/transnas/demo/photo_search.py',
                'accuracy/top1', 'cls'),
+    'natural images from ImageNet EfficientNet-Lite0 (the same crops at '
+    '96 px; finetune = static = the ImageNet network, fresh head)':
+    TargetSpec('lite0', 'configs/transnas/lite0/photo_search.py',
+               'accuracy/top1', 'cls', 'efficientnet_lite0'),
 }
 
 
@@ -101,7 +108,7 @@ def row_latency(steps: Steps, found: str) -> Callable[[str], float]:
     search's own ``latency_table.json`` if it measured one, else measured
     once here and kept beside it."""
     from ..space import LatencyTable, SearchSpace, load_arch
-    doc = json.load(open(osp.join(found, 'cost_table.json')))
+    doc = read_json(osp.join(found, 'cost_table.json'))
     space = SearchSpace.from_dict(doc['space'])
     path = osp.join(found, 'latency_table.json')
     if not osp.isfile(path):
@@ -167,8 +174,7 @@ def score(steps: Steps, name: str, spec: TargetSpec, rdir: str,
                             '--out-metrics', result, '--split', split,
                             *row_options(spec, arch, None, seed, fast)),
                osp.join(rdir, f'{tag}.log'))
-    with open(result) as f:
-        return json.load(f).get(spec.metric)
+    return read_json(result).get(spec.metric)
 
 
 def shared_result(name: str, spec: TargetSpec, rdir: str, twin: str
@@ -185,12 +191,9 @@ def shared_result(name: str, spec: TargetSpec, rdir: str, twin: str
             f'held-out result are reused')
         atomic_write_json(osp.join(rdir, 'shared.json'),
                           dict(twin=osp.abspath(twin)))
-        with open(osp.join(twin, 'heldout.json')) as f:
-            atomic_write_json(result, json.load(f))
-    with open(osp.join(twin, 'finetune.done')) as f:
-        seconds = json.load(f)['seconds']
-    with open(result) as f:
-        return json.load(f).get(spec.metric), seconds
+        atomic_write_json(result, read_json(osp.join(twin, 'heldout.json')))
+    seconds = read_json(osp.join(twin, 'finetune.done'))['seconds']
+    return read_json(result).get(spec.metric), seconds
 
 
 def variant_runner(steps: Steps, name: str, spec: TargetSpec,
@@ -229,8 +232,7 @@ def row_network(steps: Steps, row: Row, spec: TargetSpec, rdir: str,
                    *(['--backbone-only'] if row.backbone_only else [])),
                osp.join(rdir, 'net.log'))
     net = osp.join(rdir, 'net')
-    return osp.join(net, 'arch.json'), json.load(
-        open(osp.join(net, 'cost.json')))
+    return osp.join(net, 'arch.json'), read_json(osp.join(net, 'cost.json'))
 
 
 def row_title(folder: str) -> str:
@@ -288,7 +290,7 @@ def search_target(steps: Steps, spec: TargetSpec, base: str,
                             work, *opts), osp.join(base, f'{name}.log'))
     settle(base, name)  # a search variant: charge what a fresh run pays
     found = osp.join(work, 'search')
-    total_s = json.load(open(done))['seconds']
+    total_s = read_json(done)['seconds']
     nas_s, nws_s = search_parts(found)
     return SearchRun(found, last_checkpoint(work),
                      ArchSummary.from_file(osp.join(found, 'summary.json')),

@@ -18,10 +18,9 @@ from typing import Any, Callable, Dict, Optional
 
 import torch.nn as nn
 from mmengine.dist import broadcast_object_list, is_main_process
-from mmengine.fileio import load
 
 from ..space import SearchSpace
-from ..utils.atomic_io import atomic_write_json
+from ..utils.atomic_io import atomic_write_json, read_json
 from .calibrate import seeded, unwrap
 from .candidate import WORST, Candidate
 
@@ -75,7 +74,7 @@ def choose_head_start(score: Callable[[str], Candidate], out: str,
     path = osp.join(out, CHOICE_FILE)
     doc = [None]
     if is_main_process() and osp.isfile(path):
-        saved = load(path)
+        saved = read_json(path)
         if saved.get('valid_for') == valid_for:
             doc[0] = saved
     broadcast_object_list(doc, src=0)

@@ -3,7 +3,6 @@ folder): ``adapt`` (the target training before the searches), ``arch``
 and ``weights`` (each search, its noise and export included), so a report
 charges each row what a user pays for it. Parts add up over restarts: a
 resumed step's time is paid too."""
-import json
 import os
 import os.path as osp
 import time
@@ -11,7 +10,7 @@ from typing import Callable, Dict, TypeVar
 
 from mmengine.dist import is_main_process
 
-from ..utils.atomic_io import atomic_write_json
+from ..utils.atomic_io import atomic_write_json, read_json
 
 TIMING_FILE = 'timing.json'
 T = TypeVar('T')
@@ -22,8 +21,7 @@ def read_timing(out_dir: str) -> Dict[str, float]:
     path = osp.join(out_dir, TIMING_FILE)
     if not osp.isfile(path):
         return {}
-    with open(path) as f:
-        return json.load(f)
+    return read_json(path)
 
 
 def add_time(out_dir: str, part: str, seconds: float) -> None:

@@ -99,6 +99,21 @@ def atomic_write_json(path: str, obj: Any) -> None:
     atomic_write_text(path, to_json(obj, indent=2, sort_keys=False) + '\n')
 
 
+def read_json(path: str) -> Any:
+    """A JSON file this project wrote back (a state, a timing, a result).
+    A truncated or malformed one (a kill before writes were atomic, a full
+    disk) is refused in one line naming it and how to recover."""
+    with open(path) as f:
+        text = f.read()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(
+            f'{path}: malformed JSON at line {e.lineno} column {e.colno} '
+            f'({e.msg}); delete it and rerun: the step that writes it runs '
+            f'again') from None
+
+
 def nonfinite_tensors(obj: Any, prefix: str = '') -> List[str]:
     """Names of the floating tensors holding NaN/inf inside ``obj`` (a
     tensor, or dicts/lists of them, e.g. a state dict)."""
