@@ -62,3 +62,26 @@ def test_a_step_logs_alike_in_a_fresh_or_a_forked_process(tmp_path, warm):
                   str(tmp_path / 'logs' / 'bad.log'))
     assert 'bad input: field x' in str(e.value)
     assert 'bad FAILED (exit 1)' in str(e.value)
+
+
+@pytest.mark.parametrize('warm', [False, True])
+def test_a_long_step_shows_progress(tmp_path, capsys, warm):
+    """While a step runs, a line every ``progress_every`` seconds: its
+    elapsed time and the ETA MMEngine last logged; none when off (the
+    default off a terminal: CI logs stay short)."""
+    (tmp_path / 'slow.py').write_text(
+        'import time\n'
+        'for eta in ("0:00:09", "0:00:04"):\n'
+        '    print(f"Epoch(train) [1][1/2]  eta: {eta}  loss: 1.0",'
+        ' flush=True)\n'
+        '    time.sleep(1.6)\n')
+    steps = Steps(str(tmp_path), warm=warm, progress_every=0.5)
+    steps.run('slow', steps.script('slow.py'), str(tmp_path / 'slow.log'))
+    lines = [ln for ln in capsys.readouterr().out.splitlines()
+             if 'elapsed' in ln]
+    assert len(lines) >= 2, lines
+    assert all('slow:' in ln and 'whole run:' in ln for ln in lines)
+    assert any('MMEngine ETA 0:00:0' in ln for ln in lines), lines
+    quiet = Steps(str(tmp_path), warm=warm, progress_every=0)
+    quiet.run('slow', quiet.script('slow.py'), str(tmp_path / 'q.log'))
+    assert 'elapsed' not in capsys.readouterr().out

@@ -5,10 +5,11 @@ interrupted."""
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 import time
-from typing import List
+from typing import List, Optional
 
 from ..utils.atomic_io import read_json
 
@@ -35,15 +36,67 @@ def recorded_seconds(folder: str) -> float:
     return total
 
 
+class Progress:
+    """A line every ``every`` seconds while a step runs: its elapsed time,
+    the ETA MMEngine last wrote to the step's log, and the whole run's
+    elapsed time (a long step shows it is alive and how long is left)."""
+
+    ETA = re.compile(r'eta: (\S+)')
+
+    def __init__(self, name: str, log: str, every: float,
+                 run_start: float):
+        self.name, self.log, self.every = name, log, every
+        self.run_start = run_start
+        self.start = self.last = time.time()
+
+    def step_eta(self) -> str:
+        """The last 'eta: H:MM:SS' of the log ('' if none yet)."""
+        try:
+            with open(self.log, 'rb') as f:
+                f.seek(max(0, osp.getsize(self.log) - 20000))
+                tail = f.read().decode(errors='replace')
+        except OSError:
+            return ''
+        found = self.ETA.findall(tail)
+        return found[-1] if found else ''
+
+    def __call__(self) -> None:
+        now = time.time()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        eta = self.step_eta()
+        say(f'  {self.name}: {_clock(now - self.start)} elapsed'
+            + (f', MMEngine ETA {eta}' if eta else '')
+            + f' (whole run: {_clock(now - self.run_start)})')
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f'{minutes}m{secs:02d}s'
+
+
 class Steps:
     """Runs steps from the repository ``root``. ``warm``: each step runs in
     a child forked from this process, whose OpenMMLab imports are done
-    once (POSIX; see :mod:`transnas_mm.utils.warm_steps`)."""
+    once (POSIX; see :mod:`transnas_mm.utils.warm_steps`).
+    ``progress_every``: seconds between progress lines while a step runs
+    (default: 30 on a terminal, none otherwise, so CI logs stay short)."""
 
-    def __init__(self, root: str, warm: bool = hasattr(os, 'fork')):
+    def __init__(self, root: str, warm: bool = hasattr(os, 'fork'),
+                 progress_every: Optional[float] = None):
         self.root = root
         self.warm = warm
         self.python = sys.executable
+        if progress_every is None and sys.stdout.isatty():
+            progress_every = 30.0
+        self.progress_every = progress_every
+        self.start = time.time()
+
+    def _progress(self, name: str, log: str) -> Optional[Progress]:
+        if not self.progress_every:
+            return None
+        return Progress(name, log, self.progress_every, self.start)
 
     def script(self, *args: str) -> List[str]:
         """``python tools/<script> args``."""
@@ -58,13 +111,22 @@ class Steps:
             for c in cmd[1:]))
         t0 = time.time()
         os.makedirs(osp.dirname(log), exist_ok=True)
+        progress = self._progress(name, log)
         if self.warm and cmd[0] == self.python:
             from ..utils.warm_steps import run_script
-            code = run_script(cmd[1:], log, root)
+            code = run_script(cmd[1:], log, root, progress)
         else:
             with open(log, 'w') as f:
-                code = subprocess.run(cmd, cwd=root, stdout=f,
-                                      stderr=subprocess.STDOUT).returncode
+                proc = subprocess.Popen(cmd, cwd=root, stdout=f,
+                                        stderr=subprocess.STDOUT)
+                while proc.poll() is None:
+                    if progress is not None:
+                        progress()
+                    try:
+                        proc.wait(timeout=1.0)
+                    except subprocess.TimeoutExpired:
+                        pass
+                code = proc.returncode
         if code != 0:
             tail = open(log).read()[-3000:]
             raise SystemExit(f'{tail}\n[demo] {name} FAILED (exit '

@@ -9,8 +9,9 @@ import os
 import os.path as osp
 import runpy
 import sys
+import time
 import traceback
-from typing import Callable, List
+from typing import Callable, List, Optional
 
 
 def preload() -> None:
@@ -22,10 +23,12 @@ def preload() -> None:
             init_default_scope=False)
 
 
-def run_forked(job: Callable[[], None], log: str, cwd: str) -> int:
+def run_forked(job: Callable[[], None], log: str, cwd: str,
+               while_running: Optional[Callable[[], None]] = None) -> int:
     """``job()`` in a forked child with stdout/stderr in ``log``; returns
     its exit code (0, a ``sys.exit`` code, or 1 for an exception, whose
-    traceback goes to the log)."""
+    traceback goes to the log). ``while_running`` is called about once a
+    second while the child runs (no thread: a fork must see none)."""
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -53,11 +56,17 @@ def run_forked(job: Callable[[], None], log: str, cwd: str) -> int:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
+    while True:
+        done, status = os.waitpid(pid, 0 if while_running is None
+                                  else os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        while_running()
+        time.sleep(1.0)
 
 
-def run_script(argv: List[str], log: str, cwd: str) -> int:
+def run_script(argv: List[str], log: str, cwd: str,
+               while_running: Optional[Callable[[], None]] = None) -> int:
     """``python argv[0] argv[1:]`` as a forked child (see module doc)."""
     script = osp.join(cwd, argv[0])
 
@@ -66,4 +75,4 @@ def run_script(argv: List[str], log: str, cwd: str) -> int:
         sys.path[0] = osp.dirname(osp.abspath(script))
         runpy.run_path(script, run_name='__main__')
 
-    return run_forked(job, log, cwd)
+    return run_forked(job, log, cwd, while_running)
