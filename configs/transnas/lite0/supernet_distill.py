@@ -48,3 +48,4 @@ default_hooks = dict(checkpoint=dict(by_epoch=False, interval=distill_iters,
                                      max_keep_ckpts=1))
 visualizer = dict(type='UniversalVisualizer',
                   vis_backends=_base_.vis_backends)
+log_processor = dict(by_epoch=False)
