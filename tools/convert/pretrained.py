@@ -23,15 +23,15 @@ checkpoint=NET.pth)`` is given to ``SparseSuperNet(preset=...)`` or
 ``TransNASNet(arch=...)``: this tool only saves its result.
 """
 import argparse
-import os.path as osp
 import sys
 from typing import Optional
 
 from transnas_mm import SparseSuperNet, TransNASNet
-from transnas_mm.models.pretrained import (PACKAGED, PRETRAINED, SCHEME,
+from transnas_mm.apis.export import splice_backbone
+from transnas_mm.models.pretrained import (PACKAGED, PRETRAINED,
                                            detect_pretrained,
                                            load_state_dict_file,
-                                           packaged_checkpoint,
+                                           resolve_checkpoint,
                                            strip_backbone)
 from transnas_mm.utils.atomic_io import atomic_torch_save
 
@@ -44,8 +44,7 @@ def convert(src: str, out: str, to: str,
     ``preset``: refuse a checkpoint of any other network."""
     if to not in TARGETS:
         raise ValueError(f'--to: {to!r}; expected one of {TARGETS}')
-    if src.startswith(SCHEME) or (src in PACKAGED and not osp.exists(src)):
-        src = packaged_checkpoint(src)
+    src = resolve_checkpoint(src)
     state = strip_backbone(load_state_dict_file(src))
     found = detect_pretrained(state)
     if found is None or (preset and found[0].preset != preset):
@@ -61,14 +60,14 @@ def convert(src: str, out: str, to: str,
         'supernet', 'source') else TransNASNet(arch=net_info.preset)
     net.load_pretrained(src)
     state_out = net.state_dict()
-    if to == 'source':
-        state_out = {'backbone.' + k: v for k, v in state_out.items()}
+    if to in ('source', 'classifier'):  # a whole model's keys
+        state_out = splice_backbone({}, 'backbone.', state_out,
+                                    backbone_only=True)
     if to == 'classifier':
         fc = net_info.classifier(state) if net_info.classifier else None
         if fc is None:
             raise ValueError(f'{src}: no ImageNet classifier in this '
                              f'{net_info.name} checkpoint; use --to transnas')
-        state_out = {'backbone.' + k: v for k, v in state_out.items()}
         state_out['head.fc.weight'], state_out['head.fc.bias'] = fc
     atomic_torch_save(dict(state_dict=state_out, meta=dict(
         converted_from=src, network=net_info.name, to=to,

@@ -4,12 +4,14 @@ chain has its layers, how to recognise its state dict, and how to read its
 conv units in order; the copy, with every shape checked, is shared."""
 import importlib.util
 import os.path as osp
+import pickle
 from dataclasses import dataclass
 from typing import Callable, Dict, Optional, Tuple
 
-import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 from torch import Tensor
+
+from ...utils.checkpoint_compat import safe_torch_load
 
 from .efficientnet_lite import (efficientnet_lite_classifier,
                                 efficientnet_lite_kind,
@@ -112,22 +114,24 @@ def convert_hand_chain(state: Dict[str, Tensor], template: Dict[str, Tensor],
                       f'{kind} {net.name}', source), net
 
 
+def resolve_checkpoint(path: str) -> str:
+    """``path`` itself, or for ``packaged://NAME`` (or a bare ``NAME`` of
+    :data:`PACKAGED` that is no file here) the file that package ships."""
+    if path.startswith(SCHEME) or (path in PACKAGED and not osp.exists(path)):
+        return packaged_checkpoint(path)
+    return path
+
+
 def load_state_dict_file(path: str) -> Dict[str, Tensor]:
     """The state dict of a checkpoint file (a plain state dict or one under
-    ``state_dict``; ``packaged://NAME`` or ``NAME`` of :data:`PACKAGED`: the
-    file a package ships), loaded on the CPU; a file that is not one is
-    refused in one line naming it."""
-    if path.startswith(SCHEME) or (path in PACKAGED and not osp.exists(path)):
-        path = packaged_checkpoint(path)
+    ``state_dict``; see :func:`resolve_checkpoint` for packaged ones),
+    loaded on the CPU; a file that is not one is refused in one line
+    naming it."""
+    path = resolve_checkpoint(path)
     try:
-        ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    except FileNotFoundError:
-        raise
-    except Exception as e:  # a truncated download, not a torch file, ...
-        first = str(e).strip().splitlines()[0] if str(e).strip() else \
-            type(e).__name__
-        raise ValueError(f'{path}: not a readable PyTorch checkpoint '
-                         f'({first}); expected a .pth state dict') from None
+        ckpt = safe_torch_load(path, map_location='cpu')
+    except pickle.UnpicklingError as e:  # already one line, naming path
+        raise ValueError(str(e)) from None
     if isinstance(ckpt, dict) and isinstance(ckpt.get('state_dict'), dict):
         ckpt = ckpt['state_dict']
     if not isinstance(ckpt, dict):
@@ -140,4 +144,4 @@ register_packaged_scheme()
 
 __all__ = ['PACKAGED', 'PRETRAINED', 'PretrainedNet', 'convert_hand_chain',
            'detect_pretrained', 'load_state_dict_file', 'packaged_checkpoint',
-           'strip_backbone']
+           'resolve_checkpoint', 'strip_backbone']
