@@ -6,6 +6,7 @@ data. Each check through check_data_files (what tools/train.py and
 tools/test.py call) and, where it writes configs, tools/new_target.py."""
 import copy
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -125,14 +126,76 @@ def test_new_target_det_labels_match_names_whatever_the_order(tmp_path):
         assert names == truth[info['img_id']], (names, info['img_id'])
         checked += len(names)
     assert checked == len(doc['annotations'])
-    # a val json listing the same categories in another order is refused
-    other = _coco(tmp_path, 'val2', list(reversed(REVERSED)), images=20)
+
+
+def _labels_match_names(ds_cfg, ann):
+    """Every box of the built dataset carries the label of its category's
+    name in the dataset's classes; returns the dataset."""
+    from mmdet.registry import DATASETS
+    doc = json.load(open(ann))
+    name_of = {c['id']: c['name'] for c in doc['categories']}
+    truth = {}
+    for a in doc['annotations']:
+        truth.setdefault(a['image_id'], []).append(name_of[a['category_id']])
+    ds_cfg = dict(copy.deepcopy(ds_cfg), pipeline=[])
+    ds = DATASETS.build(ds_cfg)
+    classes = ds.metainfo['classes']
+    for i in range(len(ds)):
+        info = ds.get_data_info(i)
+        names = [classes[inst['bbox_label']] for inst in info['instances']]
+        assert names == truth[info['img_id']], (names, info['img_id'])
+    return ds
+
+
+def test_new_target_det_val_json_in_another_category_order(tmp_path):
+    """Two export tools, one category set in two list orders: the config is
+    written, labels follow names in both splits and the metric scores the
+    val split's own boxes as perfect (mmdet's CocoDataset + CocoMetric
+    would give each split its own numbering)."""
+    import torch
+    from mmdet.structures import DetDataSample
+    from mmengine.registry import METRICS
+    from mmengine.structures import InstanceData
+    train = _coco(tmp_path, 'train', REVERSED)
+    val = _coco(tmp_path, 'val', list(reversed(REVERSED)), images=20,
+                seed=2)
+    out = str(tmp_path / 'det.py')
+    proc = _new_target('det', '--train', train, '--train-img',
+                       str(tmp_path / 'img'), '--val', val, '--val-img',
+                       str(tmp_path / 'img'), '--image-size', '64', '--out',
+                       out)
+    assert proc.returncode == 0, proc.stderr
+    cfg = Config.fromfile(out)
+    assert cfg.target_classes == ('zebra', 'yak', 'xerus')
+    init_default_scope('mmdet')
+    import transnas_mm  # noqa: F401  (registers NamedCocoDataset)
+    _labels_match_names(cfg.train_dataloader.dataset.to_dict(), train)
+    ds = _labels_match_names(cfg.test_dataloader.dataset.to_dict(), val)
+    metric = METRICS.build(cfg.test_evaluator.to_dict())
+    metric.dataset_meta = ds.metainfo
+    for i in range(len(ds)):
+        info = ds.get_data_info(i)
+        boxes = [inst['bbox'] for inst in info['instances']]
+        sample = DetDataSample(metainfo=dict(
+            img_id=info['img_id'], ori_shape=(64, 64)))
+        sample.pred_instances = InstanceData(
+            bboxes=torch.tensor(boxes, dtype=torch.float32),
+            scores=torch.ones(len(boxes)),
+            labels=torch.tensor([inst['bbox_label']
+                                 for inst in info['instances']]))
+        metric.process({}, [sample.to_dict()])
+    result = metric.evaluate(len(ds))
+    assert result['coco/bbox_mAP'] == pytest.approx(1.0), result
+    # a category missing from one split is refused, naming it
+    other = _coco(tmp_path, 'val2', REVERSED[:2], images=20, seed=3)
     proc = _new_target('det', '--train', train, '--train-img',
                        str(tmp_path / 'img'), '--val', other, '--val-img',
                        str(tmp_path / 'img'), '--image-size', '64', '--out',
                        str(tmp_path / 'x.py'))
     assert proc.returncode != 0
-    assert 'order' in proc.stderr and 'Traceback' not in proc.stderr
+    assert "['xerus']" in proc.stderr and other in proc.stderr
+    assert 'Traceback' not in proc.stderr and len(
+        proc.stderr.strip().splitlines()) == 1
     assert not osp.exists(tmp_path / 'x.py')
 
 
@@ -258,17 +321,17 @@ def test_new_target_refuses_val_labels_outside_the_training_classes(
 
 def test_generated_configs_name_no_demo_path_or_class(tmp_path):
     root = tmp_path / 'own'
-    for split in ('train', 'val'):
+    for s, split in enumerate(('train', 'val')):
         for k in range(3):
             folder = root / split / f'kind_{k}'
             folder.mkdir(parents=True)
             for i in range(4):
-                Image.new('RGB', (16, 16), (60 * k, 0, 0)).save(
+                Image.new('RGB', (16, 16), (60 * k, i, s)).save(
                     folder / f'{i}.png')
     det = tmp_path / 'det'
     det.mkdir()
     train = _coco(det, 'train', [(1, 'cat'), (2, 'dog')])
-    val = _coco(det, 'val', [(1, 'cat'), (2, 'dog')], images=20)
+    val = _coco(det, 'val', [(1, 'cat'), (2, 'dog')], images=20, seed=1)
     runs = [('cls', '--train', str(root / 'train'), '--val',
              str(root / 'val'), '--image-size', '32'),
             ('det', '--train', train, '--train-img', str(det / 'img'),
@@ -290,3 +353,89 @@ def test_generated_configs_name_no_demo_path_or_class(tmp_path):
                     'test_dataloader', 'optim_wrapper', 'custom_hooks',
                     'default_hooks', 'val_evaluator', 'train_cfg'):
             assert key in cfg, (args[0], key)
+
+
+# -- splits disjoint from the training images ---------------------------------
+
+def _photos(folder, seed, classes=3, per_class=4):
+    """Class folders of distinct random images."""
+    rng = np.random.default_rng(seed)
+    for k in range(classes):
+        (folder / f'kind_{k}').mkdir(parents=True)
+        for i in range(per_class):
+            Image.fromarray(rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)
+                            ).save(folder / f'kind_{k}' / f'{i}.png')
+
+
+def test_new_target_refuses_a_split_that_shares_training_images(tmp_path):
+    """--val given the training folder again, or copies of training images
+    under other names, or a test json over the training images: refused in
+    one line naming both files and the count, nothing written."""
+    import shutil
+    _photos(tmp_path / 'train', seed=0)
+    _photos(tmp_path / 'val', seed=1)
+    out = str(tmp_path / 'cls.py')
+
+    def run(*args):
+        proc = _new_target('cls', '--train', str(tmp_path / 'train'), *args,
+                           '--image-size', '32', '--out', out)
+        return proc, proc.stderr.strip()
+
+    proc, err = run('--val', str(tmp_path / 'train'))
+    assert proc.returncode != 0 and len(err.splitlines()) == 1, err
+    assert '12 of 6 images' not in err and 'Traceback' not in err, err
+    # the search half of the carved --val: 6 of the 12 training images
+    assert 'val_dataloader.dataset: 6 of 6 images' in err, err
+    assert str(tmp_path / 'train') in err and 'same file' in err, err
+    assert not osp.exists(out)
+    # three training images copied into --val under other names
+    for k in range(3):
+        shutil.copy(tmp_path / 'train' / f'kind_{k}' / '0.png',
+                    tmp_path / 'val' / f'kind_{k}' / 'copy.png')
+    proc, err = run('--val', str(tmp_path / 'val'), '--test',
+                    str(tmp_path / 'val'))
+    assert proc.returncode != 0 and len(err.splitlines()) == 1, err
+    assert 'val_dataloader.dataset: 3 of 15 images' in err, err
+    assert 'copy.png' in err and 'same content' in err, err
+    assert not osp.exists(out)
+    for k in range(3):
+        os.remove(tmp_path / 'val' / f'kind_{k}' / 'copy.png')
+    proc, err = run('--val', str(tmp_path / 'val'))
+    assert proc.returncode == 0, err
+    assert 'held-out split is carved from --val' in err, err
+    assert osp.exists(out)
+    # detection: a test json over the training images
+    det = tmp_path / 'det'
+    det.mkdir()
+    train = _coco(det, 'train', [(1, 'cat')])
+    val = _coco(det, 'val', [(1, 'cat')], images=20, seed=1)
+    doc = json.load(open(train))
+    test = det / 'test.json'
+    test.write_text(json.dumps(doc))
+    proc = _new_target('det', '--train', train, '--train-img',
+                       str(det / 'img'), '--val', val, '--val-img',
+                       str(det / 'img'), '--test', str(test), '--test-img',
+                       str(det / 'img'), '--image-size', '64', '--out',
+                       str(tmp_path / 'det.py'))
+    err = proc.stderr.strip()
+    assert proc.returncode != 0 and len(err.splitlines()) == 1, err
+    assert 'test_dataloader.dataset: 12 of 12 images' in err, err
+    assert 'train_0.png' in err and 'Traceback' not in err, err
+    assert not osp.exists(tmp_path / 'det.py')
+
+
+def test_train_py_data_checks_refuse_overlapping_splits(tmp_path):
+    """What tools/train.py runs (check_data_files with the training
+    loaders) refuses a val split made of training images."""
+    _photos(tmp_path / 'train', seed=0)
+    ds = dict(type='CustomDataset', data_root='', pipeline=[],
+              data_prefix=str(tmp_path / 'train'))
+    cfg = Config(dict(default_scope='mmpretrain',
+                      model=dict(head=dict(num_classes=3)),
+                      train_dataloader=dict(dataset=ds),
+                      val_dataloader=dict(dataset=dict(ds, indices=[0, 5]))))
+    with pytest.raises(ValueError) as err:
+        check_data_files(cfg, ('train_dataloader', 'val_dataloader'))
+    one_line(err, 'val_dataloader.dataset: 2 of 2 images',
+             str(tmp_path / 'train'), 'same file')
+    check_data_files(cfg, ('val_dataloader', ))  # tools/test.py: no train

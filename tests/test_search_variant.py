@@ -161,3 +161,78 @@ def test_extra_rows_come_after_the_goals_rows():
     with pytest.raises(ValueError, match=r"extra rows: expected keys among "
                        r"\['nas_source'\], got \['nws'\]"):
         table_rows(['nws'])
+
+
+def _own_target(root, name, seed):
+    """A classification folder pair and its new_target config."""
+    import numpy as np
+    from PIL import Image
+
+    from test_data_checks import _new_target
+    rng = np.random.default_rng(seed)
+    for split in ('train', 'val'):
+        for k in range(2):
+            folder = osp.join(root, name, split, f'c{k}')
+            os.makedirs(folder)
+            for i in range(4):
+                Image.fromarray(rng.integers(0, 255, (16, 16, 3),
+                                             dtype=np.uint8)).save(
+                    osp.join(folder, f'{i}.png'))
+    out = osp.join(root, f'{name}.py')
+    proc = _new_target('cls', '--train', osp.join(root, name, 'train'),
+                       '--val', osp.join(root, name, 'val'), '--image-size',
+                       '32', '--out', out)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_reuse_of_another_targets_run_is_refused(tmp_path):
+    """--reuse PREV made for target config A, given target config B (other
+    images, same class count): refused in one line naming the field,
+    before anything is copied; the same config with the same source is
+    accepted (and a renamed copy of it too)."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    from transnas_mm.comparison.run_identity import (check_identity,
+                                                     record_identity,
+                                                     target_identity)
+    a = _own_target(str(tmp_path), 'a', 0)
+    b = _own_target(str(tmp_path), 'b', 1)
+    source = tmp_path / 'source.pth'
+    source.write_bytes(b'weights')
+    prev = tmp_path / 'prev'
+    record_identity(str(prev / 'own'), target_identity(a, str(source), False,
+                                                       ROOT))
+    write(str(prev / 'own' / 'search.done'), dict(seconds=1.0))
+    out = tmp_path / 'variant'
+    proc = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'run_demo.py'),
+         '--target-config', b, '--source', str(source), '--reuse', str(prev),
+         '--rerun', 'weights', '--out', str(out)], cwd=ROOT,
+        capture_output=True, text=True, timeout=300)
+    err = proc.stderr.strip()
+    assert proc.returncode != 0 and 'Traceback' not in err, err
+    assert len(err.splitlines()) == 1, err
+    assert '--reuse' in err and 'data: train_dataloader' in err, err
+    assert str(prev / 'own') in err and b in err, err
+    assert not osp.exists(out / 'own')
+    # the same target (renamed config) is accepted; another source is not
+    renamed = str(tmp_path / 'a_copy.py')
+    with open(a) as f, open(renamed, 'w') as g:
+        g.write(f.read())
+    check_identity(str(prev / 'own'), target_identity(
+        renamed, str(source), False, ROOT), '--reuse PREV')
+    other = tmp_path / 'other.pth'
+    other.write_bytes(b'other weights')
+    with pytest.raises(ValueError, match=r'--reuse PREV: .* source is'):
+        check_identity(str(prev / 'own'), target_identity(
+            a, str(other), False, ROOT), '--reuse PREV')
+    with pytest.raises(ValueError, match=r'quick is False there'):
+        check_identity(str(prev / 'own'), target_identity(
+            a, str(source), True, ROOT), '--reuse PREV')
+    # a run that records no identity cannot be checked: refused
+    with pytest.raises(ValueError, match=r'identity.json: not found'):
+        check_identity(str(tmp_path / 'old'), target_identity(
+            a, str(source), False, ROOT), '--reuse OLD')

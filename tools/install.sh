@@ -9,15 +9,28 @@
 # wheel's recorded torch version is checked again before it is installed.
 #
 # Environment knobs:
-#   VENV            venv path (default: .venv at the repo root); a fresh one
-#                   needs about 6.7 GB free on its disk (checked first)
+#   STACK           which supported stack (requirements/stacks/STACK.txt):
+#                   main (default: Python 3.11, torch 2.14) or omm21 (the
+#                   OpenMMLab 2.1 stack: Python 3.10, torch 2.1)
+#   VENV            venv path (default: .venv at the repo root for main,
+#                   .venv-STACK for another); a fresh one needs about 6.7 GB
+#                   free on its disk (checked first)
 #   TRANSNAS_CACHE  wheel cache (default: ~/.cache/transnas_mm)
 #   FORCE_CUDA      1 to compile mmcv's CUDA ops (GPU users; default 0)
 #   MAX_JOBS        parallel compile jobs (default: nproc)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${VENV:-$ROOT/.venv}"
+STACK="${STACK:-main}"
+STACK_REQ="$ROOT/requirements/stacks/$STACK.txt"
+if [ ! -f "$STACK_REQ" ]; then
+  echo "[install] STACK=$STACK: $STACK_REQ not found; expected one of:" \
+    $(cd "$ROOT/requirements/stacks" && ls *.txt | sed 's/\.txt$//') >&2
+  exit 1
+fi
+# The stack's Python: its first line "# python: X.Y".
+PY_VERSION="$(sed -n 's/^# python: *//p' "$STACK_REQ" | head -n1)"
+if [ "$STACK" = main ]; then VENV="${VENV:-$ROOT/.venv}"; else VENV="${VENV:-$ROOT/.venv-$STACK}"; fi
 CACHE="${TRANSNAS_CACHE:-$HOME/.cache/transnas_mm}"
 MMCV_VERSION=2.1.0
 PY="$VENV/bin/python"
@@ -35,7 +48,7 @@ pip_() { "$PY" -m pip install --disable-pip-version-check -q "$@" 2> >(quiet); }
 
 # Fingerprint of everything that decides what gets installed.
 fingerprint() {
-  cat "$ROOT"/requirements/*.txt "$ROOT/setup.py" "$ROOT/tools/install.sh" | sha256sum | cut -c1-16
+  cat "$ROOT"/requirements/*.txt "$STACK_REQ" "$ROOT/setup.py" "$ROOT/tools/install.sh" | sha256sum | cut -c1-16
 }
 
 # Run outside the checkout, so transnas_mm is the installed one: a venv
@@ -77,11 +90,23 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
   fi
 fi
 
-step "create venv $VENV"
-[ -x "$PY" ] || python3 -m venv "$VENV"
+step "create venv $VENV (Python $PY_VERSION, stack $STACK)"
+if [ ! -x "$PY" ]; then
+  # pyenv's shims answer python3.X only for the active version: ask pyenv.
+  base="$(command -v "python$PY_VERSION" 2>/dev/null || true)"
+  if ! "${base:-false}" --version >/dev/null 2>&1 && command -v pyenv >/dev/null; then
+    base="$(pyenv root)/versions/$(pyenv versions --bare | grep -E "^${PY_VERSION//./\\.}(\.[0-9]+)?$" | tail -n1)/bin/python$PY_VERSION"
+  fi
+  if ! "${base:-false}" --version >/dev/null 2>&1; then
+    echo "[install] STACK=$STACK needs Python $PY_VERSION (python$PY_VERSION" \
+      "on PATH, or pyenv install $PY_VERSION); not found" >&2
+    exit 1
+  fi
+  "$base" -m venv "$VENV"
+fi
 
-step "torch + torchvision (requirements/torch.txt)"
-pip_ -r "$ROOT/requirements/torch.txt"
+step "torch + torchvision (requirements/stacks/$STACK.txt)"
+pip_ -r "$STACK_REQ"
 TORCH_TAG="$("$PY" -c 'import torch; print(torch.__version__.replace("+", "_"))')"
 PY_TAG="$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
 OPS_TAG=$([ "$FORCE_CUDA" = "1" ] && echo cudaops || echo cpuops)
@@ -119,8 +144,10 @@ if ! have_mmcv; then
     tar -xzf "$build/mmcv-$MMCV_VERSION.tar.gz" -C "$build"
     src="$build/mmcv-$MMCV_VERSION"
     # torch >= 2.10 headers require C++20; mmcv's setup.py hard-codes C++17.
-    sed -i 's/-std=c++17/-std=c++20/g; s/std:c++17/std:c++20/g' "$src/setup.py"
-    grep -q 'c++20' "$src/setup.py" || { echo "[install] could not patch mmcv setup.py for C++20" >&2; exit 1; }
+    if "$PY" -c 'import sys, torch; sys.exit(tuple(map(int, torch.__version__.split(".")[:2])) < (2, 10))'; then
+      sed -i 's/-std=c++17/-std=c++20/g; s/std:c++17/std:c++20/g' "$src/setup.py"
+      grep -q 'c++20' "$src/setup.py" || { echo "[install] could not patch mmcv setup.py for C++20" >&2; exit 1; }
+    fi
     (cd "$src" && MMCV_WITH_OPS=1 "$PY" -m pip wheel --disable-pip-version-check -q \
       --no-deps --no-build-isolation . -w "$build/dist" 2> >(quiet))
     mkdir -p "$WHEEL_DIR.tmp"
@@ -136,7 +163,7 @@ fi
 
 step "OpenMMLab packages (requirements/mminstall.txt), runtime/test requirements, mim"
 # mmcv is already installed from the wheel above; pip sees it satisfies ==2.1.0.
-pip_ -r "$ROOT/requirements/mminstall.txt" -r "$ROOT/requirements/runtime.txt" \
+pip_ -c "$STACK_REQ" -r "$ROOT/requirements/mminstall.txt" -r "$ROOT/requirements/runtime.txt" \
   -r "$ROOT/requirements/tests.txt" -r "$ROOT/requirements/mim.txt" \
   -r "$ROOT/requirements/setuptools.txt" -r "$ROOT/requirements/pretrained.txt"
 

@@ -40,6 +40,14 @@ def main() -> None:
     print(write(cfg, args.out, ['python', 'tools/new_target.py'] +
                 sys.argv[1:]))
     print(f'split: {cfg.target_split}')
+    split = cfg.target_split
+    if args.test is None:
+        print(f'new_target: warning: no --test: the held-out split is carved '
+              f'from --val ({split["heldout"]} of '
+              f'{split["search"] + split["heldout"]} images, seed '
+              f'{split["seed"]}): the search never sees them, but its held-'
+              f'out numbers measure the pool the search was chosen on; pass '
+              f'--test for an independent test set', file=sys.stderr)
 
 
 if __name__ == '__main__':

@@ -30,6 +30,9 @@ from transnas_mm.apis.report import best_row, write_report
 from transnas_mm.comparison.notes import (report_notes, seeded_note,
                                           source_accuracy, static_note)
 from transnas_mm.comparison.rows import EXTRA_ROW_KEYS
+from transnas_mm.comparison.run_identity import (check_identity,
+                                                 record_identity,
+                                                 target_identity)
 from transnas_mm.comparison.sources import (demo_data, demo_sources,
                                            pretrained_sources, seeded_source)
 from transnas_mm.comparison.steps import Steps, recorded_seconds, say
@@ -143,17 +146,25 @@ def main() -> None:
             raise SystemExit(str(e)) from None
         specs = {osp.splitext(osp.basename(args.target_config))[0]: spec}
         args.targets = args.rank_targets = ['own']
-    if args.reuse:
-        try:
-            reuse_run(args.reuse, out, [spec.key for spec in specs.values()
-                                        if spec.key in args.targets],
-                      args.rerun)
-        except (FileNotFoundError, ValueError) as e:
-            raise SystemExit(str(e)) from None
     chosen = {name: spec for name, spec in specs.items()
               if spec.key in args.targets}
     if not args.target_config:
         demo_data(steps, out)
+    identities = {spec.key: target_identity(
+        spec.config, args.source or spec.pretrained or 'the demo source',
+        args.quick, ROOT) for spec in chosen.values()}
+    try:
+        for key, identity in identities.items():
+            if args.reuse:
+                check_identity(osp.join(osp.abspath(args.reuse), key),
+                               identity, f'--reuse {args.reuse}')
+            check_identity(osp.join(out, key), identity, f'--out {out}')
+        if args.reuse:
+            reuse_run(args.reuse, out, list(identities), args.rerun)
+    except (FileNotFoundError, ValueError) as e:
+        raise SystemExit(str(e)) from None
+    for key, identity in identities.items():
+        record_identity(osp.join(out, key), identity)
     if args.source:
         if not osp.isfile(args.source):
             parser.error(f'--source: {args.source}: file not found')

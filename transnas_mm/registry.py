@@ -1,6 +1,7 @@
 """transnas_mm registries: children of MMEngine's root registries, scope
 ``transnas_mm``, so our classes are found from mmdet- and mmpretrain-scoped
 configs alike as ``type='transnas_mm.Name'``."""
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
@@ -19,3 +20,6 @@ METRICS = Registry(
 LOOPS = Registry(
     'loop', parent=MMENGINE_LOOPS, scope='transnas_mm',
     locations=['transnas_mm.engine'])
+DATASETS = Registry(
+    'dataset', parent=MMENGINE_DATASETS, scope='transnas_mm',
+    locations=['transnas_mm.datasets'])

@@ -140,12 +140,28 @@ def _det_dataset(path: str, img: Optional[str], pipeline, arg: str
     if not osp.isfile(path):
         raise InputError(f'{arg}: {path}: not found; expected a COCO json')
     doc = _coco(path, arg)
-    # mmdet numbers labels by the json's categories list, not by id
     names = [c['name'] for c in doc['categories']]
-    ds = dict(type='CocoDataset', data_root='', ann_file=osp.abspath(path),
+    # labels by name in every split (mmdet's CocoDataset: by each json's
+    # list order, which two export tools may write differently)
+    ds = dict(type='transnas_mm.NamedCocoDataset', data_root='',
+              ann_file=osp.abspath(path),
               data_prefix=dict(img=osp.abspath(img or osp.dirname(path)) +
                                '/'), pipeline=pipeline)
     return ds, len(doc['images']), names
+
+
+def _metrics_by_name(cfg: Config) -> None:
+    """mmdet's CocoMetric numbers categories by the json's list order; the
+    written config scores by name as its datasets label (PreciseCocoMetric
+    does), so a val json in another order scores what it should."""
+    for ev in ('val_evaluator', 'test_evaluator'):
+        kind = str(cfg[ev].get('type', '')).split('.')[-1]
+        if kind == 'CocoMetric':
+            cfg[ev] = dict(cfg[ev], type='transnas_mm.PreciseCocoMetric')
+        elif kind != 'PreciseCocoMetric':
+            raise InputError(f'--template: {ev}.type={kind!r}; expected '
+                             f'CocoMetric or transnas_mm.PreciseCocoMetric '
+                             f'for a COCO target')
 
 
 def _hooks(cfg: Config, size: int) -> None:
@@ -200,13 +216,15 @@ def build(args: argparse.Namespace) -> Config:
                 paths[s], imgs[s], pipes[s], f'--{s}')
             if classes is None:
                 classes = names
-            elif names != classes:
-                raise InputError(f'--{s}: {paths[s]}: categories {names} '
-                                 f'differ from --train\'s {classes} (names '
-                                 f'and list order: mmdet numbers labels by '
-                                 f'that order); expected the same list')
+            elif sorted(names) != sorted(classes):
+                raise InputError(
+                    f'--{s}: {paths[s]}: categories '
+                    f'{sorted(set(names) ^ set(classes))} are not in both it '
+                    f'and --train; expected the same category names (in '
+                    f'any order)')
             datasets[s]['metainfo'] = dict(classes=tuple(classes))
         cfg.model.bbox_head.num_classes = len(classes)
+        _metrics_by_name(cfg)
     split = dict(search_source=osp.abspath(paths['val']), seed=args.seed)
     if paths['test'] is None:
         search, heldout = _carve(counts['val'], args.search_fraction,

@@ -4,6 +4,7 @@ import sys
 
 from mmdet.evaluation.metrics import CocoMetric
 
+from ..datasets.coco_by_name import cat_ids_by_name
 from ..registry import METRICS
 
 
@@ -22,9 +23,17 @@ class PreciseCocoMetric(CocoMetric):
     one json with ``indices`` (search / held-out halves of COCO val), or a
     racing subset, would count the images it never saw as misses. Same
     arguments and keys as ``CocoMetric``.
+
+    Label i is the category named ``classes[i]`` (as ``NamedCocoDataset``
+    numbers them), not the i-th of the json's list among ``classes``: the
+    same when the list follows the classes, which the data checks require
+    of mmdet's ``CocoDataset``.
     """
 
     def compute_metrics(self, results: list) -> dict:
+        if self.cat_ids is None and self._coco_api is not None:
+            self.cat_ids = cat_ids_by_name(self._coco_api,
+                                           self.dataset_meta['classes'])
         self.img_ids = sorted({pred['img_id'] for _, pred in results})
         module = sys.modules[CocoMetric.__module__]
         module.round = _no_round  # shadows the builtin inside that module

@@ -41,9 +41,10 @@ def _box_kind(ann: dict, img: Optional[dict], cat_ids: set) -> str:
 
 
 def _label_order(field: str, path: str, doc: dict,
-                 classes: Optional[Sequence[str]]) -> None:
+                 classes: Optional[Sequence[str]], by_name: bool) -> None:
     """mmdet gives label i to the i-th category of the json's list among
-    ``classes`` (not the id order): the config must list them so."""
+    ``classes`` (not the id order): the config must list them so, unless
+    the dataset matches them by name (``by_name``: NamedCocoDataset)."""
     names = [c.get('name') for c in doc['categories']]
     dup = sorted(n for n, k in Counter(names).items() if k > 1)
     if dup:
@@ -57,22 +58,26 @@ def _label_order(field: str, path: str, doc: dict,
         raise ValueError(f'{field}.metainfo.classes: {missing[0]!r} is not a '
                          f'category of {path} (its categories: '
                          f'{tuple(names)})')
+    if by_name:
+        return
     wanted = set(classes)
     order = tuple(n for n in names if n in wanted)
     if order != tuple(classes):
         raise ValueError(
             f'{field}.metainfo.classes: {tuple(classes)} is not the order '
             f'mmdet numbers labels by in {path} (its categories list: '
-            f'{order}); list the classes in that order')
+            f'{order}); list the classes in that order, or use '
+            f'type=\'transnas_mm.NamedCocoDataset\' (labels by name)')
 
 
 def check_coco(field: str, path: str, classes: Optional[Sequence[str]],
-               indices=None) -> List[str]:
+               indices=None, by_name: bool = False) -> List[str]:
     """One-line ``ValueError`` naming ``field``, ``path`` and the count for
     a class order the labels do not follow, bad boxes above
     ``MAX_BAD_SHARE`` (fewer are reported as a warning) or a split without
     a usable box; ``indices``: the subset of the json's images the split
-    uses (``dataset.indices``). Returns the warnings (also logged)."""
+    uses (``dataset.indices``); ``by_name``: the dataset numbers labels by
+    class name, in any list order (``NamedCocoDataset``). Returns the warnings (also logged)."""
     if osp.getsize(path) > MAX_CHECK_BYTES:
         return []
     try:
@@ -87,7 +92,7 @@ def check_coco(field: str, path: str, classes: Optional[Sequence[str]],
             raise ValueError(f'{field}.ann_file: {path}: {key}: missing; '
                              f'expected a COCO json with images, '
                              f'annotations and categories lists')
-    _label_order(field, path, doc, classes)
+    _label_order(field, path, doc, classes, by_name)
     images: Dict = {im.get('id'): im for im in doc['images']}
     cat_ids = {c.get('id') for c in doc['categories']
                if classes is None or c.get('name') in set(classes)}

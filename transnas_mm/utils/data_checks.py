@@ -12,6 +12,7 @@ from mmengine.config import Config
 from .coco_checks import check_coco
 from .label_checks import (LIST_TYPES, ann_labels, check_class_count,
                            check_label_range, class_folders, limits)
+from .split_overlap import dataset_images, overlap_message, shared_images
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 # Where mmpretrain / mmdet models keep their number of classes.
@@ -85,7 +86,8 @@ def _check_labels(field: str, ds: dict, ann: Optional[str],
     if ann is not None and ann.endswith('.json'):
         if 'Coco' in kind or kind == '':
             check_class_count(field, classes, num_classes)
-            return check_coco(field, ann, classes, ds.get('indices'))
+            return check_coco(field, ann, classes, ds.get('indices'),
+                              by_name=kind == 'NamedCocoDataset')
         return []
     if kind not in LIST_TYPES + ('CUB', ):
         return []
@@ -125,12 +127,36 @@ def check_data_files(cfg: Config,
     num_classes = model_num_classes(cfg)
     warnings: List[str] = []
     for loader in loaders:
-        node = cfg.get(loader)
-        if not isinstance(node, dict):
-            continue
-        for field, ds in _datasets(node.get('dataset'), f'{loader}.dataset'):
+        for field, ds in _loader_datasets(cfg, loader):
             ann = _path(ds, 'ann_file')
             if ann is not None:
                 _check_ann_file(field, ann)
             warnings += _check_labels(field, ds, ann, num_classes)
+    if LOADERS[0] in loaders:
+        _check_disjoint(cfg, [lo for lo in loaders if lo != LOADERS[0]])
     return warnings
+
+
+def _loader_datasets(cfg: Config, loader: str) -> List[Tuple[str, dict]]:
+    node = cfg.get(loader)
+    if not isinstance(node, dict):
+        return []
+    return list(_datasets(node.get('dataset'), f'{loader}.dataset'))
+
+
+def _check_disjoint(cfg: Config, others: Sequence[str]) -> None:
+    """No image of another split is a training image (split_overlap)."""
+    scope = cfg.get('default_scope')
+    train: List[str] = []
+    for _, ds in _loader_datasets(cfg, LOADERS[0]):
+        train += dataset_images(ds, scope) or []
+    if not train:
+        return
+    train_field = f'{LOADERS[0]}.dataset'
+    for loader in others:
+        for field, ds in _loader_datasets(cfg, loader):
+            images = dataset_images(ds, scope)
+            shared = shared_images(train, images or [])
+            if shared:
+                raise ValueError(overlap_message(field, train_field,
+                                                 len(images), shared))

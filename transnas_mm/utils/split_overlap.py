@@ -1,0 +1,102 @@
+"""Refuse a search or held-out split that shares images with the training
+split: every number measured on it would be measured on images the model
+trained on (inflated, and silently so). Images are the same when they are
+one file (path, symlink or hard link) or have the same bytes (a copy under
+another name); digests are taken only of files whose size some file of the
+other split shares."""
+import contextlib
+import hashlib
+import io
+import os
+import os.path as osp
+from collections import defaultdict
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from mmengine.registry import DATASETS, DefaultScope
+
+# More candidate files than this are compared by identity only.
+MAX_DIGESTS = 20000
+
+
+def dataset_images(ds_cfg: dict, scope: Optional[str]) -> Optional[List[str]]:
+    """The image paths a dataset config reads (its ``indices`` applied), by
+    building it through the registry with an empty pipeline; None when it
+    cannot be built here (the Runner reports why)."""
+    cfg = dict(ds_cfg, pipeline=[], lazy_init=False)
+    cfg.pop('serialize_data', None)
+    try:
+        # pycocotools prints its progress: not this check's to show
+        with DefaultScope.overwrite_default_scope(scope), \
+                contextlib.redirect_stdout(io.StringIO()):
+            ds = DATASETS.build(cfg)
+        return [ds.get_data_info(i)['img_path'] for i in range(len(ds))]
+    except Exception:  # noqa: BLE001  (the data checks and Runner say why)
+        return None
+
+
+def _identity(path: str) -> Optional[Tuple[int, int]]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _digest(path: str) -> str:
+    h = hashlib.sha1()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _sizes(paths: Iterable[str]) -> Dict[int, List[str]]:
+    out: Dict[int, List[str]] = defaultdict(list)
+    for p in paths:
+        try:
+            out[osp.getsize(p)].append(p)
+        except OSError:
+            pass
+    return out
+
+
+def shared_images(train: List[str], other: List[str]
+                  ) -> List[Tuple[str, str, str]]:
+    """(image of ``other``, image of ``train``, 'same file' | 'same
+    content') for each image of ``other`` that is also a training image."""
+    by_id = {}
+    for p in train:
+        key = _identity(p)
+        if key is not None:
+            by_id.setdefault(key, p)
+    found, rest = [], []
+    for p in other:
+        twin = by_id.get(_identity(p))
+        if twin is not None:
+            found.append((p, twin, 'same file'))
+        else:
+            rest.append(p)
+    train_sizes, rest_sizes = _sizes(train), _sizes(rest)
+    common = [s for s in rest_sizes if s in train_sizes]
+    if sum(len(train_sizes[s]) + len(rest_sizes[s])
+           for s in common) > MAX_DIGESTS:
+        return found
+    for size in common:
+        by_digest = {}
+        for p in train_sizes[size]:
+            by_digest.setdefault(_digest(p), p)
+        for p in rest_sizes[size]:
+            twin = by_digest.get(_digest(p))
+            if twin is not None:
+                found.append((p, twin, 'same content'))
+    return found
+
+
+def overlap_message(field: str, train_field: str, total: int,
+                    shared: List[Tuple[str, str, str]]) -> str:
+    """The one-line refusal for ``shared`` of ``total`` images."""
+    path, twin, how = shared[0]
+    return (f'{field}: {len(shared)} of {total} images are also training '
+            f'images of {train_field} (e.g. {path} and {twin}: {how}); '
+            f'expected a split disjoint from the training split: numbers '
+            f'measured on training images are inflated')
