@@ -29,6 +29,7 @@ from typing import Optional
 from transnas_mm import SparseSuperNet, TransNASNet
 from transnas_mm.apis.export import splice_backbone
 from transnas_mm.models.pretrained import (PACKAGED, PRETRAINED,
+                                           describe_state_dict,
                                            detect_pretrained,
                                            load_state_dict_file,
                                            resolve_checkpoint,
@@ -51,7 +52,7 @@ def convert(src: str, out: str, to: str,
         wanted = [n.name for n in PRETRAINED if not preset or
                   n.preset == preset]
         got = f'holds {found[0].name} weights' if found else \
-            'not a supported pretrained network'
+            describe_state_dict(state)
         raise ValueError(f'{src}: {got}; expected {" or ".join(wanted)} '
                          f'(mmpretrain, torchvision or efficientnet_pytorch '
                          f'key names)')

@@ -14,7 +14,7 @@ from ..space import SearchSpace, build_space, space_preset
 from ..space.ops import InvertedResidual, conv_unit
 from ..utils.checkpoint_compat import last_loaded_checkpoint
 from .pretrained import (PRETRAINED, PretrainedNet, convert_hand_chain,
-                         detect_pretrained)
+                         describe_state_dict, detect_pretrained)
 
 DEFAULT_INIT_CFG = [
     dict(type='Kaiming', layer=['Conv2d']),
@@ -126,8 +126,8 @@ class DagBackbone(BaseModule):
         own = self.state_dict()
         if 'space_id' not in state and not set(state) & set(own):
             raise ValueError(
-                f'{path}: {shown}no tensor of a {type(self).__name__} and not '
-                f'a supported pretrained network; expected a transnas_mm '
+                f'{path}: {shown}{describe_state_dict(state)}, with no '
+                f'tensor of a {type(self).__name__}; expected a transnas_mm '
                 f'checkpoint or one of '
                 f'{", ".join(n.name for n in PRETRAINED)}')
         extra = sorted(set(state) - set(own)) if self.strict_keys else []

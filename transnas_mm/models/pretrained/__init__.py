@@ -96,6 +96,27 @@ def detect_pretrained(state: Dict[str, Tensor]
     return None
 
 
+# What a state dict that is none of PRETRAINED looks like, by a key it has.
+FAMILIES = (('layer1.0.conv1.', 'a ResNet'), ('_blocks.', 'an EfficientNet'),
+            ('conv_stem.', 'a timm network'), ('blocks.0.attn.', 'a ViT'),
+            ('encoder.layer', 'a transformer'),
+            ('features.', 'a torchvision features/classifier network'),
+            ('cells.', 'a SparseSuperNet'), ('layers.', 'a layered network'))
+
+
+def describe_state_dict(state: Dict[str, Tensor]) -> str:
+    """One phrase for an unsupported state dict, so the user sees what the
+    file is: 'a ResNet state dict (122 keys), not MobileNetV2 1.0 or
+    EfficientNet-Lite0'."""
+    keys = list(strip_backbone(state))
+    kind = next((name for key, name in FAMILIES
+                 if any(key in k for k in keys)), None)
+    what = f'{kind} state dict' if kind else \
+        f'a state dict starting {keys[0]!r}' if keys else 'an empty state dict'
+    return (f'{what} ({len(keys)} keys), not '
+            f'{" or ".join(n.name for n in PRETRAINED)}')
+
+
 def convert_hand_chain(state: Dict[str, Tensor], template: Dict[str, Tensor],
                        num_layers: int, source: str = '<state dict>'
                        ) -> Tuple[Dict[str, Tensor], PretrainedNet]:
@@ -106,7 +127,7 @@ def convert_hand_chain(state: Dict[str, Tensor], template: Dict[str, Tensor],
     found = detect_pretrained(state)
     if found is None:
         raise ValueError(
-            f'{source}: not a supported pretrained network; expected one of '
+            f'{source}: {describe_state_dict(state)}; expected one of '
             f'{", ".join(n.name for n in PRETRAINED)} (mmpretrain, '
             f'torchvision or efficientnet_pytorch key names)')
     net, kind = found
