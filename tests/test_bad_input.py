@@ -173,3 +173,27 @@ def test_truncated_work_dir_json_names_the_file(tmp_path):
     with pytest.raises(ValueError) as err:
         read_timing(str(tmp_path))
     one_line(err, str(path), 'malformed JSON', 'delete it and rerun')
+    # every other work_dir JSON a rerun reads back goes through the same
+    # helper: a resume's recorded inputs, a row's start digest, a variant's
+    # done file
+    from mmengine.config import Config
+
+    from transnas_mm.comparison.start_digest import (DIGEST_FILE,
+                                                     read_start_digest)
+    from transnas_mm.comparison.variant import settle
+    from transnas_mm.utils.run_inputs import INPUTS_FILE, check_run_inputs
+    cut = '{"model.backbone": {"path"'
+    (tmp_path / INPUTS_FILE).write_text(cut)
+    with pytest.raises(ValueError) as err:
+        check_run_inputs(Config(dict(work_dir=str(tmp_path), model={})),
+                         resuming=True)
+    one_line(err, str(tmp_path / INPUTS_FILE), 'delete it and rerun')
+    (tmp_path / DIGEST_FILE).write_text(cut)
+    with pytest.raises(ValueError) as err:
+        read_start_digest(str(tmp_path))
+    one_line(err, str(tmp_path / DIGEST_FILE), 'delete it and rerun')
+    (tmp_path / 'search.reused.json').write_text(cut)
+    (tmp_path / 'search.done').write_text('{"seconds": 1}')
+    with pytest.raises(ValueError) as err:
+        settle(str(tmp_path), 'search')
+    one_line(err, str(tmp_path / 'search.reused.json'), 'malformed JSON')

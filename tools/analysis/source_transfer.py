@@ -16,7 +16,6 @@ Prints one line per source (mean ± std over seeds, and the gain over
 scratch) and writes ``source_transfer.json`` under ``--out``.
 """
 import argparse
-import json
 import os
 import os.path as osp
 import statistics
@@ -29,7 +28,7 @@ from transnas_mm.apis import export_model_checkpoint, finetune_config
 from transnas_mm.space import (Arch, reference_arch, sample_arch, save_arch,
                                space_of_backbone)
 from transnas_mm.utils import find_hook
-from transnas_mm.utils.atomic_io import atomic_write_json
+from transnas_mm.utils.atomic_io import atomic_write_json, read_json
 
 
 def test_archs(cfg: Config, random_archs: int) -> Dict[str, Arch]:
@@ -64,7 +63,7 @@ def finetune_on_search_split(cfg: Config, arch_file: str, weights: str,
     (kept in ``work_dir/search_split.json``: a rerun skips it)."""
     done = osp.join(work_dir, 'search_split.json')
     if osp.isfile(done):
-        return json.load(open(done))['metric']
+        return read_json(done)['metric']
     from mmengine.runner import Runner
     hook = find_hook(cfg, 'WeightSearchHook') or {}
     ft = finetune_config(cfg, arch_file, weights or None,

@@ -8,13 +8,12 @@ is known only after training, so both are finetuned with the row's budget
 and the one better on the search split is kept; ties keep the adapted
 heads. The held-out split is tested for both and reported, never used to
 choose. A user of the row pays both finetunes (its cost column does)."""
-import json
 import os
 import os.path as osp
 from typing import Callable, Optional, Tuple
 
 from ..search.head_start import HEADS, pick_heads
-from ..utils.atomic_io import atomic_write_json
+from ..utils.atomic_io import atomic_write_json, read_json
 from .steps import Steps, say
 
 CHOICE_FILE = 'heads.json'
@@ -47,8 +46,8 @@ def finetune_better_heads(steps: Steps, name: str, rdir: str, load: str,
     choice = dict(picked=picked, search_split=search_split,
                   heldout=heldout, finetune_s=seconds)
     atomic_write_json(osp.join(rdir, CHOICE_FILE), choice)
-    with open(osp.join(rdir, f'{picked}_heads', 'heldout.json')) as f:
-        atomic_write_json(osp.join(rdir, 'heldout.json'), json.load(f))
+    atomic_write_json(osp.join(rdir, 'heldout.json'), read_json(
+        osp.join(rdir, f'{picked}_heads', 'heldout.json')))
     say(f'{name}: kept the {picked} heads (search split '
         + ' vs '.join(f'{h} {fmt_metric(search_split[h])}' for h in HEADS)
         + ')')

@@ -17,7 +17,7 @@ from ..search.candidate import WORST, Candidate
 from ..search.settings import DEFAULT_PROXY
 from ..space import (SearchSpace, arch_key, load_arch, sample_arch,
                      save_arch, space_of)
-from ..utils.atomic_io import atomic_write_json
+from ..utils.atomic_io import atomic_write_json, read_json
 from .steps import Steps
 
 
@@ -168,7 +168,7 @@ def _measured(path: str, asked: dict) -> Optional[List[dict]]:
     None: a study asked for anything else measures again."""
     if not osp.isfile(path):
         return None
-    saved = json.load(open(path))
+    saved = read_json(path)
     if not isinstance(saved, dict) or saved.get('asked') != asked:
         return None
     return saved['rows']

@@ -10,7 +10,7 @@ import json
 import os.path as osp
 from typing import Dict, Optional
 
-from ..utils.atomic_io import atomic_write_json
+from ..utils.atomic_io import atomic_write_json, read_json
 
 DIGEST_FILE = 'start_digest.json'
 
@@ -40,8 +40,7 @@ def write_start_digest(rdir: str, arch_file: str, checkpoint: str) -> None:
 
 
 def read_start_digest(rdir: str) -> str:
-    with open(osp.join(rdir, DIGEST_FILE)) as f:
-        return json.load(f)['digest']
+    return read_json(osp.join(rdir, DIGEST_FILE))['digest']
 
 
 class Twins:

@@ -17,14 +17,13 @@ Its cost is charged as a fresh run of the variant would be: the
 adaptation's time and a kept search's time are PREV's, a rerun search's
 its own (``timing.json``, and the step's seconds in ``<step>.done``)."""
 import glob
-import json
 import os
 import os.path as osp
 import shutil
 from typing import Sequence
 
 from ..search.timing import TIMING_FILE, read_timing
-from ..utils.atomic_io import atomic_write_json
+from ..utils.atomic_io import atomic_write_json, read_json
 from .rows import ALL_ROWS
 from .source_names import SOURCE_FILES
 
@@ -117,8 +116,7 @@ def _forget_search(base: str, name: str, rerun: str, src: str,
                    dst: str) -> None:
     """Drop what the step must redo; record PREV's times for ``settle``."""
     found = osp.join(base, name, 'search')
-    with open(osp.join(base, f'{name}.done')) as f:
-        seconds = json.load(f)['seconds']
+    seconds = read_json(osp.join(base, f'{name}.done'))['seconds']
     parts = read_timing(found)
     atomic_write_json(osp.join(base, REUSED.format(name)),
                       dict(seconds=seconds, timing=parts, rerun=rerun))
@@ -152,8 +150,7 @@ def settle(base: str, name: str) -> None:
     done = osp.join(base, f'{name}.done')
     if not (osp.isfile(reused) and osp.isfile(done)):
         return
-    with open(reused) as f:
-        prev = json.load(f)
+    prev = read_json(reused)
     found = osp.join(base, name, 'search')
     rerun, now = RERUN_PARTS[prev['rerun']], read_timing(found)
     # a rerun part: its new time; the rest as PREV recorded it (the

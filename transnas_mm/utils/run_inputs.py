@@ -3,14 +3,13 @@ started: MMEngine's resume loads the adapted weights and never reads
 ``init_cfg`` again, so the run would go on from the old source without a
 word. The first run records each ``init_cfg`` checkpoint's digest in
 ``work_dir/run_inputs.json``; a resume compares."""
-import json
 import os.path as osp
 from typing import Any, Dict, Iterator, Tuple
 
 from mmengine.config import Config
 
 from ..search.identity import file_digest
-from .atomic_io import atomic_write_json
+from .atomic_io import atomic_write_json, read_json
 
 INPUTS_FILE = 'run_inputs.json'
 
@@ -43,11 +42,7 @@ def check_run_inputs(cfg: Config, resuming: bool) -> None:
     path = osp.join(cfg.work_dir, INPUTS_FILE)
     now = run_inputs(cfg)
     if resuming and osp.isfile(path):
-        try:
-            with open(path) as f:
-                saved = json.load(f)
-        except (OSError, ValueError):
-            saved = {}
+        saved = read_json(path)
         for field, was in saved.items():
             new = now.get(field)
             if isinstance(was, dict) and new is not None and \
