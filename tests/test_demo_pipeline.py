@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 ROWS = ('scratch (hand arch, random init)',
@@ -58,6 +60,19 @@ def test_demo_pipeline_quick(tmp_path):
             ratio = float(cells[8].rstrip('x'))
             assert ratio > 0 and (row != ROWS[1] or ratio == 1.0)
     assert html.count('data:image/png;base64,') == 8
+    # results.json: a record per target x row x seed, with its arch file
+    # and the parts of its compute; the report renders from it
+    from transnas_mm.apis.report import render_report
+    from transnas_mm.apis.results import load_results
+    doc = load_results(osp.join(out, 'results.json'))
+    assert len(doc['records']) == 2 * len(ROWS)
+    for rec in doc['records']:
+        assert osp.isfile(osp.join(out, rec['arch'])), rec
+        assert rec['target_s'] == pytest.approx(
+            rec['adapt_s'] + rec['search_s'] + rec['finetune_s'])
+        assert rec['metric'] is not None and rec['flops'] > 0
+    render_report(out, doc)  # in place: the same bytes as the run wrote
+    assert open(osp.join(out, 'report.md')).read() == md
     for key in ('coco', 'photos'):
         found = osp.join(out, key, 'search', 'search')
         for name in ('arch.json', 'subnet.pth', 'subnet_model.pth',

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from transnas_mm.apis.report import headline, write_report
+from transnas_mm.apis.report import headline
+from transnas_mm.apis.results import write_report
 from transnas_mm.utils.atomic_io import atomic_write_text
 
 matplotlib.use('Agg')
@@ -106,3 +107,65 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     assert hi - lo > 100
     dark = int((np.asarray(img) < 128).sum())
     assert dark > 1000
+
+
+def test_results_json_holds_every_number_and_renders_the_report(
+        report, tmp_path):
+    """results.json: one record per target x row x seed, the verdict as
+    data; the report rendered again from it is the same file."""
+    import json
+
+    from transnas_mm.apis.report import render_report
+    from transnas_mm.apis.results import SCHEMA, load_results
+    doc = load_results(report['json'])
+    assert doc['schema'] == SCHEMA
+    recs = doc['records']
+    assert len(recs) == len(ROWS) * 2
+    nws1 = next(r for r in recs if r['row'] == 'nas_nws' and r['seed'] == 1)
+    assert nws1['metric'] == 0.77 and nws1['flops'] == 4e6
+    nws0 = next(r for r in recs if r['row'] == 'nas_nws' and r['seed'] == 0)
+    assert nws0['target_s'] == 3.0 and nws0['compute_x_finetune'] == 1.5
+    target = doc['targets'][0]
+    assert target['verdict'].startswith('verdict: 5/5')
+    assert [c['holds'] for c in target['checks']] == [True] * 5
+    assert target['figures'] == {'curve': 'curve.png'}
+    md, page = open(report['md']).read(), open(report['html']).read()
+    again = tmp_path / 'again'
+    again.mkdir()
+    (again / 'curve.png').write_bytes((tmp_path / 'curve.png').read_bytes())
+    paths = render_report(str(again), doc)
+    assert open(paths['md']).read() == md
+    assert open(paths['html']).read() == page
+    # every number of the table is in the records
+    for r in ROWS:
+        for seed, m in enumerate(r['metric']):
+            assert any(x['row'] == r['key'] and x['seed'] == seed and
+                       x['metric'] == m for x in recs)
+    bad = tmp_path / 'old.json'
+    bad.write_text(json.dumps(dict(doc, schema='other/0')))
+    with pytest.raises(ValueError, match=r"schema: 'other/0'; expected"):
+        load_results(str(bad))
+
+
+def test_metafile_entries_regenerated_from_results(report, tmp_path):
+    """tools/analysis/results_to_metafile.py: the chosen row's mean metric
+    per target as a model-index entry mim can read."""
+    import yaml
+    out = tmp_path / 'metafile.yml'
+    tool = osp.join(ROOT, 'tools', 'analysis', 'results_to_metafile.py')
+    proc = subprocess.run([sys.executable, tool, report['json'], '--out',
+                           str(out)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    (entry, ) = yaml.safe_load(out.read_text())['Models']
+    assert entry['Name'] == 'transnas_cub_nas_nws'
+    assert entry['In Collection'] == 'TransNAS'
+    assert entry['Metadata']['FLOPs'] == 4000000
+    assert entry['Results'][0]['Task'] == 'Image Classification'
+    assert entry['Results'][0]['Metrics']['Top 1 Accuracy'] == 0.76
+    proc = subprocess.run([sys.executable, tool, report['json'], '--out',
+                           str(tmp_path / 'x.yml'), '--row', 'nope'],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "'nope' is not a row" in proc.stderr
+    assert 'Traceback' not in proc.stderr
+    assert not osp.exists(tmp_path / 'x.yml')

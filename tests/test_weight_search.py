@@ -1,6 +1,7 @@
 """NWS: weight sources and remapping, WeightSearchHook through the real
 Runner (classifier and detector), subnet reproduction, export, ONNX."""
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -85,12 +86,43 @@ def test_remap_centre_crops_kernels_and_slices_channels():
 @pytest.fixture(scope='module')
 def cub_run(demo_root, source_ckpt, tmp_path_factory):
     work = str(tmp_path_factory.mktemp('nws_cub'))
+    # the search's scalars go to TensorBoard as well (see the test below)
     cfg = demo_cfg('transnas/demo/cub_search.py', demo_root, work,
                    source_ckpt, {**SMALL_CUB,
-                                 'custom_hooks': [ARCH_HOOK, NWS_HOOK]})
+                                 'custom_hooks': [ARCH_HOOK, NWS_HOOK],
+                                 'visualizer': dict(
+                                     type='UniversalVisualizer',
+                                     vis_backends=[
+                                         dict(type='LocalVisBackend'),
+                                         dict(type='TensorboardVisBackend')])})
     runner = Runner.from_cfg(cfg)
     runner.train()
     return runner, osp.join(work, 'search')
+
+
+def test_tensorboard_shows_both_searches_per_generation(cub_run):
+    """MMEngine's TensorboardVisBackend receives each search's scalars,
+    one point per generation (arch search: 2 generations; weight search:
+    one per greedy step)."""
+    from tensorboard.backend.event_processing.event_accumulator import \
+        EventAccumulator
+    runner, out = cub_run
+    events = [osp.join(d, f) for d, _, files in os.walk(runner.log_dir)
+              for f in files if f.startswith('events.out.tfevents')]
+    assert events, runner.log_dir
+    tags = {}
+    for path in events:
+        acc = EventAccumulator(path)
+        acc.Reload()
+        for tag in acc.Tags()['scalars']:
+            tags.setdefault(tag, []).extend(
+                e.step for e in acc.Scalars(tag))
+    assert sorted(tags['search/best_score']) == [1, 2]
+    assert sorted(tags['search/generation_median']) == [1, 2]
+    steps = [json.loads(line) for line in open(osp.join(out,
+                                                         'nws_log.jsonl'))]
+    generations = max(r['generation'] for r in steps) + 1
+    assert sorted(tags['nws/best_score']) == list(range(1, generations + 1))
 
 
 def test_hook_writes_outputs_and_never_loses_to_plain(cub_run):

@@ -26,7 +26,8 @@ import os.path as osp
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-from transnas_mm.apis.report import best_row, write_report
+from transnas_mm.apis.report import best_row
+from transnas_mm.apis.results import write_report
 from transnas_mm.comparison.notes import (report_notes, seeded_note,
                                           source_accuracy, static_note)
 from transnas_mm.comparison.rows import EXTRA_ROW_KEYS
@@ -221,8 +222,9 @@ def main() -> None:
                      'random and searched rows: another arch per seed; '
                      'FLOPs/params are the means over seeds)')
     notes += report_notes(targets)
-    paths = write_report(out, {n: vars(t) for n, t in targets.items()},
-                         args.seeds, notes)
+    paths = write_report(out, {n: dict(
+        vars(t), key=chosen[n].key, config=chosen[n].config)
+        for n, t in targets.items()}, args.seeds, notes)
     say(f'report: {paths["md"]} and {paths["html"]}')
     for name, t in targets.items():
         best, hand = best_row(t.rows), t.rows[0]

@@ -4,7 +4,7 @@ import base64
 import html
 import os.path as osp
 import statistics
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..comparison.rows import ROW_KEYS
 from ..utils.atomic_io import atomic_write_text
@@ -55,15 +55,15 @@ def _mean(row: dict) -> float:
     return statistics.mean(values) if values else float('-inf')
 
 
-def verdict(rows: List[dict]) -> str:
-    """One line: which of the demo goal's comparisons hold (NAS + NWS >
-    static, where that row exists; NAS + NWS > finetune > scratch; NAS +
-    NWS >= NAS + plain >= random; NAS + NWS FLOPs <= hand FLOPs), with the
-    means they compare."""
+def verdict_checks(rows: List[dict]) -> Optional[List[Tuple[str, bool]]]:
+    """(comparison with the means it compares, holds) for each of the demo
+    goal's comparisons (NAS + NWS > static, where that row exists; NAS +
+    NWS > finetune > scratch; NAS + NWS >= NAS + plain >= random; NAS + NWS
+    FLOPs <= hand FLOPs); None when rows are missing."""
     by = {r.get('key'): r for r in rows}
     need = [k for k in ROW_KEYS if k != 'static']  # static: optional
     if not all(k in by for k in need):
-        return 'verdict: n/a (rows missing)'
+        return None
     m = {k: _mean(by[k]) for k in need}
     checks = [
         (f'NAS+NWS > finetune ({m["nas_nws"]:.4f} vs {m["finetune"]:.4f})',
@@ -83,6 +83,14 @@ def verdict(rows: List[dict]) -> str:
         checks.insert(0, (f'NAS+NWS > static ({m["nas_nws"]:.4f} vs '
                           f'{m["static"]:.4f})',
                           m['nas_nws'] > m['static']))
+    return checks
+
+
+def verdict(rows: List[dict]) -> str:
+    """One line: which of the goal's comparisons (verdict_checks) hold."""
+    checks = verdict_checks(rows)
+    if checks is None:
+        return 'verdict: n/a (rows missing)'
     held = [c for c, ok in checks if ok]
     failed = [c for c, ok in checks if not ok]
     return (f'verdict: {len(held)}/{len(checks)} goal comparisons hold. '
@@ -135,10 +143,14 @@ img { max-width: 100%; height: auto; border: 1px solid #eee; }
 """
 
 
-def write_report(out_dir: str, targets: Dict[str, dict], seeds: int,
-                 notes: List[str]) -> Dict[str, str]:
-    """``targets[name] = dict(metric_key, rows, figures={title: png})``.
-    The outcome (best row per target and the verdict) comes first."""
+def render_report(out_dir: str, doc: dict) -> Dict[str, str]:
+    """``report.md`` and ``report.html`` from a results document (see
+    ``results.build_results``); the outcome (best row per target and the
+    verdict) comes first."""
+    seeds, notes = doc['seeds'], doc['notes']
+    targets = {t['name']: dict(t, figures={
+        title: osp.join(out_dir, png) for title, png in t['figures'].items()})
+        for t in doc['targets']}
     intro = (f'All numbers below were measured by this run ({seeds} seed'
              f'{"s" if seeds > 1 else ""}; mean ± std over seeds where more '
              'than one). Every row of a target starts from the same source '

@@ -330,6 +330,7 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
             continue  # no static source network given
         metrics, finetune_s, flops, params, ms, search_s, target_s = \
             [], [], [], [], [], [], []
+        adapt_s, archs = [], []
         for seed, (run, seen) in enumerate(zip(runs, twins)):
             rdir = osp.join(base, f'{row.key}_seed{seed}')
             checkpoints = dict(init=run.adapted, source=sources.supernet,
@@ -368,14 +369,17 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
             searched = dict(nas=run.nas_s, **{
                 'nas+nws': run.nas_s + run.nws_s}).get(row.search, 0.0)
             search_s.append(searched)
-            target_s.append((run.adapt_s if row.adapted else 0.0) +
-                            searched + seconds)
+            adapt_s.append(run.adapt_s if row.adapted else 0.0)
+            target_s.append(adapt_s[-1] + searched + seconds)
+            archs.append(osp.relpath(arch, out))
         rows.append(dict(key=row.key, name=row.title,
                          flops=sum(flops) / len(flops),
                          params=sum(params) / len(params),
                          latency_ms=sum(ms) / len(ms),
                          metric=metrics, search_s=search_s,
-                         finetune_s=finetune_s, target_s=target_s))
+                         finetune_s=finetune_s, target_s=target_s,
+                         adapt_s=adapt_s, flops_seeds=flops,
+                         params_seeds=params, arch=archs))
     found, adapted = runs[0].found, runs[0].adapted
     finetune_cfg = runs[0].finetune_cfg
     summary, nws = [r.summary for r in runs], [r.nws for r in runs]

@@ -8,6 +8,7 @@ from mmengine.logging import print_log
 
 from ..engine import find_supernet
 from ..registry import HOOKS
+from ..search.base import generation_scalars
 from ..search.batch_cache import DEFAULT_CACHE_MB
 from ..search.job import SearchContext
 from ..search.settings import DEFAULT_PROXY
@@ -89,6 +90,10 @@ class WeightSearchHook(SearchHook):
                       f'before it?); skipping', logger='current', level=30)
             return
         # with a given arch no ArchSearchHook ran before: adaptation ends here
+        def to_visualizer(search) -> None:
+            runner.visualizer.add_scalars(generation_scalars(search, 'nws'),
+                                          step=search.generation)
+
         self.result = self.timed_search(
-            runner, 'weights', lambda: self.job.run(ctx, arch, arch_file),
-            bool(self.arch_path))
+            runner, 'weights', lambda: self.job.run(
+                ctx, arch, arch_file, to_visualizer), bool(self.arch_path))

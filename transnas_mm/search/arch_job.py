@@ -14,7 +14,7 @@ from ..space import (CostTable, LatencyTable, SearchSpace, reference_arch,
                      save_arch)
 from .arch_search import ArchSearch, SearchConfig
 from .artifacts import write_log, write_pareto
-from .base import Search
+from .base import Search, generation_scalars
 from .candidate import WORST, Candidate
 from .fitness import SubnetScorer
 from .head_start import (DEFAULT_HEAD_START, HEAD_STARTS, Prescored,
@@ -360,11 +360,7 @@ class ArchSearchJob(SearchJob):
         """What a visualizer shows per generation."""
         last = [c for c in s.history.values()
                 if c.generation == s.generation - 1]
-        gen = [c.score for c in last if c.score > WORST]
-        out = {'search/best_score': s.best.score if s.best else
-               float('nan'),
-               'search/generation_median':
-               statistics.median(gen) if gen else float('nan')}
+        out = generation_scalars(s, 'search')
         screened = predictor_by_generation(last)
         if screened:
             out['search/predictor_tau'] = screened[0]['kendall_tau']

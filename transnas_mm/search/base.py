@@ -15,6 +15,18 @@ from ..space import SearchSpace
 from .candidate import WORST, Candidate
 
 
+def generation_scalars(s: 'Search', prefix: str) -> Dict[str, float]:
+    """What a visualizer shows after each generation: the best score so
+    far and the median of the generation just scored."""
+    import statistics
+    last = [c.score for c in s.history.values()
+            if c.generation == s.generation - 1 and c.score > WORST]
+    best = s.best
+    return {f'{prefix}/best_score': best.score if best else float('nan'),
+            f'{prefix}/generation_median':
+            statistics.median(last) if last else float('nan')}
+
+
 class Search:
     """Shared state and persistence; subclasses define what a proposal is
     (:meth:`propose`, :meth:`candidate`) and how candidates rank

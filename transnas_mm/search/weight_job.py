@@ -4,7 +4,7 @@ beats it beyond the score noise, and export the network. ``WeightSearchHook``
 runs it after the arch search; benchmarks run it on a model they built."""
 import os.path as osp
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.logging import print_log
@@ -13,6 +13,7 @@ from ..apis import splice_backbone, write_finetune_config
 from ..space import Arch, CostTable, load_arch
 from ..utils.atomic_io import atomic_torch_save
 from .artifacts import weight_source_rows, write_log
+from .base import Search
 from .calibrate import recalibrate_bn, seeded, unwrap
 from .candidate import WORST, Candidate
 from .evaluate import evaluate
@@ -122,11 +123,13 @@ class WeightSearchJob(SearchJob):
             raise ValueError(f'{self.owner}: {arch}')
         return arch
 
-    def run(self, ctx: SearchContext, arch: Arch, arch_file: str
+    def run(self, ctx: SearchContext, arch: Arch, arch_file: str,
+            on_generation: Optional[Callable[[Search], None]] = None
             ) -> Dict[str, Any]:
         """Search, export ``subnet.pth``, ``subnet_model.pth``,
         ``weight_sources.json``, ``finetune.py`` and the figure (rank 0);
-        the model's weights are left as they came. Resumes a saved state."""
+        the model's weights are left as they came. Resumes a saved state.
+        ``on_generation(search)``: after each generation (a visualizer)."""
         out = self.start(ctx)
         supernet = ctx.supernet
         parts = self.setup(ctx, arch)
@@ -152,6 +155,8 @@ class WeightSearchJob(SearchJob):
         def after_generation(s: WeightSearch) -> None:
             self.write_log(log, s)
             self.check_floor(s, log, state_path)
+            if on_generation is not None:
+                on_generation(s)
 
         try:
             run_search(search, scorer, state_path, valid_for,
