@@ -85,3 +85,31 @@ def test_a_long_step_shows_progress(tmp_path, capsys, warm):
     quiet = Steps(str(tmp_path), warm=warm, progress_every=0)
     quiet.run('slow', quiet.script('slow.py'), str(tmp_path / 'q.log'))
     assert 'elapsed' not in capsys.readouterr().out
+
+
+def test_progress_eta_from_the_previous_run(tmp_path, capsys):
+    """A step whose log has no MMEngine ETA (a search): the time left by
+    the previous run of that step, and the whole run's remainder; both
+    recorded again for the next run."""
+    import json
+    import re
+
+    from transnas_mm.comparison.steps import StepHistory
+    (tmp_path / 'quiet.py').write_text('import time\ntime.sleep(1.6)\n')
+    path = tmp_path / 'history.json'
+    path.write_text(json.dumps({'quick: search': 30.0,
+                                'quick: (whole run: coco)': 100.0}))
+    steps = Steps(str(tmp_path), warm=False, progress_every=0.5,
+                  history=StepHistory(str(path), 'quick'), run='coco')
+    steps.run('search', steps.script('quiet.py'), str(tmp_path / 'q.log'))
+    lines = [ln for ln in capsys.readouterr().out.splitlines()
+             if 'elapsed' in ln]
+    assert lines, lines
+    for line in lines:
+        assert re.search(r'search: 0m0\ds elapsed, ~0m2\ds left \(previous '
+                         r'run: 0m30s\) \(whole run: 0m0\ds, ~1m3\ds left\)',
+                         line), line
+    steps.finished()
+    saved = json.loads(path.read_text())
+    assert 1.5 < saved['quick: search'] < 10
+    assert 1.5 < saved['quick: (whole run: coco)'] < 10

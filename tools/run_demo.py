@@ -36,7 +36,8 @@ from transnas_mm.comparison.run_identity import (check_identity,
                                                  target_identity)
 from transnas_mm.comparison.sources import (demo_data, demo_sources,
                                            pretrained_sources, seeded_source)
-from transnas_mm.comparison.steps import Steps, recorded_seconds, say
+from transnas_mm.comparison.steps import (STEP_HISTORY, StepHistory, Steps,
+                                          recorded_seconds, say)
 from transnas_mm.comparison.target import (DEMO_TARGETS, Sources,
                                            TargetSpec, run_target)
 from transnas_mm.comparison.variant import (RERUN, check_search_options,
@@ -131,7 +132,14 @@ def main() -> None:
         check_search_options(args.search_options)
     except ValueError as e:
         parser.error(str(e))
-    steps = Steps(ROOT, hasattr(os, 'fork') and not args.fresh_processes)
+    out = osp.abspath(args.out)
+    # the last durations of each step with these budgets, beside the
+    # output folders: a step's ETA where MMEngine prints none, the run's
+    steps = Steps(ROOT, hasattr(os, 'fork') and not args.fresh_processes,
+                  history=StepHistory(
+                      osp.join(osp.dirname(out), STEP_HISTORY),
+                      'quick' if args.quick else 'full'),
+                  run=f'{",".join(args.targets)} x{args.seeds} seeds')
     if steps.warm:
         from transnas_mm.utils.warm_steps import preload
         preload()
@@ -232,6 +240,7 @@ def main() -> None:
         print(f'  {name}: best row "{best["name"]}" {t.metric_key}='
               f'{metric:.4f}, {best["flops"] / 1e6:.2f} MFLOPs vs hand '
               f'{hand["flops"] / 1e6:.2f}')
+    steps.finished()
     say(f'finished in {time.time() - start:.0f}s')
 
 

@@ -11,7 +11,7 @@ import sys
 import time
 from typing import List, Optional
 
-from ..utils.atomic_io import read_json
+from ..utils.atomic_io import atomic_write_json, read_json
 
 
 def say(msg: str) -> None:
@@ -36,17 +36,48 @@ def recorded_seconds(folder: str) -> float:
     return total
 
 
+STEP_HISTORY = '.step_seconds.json'
+
+
+class StepHistory:
+    """The seconds each step (and the whole run) took the last time it ran
+    with the same budgets, in any output folder: the ETA of a step whose
+    log has none from MMEngine (a search, an evaluation) and of the whole
+    run. ``path``: a JSON file kept beside the output folders; ``profile``:
+    what makes durations comparable (the budget mode)."""
+
+
+    def __init__(self, path: str, profile: str):
+        self.path, self.profile = path, profile
+        try:
+            self.seconds = read_json(path) if osp.isfile(path) else {}
+        except ValueError:  # a damaged history only costs the estimates
+            self.seconds = {}
+
+    def expected(self, name: str) -> Optional[float]:
+        return self.seconds.get(f'{self.profile}: {name}')
+
+    def record(self, name: str, seconds: float) -> None:
+        self.seconds[f'{self.profile}: {name}'] = round(seconds, 1)
+        atomic_write_json(self.path, self.seconds)
+
+
 class Progress:
     """A line every ``every`` seconds while a step runs: its elapsed time,
-    the ETA MMEngine last wrote to the step's log, and the whole run's
-    elapsed time (a long step shows it is alive and how long is left)."""
+    the ETA MMEngine last wrote to the step's log (else the time left by
+    the previous run of that step), and the whole run's elapsed time and,
+    from the previous run, what is left (a long step shows it is alive and
+    how long is left)."""
 
     ETA = re.compile(r'eta: (\S+)')
 
     def __init__(self, name: str, log: str, every: float,
-                 run_start: float):
+                 run_start: float, expected: Optional[float] = None,
+                 run_expected: Optional[float] = None, skipped: float = 0.0):
         self.name, self.log, self.every = name, log, every
         self.run_start = run_start
+        self.expected, self.run_expected = expected, run_expected
+        self.skipped = skipped  # seconds of steps found done
         self.start = self.last = time.time()
 
     def step_eta(self) -> str:
@@ -65,10 +96,18 @@ class Progress:
         if now - self.last < self.every:
             return
         self.last = now
-        eta = self.step_eta()
-        say(f'  {self.name}: {_clock(now - self.start)} elapsed'
-            + (f', MMEngine ETA {eta}' if eta else '')
-            + f' (whole run: {_clock(now - self.run_start)})')
+        eta, spent = self.step_eta(), now - self.start
+        if eta:
+            eta = f', MMEngine ETA {eta}'
+        elif self.expected:
+            eta = (f', ~{_clock(max(0.0, self.expected - spent))} left '
+                   f'(previous run: {_clock(self.expected)})')
+        whole = now - self.run_start
+        left = self.run_expected - whole - self.skipped \
+            if self.run_expected else 0.0
+        left = f', ~{_clock(left)} left' if left > 0 else ''
+        say(f'  {self.name}: {_clock(spent)} elapsed{eta} (whole run: '
+            f'{_clock(whole)}{left})')
 
 
 def _clock(seconds: float) -> str:
@@ -84,19 +123,33 @@ class Steps:
     (default: 30 on a terminal, none otherwise, so CI logs stay short)."""
 
     def __init__(self, root: str, warm: bool = hasattr(os, 'fork'),
-                 progress_every: Optional[float] = None):
+                 progress_every: Optional[float] = None,
+                 history: Optional[StepHistory] = None, run: str = ''):
         self.root = root
+        self.run_name = f'(whole run{": " + run if run else ""})'
+        self.skipped_s = 0.0
         self.warm = warm
         self.python = sys.executable
         if progress_every is None and sys.stdout.isatty():
             progress_every = 30.0
         self.progress_every = progress_every
+        self.history = history
         self.start = time.time()
 
     def _progress(self, name: str, log: str) -> Optional[Progress]:
         if not self.progress_every:
             return None
-        return Progress(name, log, self.progress_every, self.start)
+        known = self.history or StepHistory(os.devnull, '')
+        return Progress(name, log, self.progress_every, self.start,
+                        known.expected(name), known.expected(self.run_name),
+                        self.skipped_s)
+
+    def finished(self) -> None:
+        """Record what the whole run cost, steps found done included (its
+        ETA next time)."""
+        if self.history is not None:
+            self.history.record(self.run_name, time.time() - self.start +
+                                self.skipped_s)
 
     def script(self, *args: str) -> List[str]:
         """``python tools/<script> args``."""
@@ -131,13 +184,18 @@ class Steps:
             tail = open(log).read()[-3000:]
             raise SystemExit(f'{tail}\n[demo] {name} FAILED (exit '
                              f'{code}); log: {log}')
-        return time.time() - t0
+        seconds = time.time() - t0
+        if self.history is not None:
+            self.history.record(name, seconds)
+        return seconds
 
     def once(self, done: str, name: str, cmd: List[str], log: str) -> float:
         """``run`` unless ``done`` exists; records the wall time in it."""
         if osp.isfile(done):
             say(f'{name}: done already')
-            return read_json(done)['seconds']
+            seconds = read_json(done)['seconds']
+            self.skipped_s += seconds
+            return seconds
         seconds = self.run(name, cmd, log)
         with open(done + '.tmp', 'w') as f:
             json.dump(dict(seconds=seconds), f)

@@ -1,4 +1,4 @@
-"""Load MMEngine checkpoints under torch >= 2.6 (``weights_only=True``).
+"""Load MMEngine checkpoints with ``weights_only=True`` on every torch.
 
 MMEngine 0.10.7 calls ``torch.load`` without ``weights_only``; since torch 2.6
 that refuses its own checkpoints (numpy arrays and ``HistoryBuffer`` in the
@@ -113,12 +113,30 @@ def _load_from_local(filename: str, map_location: Any = None) -> Any:
 _INSTALLED = False
 
 
+def _allow_globals(entries: List[Union[Callable, Tuple[Callable, str]]]
+                   ) -> None:
+    """Add ``entries`` to torch's weights-only allow-list: its API from
+    torch 2.4; before (the OpenMMLab 2.1 stack's torch 2.1), the one table
+    its weights-only unpickler reads, extended the same way."""
+    if hasattr(torch.serialization, 'add_safe_globals'):
+        torch.serialization.add_safe_globals(entries)
+        return
+    from torch import _weights_only_unpickler as unpickler
+    extra = {}
+    for entry in entries:
+        obj, name = entry if isinstance(entry, tuple) else \
+            (entry, f'{entry.__module__}.{entry.__qualname__}')
+        extra[name] = obj
+    table = unpickler._get_allowed_globals
+    unpickler._get_allowed_globals = lambda: {**table(), **extra}
+
+
 def install_checkpoint_compat() -> None:
     """Allow-list MMEngine's checkpoint types and route MMEngine's local
     checkpoint loading through :func:`safe_torch_load`. Idempotent."""
     global _INSTALLED
     if _INSTALLED:
         return
-    torch.serialization.add_safe_globals(allowed_checkpoint_globals())
+    _allow_globals(allowed_checkpoint_globals())
     CheckpointLoader.register_scheme(prefixes='', force=True)(_load_from_local)
     _INSTALLED = True
