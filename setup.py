@@ -77,7 +77,12 @@ if __name__ == '__main__':
         if osp.exists(osp.join(ROOT, 'README.md')) else '',
         long_description_content_type='text/markdown',
         license='Apache License 2.0',
-        python_requires='>=3.8',
+        # the stacks the suite runs on (requirements/stacks/): 3.10, 3.11
+        python_requires='>=3.10',
+        classifiers=[
+            'Programming Language :: Python :: 3.10',
+            'Programming Language :: Python :: 3.11',
+        ],
         packages=find_packages(exclude=('configs', 'tools', 'tests',
                                         'benchmarks')),
         include_package_data=True,
