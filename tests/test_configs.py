@@ -63,7 +63,7 @@ def test_detection_rows_finetune_with_one_recipe(name):
     """Every row of a detection table trains with the same finetune,
     whatever lr the adaptation before the search used (RetinaNet's is
     lower: a collapse at the rows' lr)."""
-    from transnas_mm.apis.finetune_config import finetune_config
+    from transnas_mm.apis import finetune_config
     cfg = Config.fromfile(osp.join(CONFIGS, f'transnas/demo/{name}.py'))
     hook = next(h for h in cfg.custom_hooks
                 if h['type'].endswith('WeightSearchHook'))

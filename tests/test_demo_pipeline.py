@@ -62,8 +62,8 @@ def test_demo_pipeline_quick(tmp_path):
     assert html.count('data:image/png;base64,') == 8
     # results.json: a record per target x row x seed, with its arch file
     # and the parts of its compute; the report renders from it
-    from transnas_mm.apis.report import render_report
-    from transnas_mm.apis.results import load_results
+    from transnas_mm.comparison.report import render_report
+    from transnas_mm.comparison.results import load_results
     doc = load_results(osp.join(out, 'results.json'))
     assert len(doc['records']) == 2 * len(ROWS)
     for rec in doc['records']:

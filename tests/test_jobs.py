@@ -208,7 +208,7 @@ def test_rank_study_folder_follows_its_arch(tmp_path):
 
 
 def test_target_spec_from_a_config(tmp_path):
-    from transnas_mm.comparison.target import TargetSpec
+    from transnas_mm.comparison.target_spec import TargetSpec
     from conftest import CONFIGS
     spec = TargetSpec.from_config(
         osp.join(CONFIGS, 'transnas/demo/coco_search.py'))

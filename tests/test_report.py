@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from transnas_mm.apis.report import headline
-from transnas_mm.apis.results import write_report
+from transnas_mm.comparison.report import headline
+from transnas_mm.comparison.results import write_report
 from transnas_mm.utils.atomic_io import atomic_write_text
 
 matplotlib.use('Agg')
@@ -53,7 +53,7 @@ def report(tmp_path):
 
 
 def test_compute_column_is_over_one_plain_finetune():
-    from transnas_mm.apis.report import table_rows
+    from transnas_mm.comparison.report import table_rows
     rows = [dict(r) for r in ROWS]
     rows[1]['finetune_s'] = [4.0]  # the finetune row: one plain finetune
     rows[5]['target_s'] = [10.0, 14.0]
@@ -115,8 +115,8 @@ def test_results_json_holds_every_number_and_renders_the_report(
     data; the report rendered again from it is the same file."""
     import json
 
-    from transnas_mm.apis.report import render_report
-    from transnas_mm.apis.results import SCHEMA, load_results
+    from transnas_mm.comparison.report import render_report
+    from transnas_mm.comparison.results import SCHEMA, load_results
     doc = load_results(report['json'])
     assert doc['schema'] == SCHEMA
     recs = doc['records']

@@ -9,7 +9,8 @@ import torch
 from transnas_mm.comparison.start_digest import (Twins, read_start_digest,
                                                  start_digest,
                                                  write_start_digest)
-from transnas_mm.comparison.target import TargetSpec, shared_result
+from transnas_mm.comparison.row_finetune import shared_result
+from transnas_mm.comparison.target_spec import TargetSpec
 from transnas_mm.space import build_space, save_arch
 from transnas_mm.space.sampling import reference_arch, sample_arch
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from transnas_mm.comparison.steps import Steps
-from transnas_mm.utils.warm_steps import run_forked, run_script
+from transnas_mm.comparison.warm_steps import run_forked, run_script
 
 SCRIPT = '''import os, sys
 print('argv', sys.argv[1:], 'cwd', os.getcwd())

@@ -26,8 +26,8 @@ import os.path as osp
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-from transnas_mm.apis.report import best_row
-from transnas_mm.apis.results import write_report
+from transnas_mm.comparison.report import best_row
+from transnas_mm.comparison.results import write_report
 from transnas_mm.comparison.notes import (report_notes, seeded_note,
                                           source_accuracy, static_note)
 from transnas_mm.comparison.rows import EXTRA_ROW_KEYS
@@ -38,10 +38,12 @@ from transnas_mm.comparison.sources import (demo_data, demo_sources,
                                            pretrained_sources, seeded_source)
 from transnas_mm.comparison.steps import (STEP_HISTORY, StepHistory, Steps,
                                           recorded_seconds, say)
-from transnas_mm.comparison.target import (DEMO_TARGETS, Sources,
-                                           TargetSpec, run_target)
+from transnas_mm.comparison.target import run_target
+from transnas_mm.comparison.target_spec import (DEMO_TARGETS, Sources,
+                                                TargetSpec)
 from transnas_mm.comparison.variant import (RERUN, check_search_options,
                                             reuse_run)
+
 
 def at_least(low: int):
     """An argparse type: an int >= ``low`` (else argparse's one-line
@@ -141,7 +143,7 @@ def main() -> None:
                       'quick' if args.quick else 'full'),
                   run=f'{",".join(args.targets)} x{args.seeds} seeds')
     if steps.warm:
-        from transnas_mm.utils.warm_steps import preload
+        from transnas_mm.comparison.warm_steps import preload
         preload()
     out = osp.abspath(args.out)
     start = time.time()

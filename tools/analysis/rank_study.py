@@ -24,7 +24,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from transnas_mm.comparison.rank_study import rank_study  # noqa: E402
 from transnas_mm.comparison.steps import Steps, last_checkpoint  # noqa
-from transnas_mm.comparison.target import DEMO_TARGETS, TargetSpec  # noqa
+from transnas_mm.comparison.target_spec import DEMO_TARGETS, TargetSpec  # noqa
 from transnas_mm.search.proxy import SCHEDULES  # noqa: E402
 from transnas_mm.search.settings import DEFAULT_PROXY, Proxy  # noqa
 
@@ -75,7 +75,7 @@ def main() -> None:
     source = args.source or osp.join(out, 'supernet_source.pth')
     steps = Steps(ROOT, hasattr(os, 'fork') and not args.fresh_processes)
     if steps.warm:
-        from transnas_mm.utils.warm_steps import preload
+        from transnas_mm.comparison.warm_steps import preload
         preload()
     result = rank_study(
         steps, spec, base, osp.join(search, 'search'),

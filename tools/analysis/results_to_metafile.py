@@ -15,7 +15,7 @@ from typing import Dict, List
 
 import yaml
 
-from transnas_mm.apis.results import load_results
+from transnas_mm.comparison.results import load_results
 from transnas_mm.utils.atomic_io import atomic_write_text
 
 # metric key -> (task, metafile metric name, scale to the metafile's unit)

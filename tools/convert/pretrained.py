@@ -27,7 +27,7 @@ import sys
 from typing import Optional
 
 from transnas_mm import SparseSuperNet, TransNASNet
-from transnas_mm.apis.export import splice_backbone
+from transnas_mm.apis import splice_backbone
 from transnas_mm.models.pretrained import (PACKAGED, PRETRAINED,
                                            describe_state_dict,
                                            detect_pretrained,

@@ -18,6 +18,7 @@ from ..search.settings import DEFAULT_PROXY
 from ..space import (SearchSpace, arch_key, load_arch, sample_arch,
                      save_arch, space_of)
 from ..utils.atomic_io import atomic_write_json, read_json
+from .row_finetune import finetune_and_test
 from .steps import Steps
 
 
@@ -190,7 +191,6 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
     as a search's generations share it with ``proxy=dict(share=G)``).
     Writes
     ``rank_study.json`` (points and taus) and its plot."""
-    from .target import finetune_and_test  # target imports this module
     space = space_of(load_arch(osp.join(found, 'arch.json')))
     logged = [Candidate.from_dict(json.loads(line), space)
               for line in open(osp.join(found, 'search_log.jsonl'))]

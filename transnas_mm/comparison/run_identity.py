@@ -13,9 +13,9 @@ from typing import Any, Dict, Optional
 
 from mmengine.config import Config
 
-from ..search.identity import file_digest
 from ..utils.atomic_io import atomic_write_json, read_json
 from ..utils.data_checks import LOADERS, model_num_classes
+from ..utils.file_digest import file_digest
 
 IDENTITY_FILE = 'identity.json'
 

@@ -9,7 +9,7 @@ from typing import Sequence
 from .budgets import quick
 from .source_names import SOURCE_STEPS, SUPERNET
 from .steps import Steps, last_checkpoint, say
-from .target import Sources
+from .target_spec import Sources
 
 
 def train_source(steps: Steps, out: str, done: str, config: str,

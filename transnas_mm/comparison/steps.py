@@ -118,7 +118,7 @@ def _clock(seconds: float) -> str:
 class Steps:
     """Runs steps from the repository ``root``. ``warm``: each step runs in
     a child forked from this process, whose OpenMMLab imports are done
-    once (POSIX; see :mod:`transnas_mm.utils.warm_steps`).
+    once (POSIX; see :mod:`transnas_mm.comparison.warm_steps`).
     ``progress_every``: seconds between progress lines while a step runs
     (default: 30 on a terminal, none otherwise, so CI logs stay short)."""
 
@@ -166,7 +166,7 @@ class Steps:
         os.makedirs(osp.dirname(log), exist_ok=True)
         progress = self._progress(name, log)
         if self.warm and cmd[0] == self.python:
-            from ..utils.warm_steps import run_script
+            from .warm_steps import run_script
             code = run_script(cmd[1:], log, root, progress)
         else:
             with open(log, 'w') as f:
@@ -208,6 +208,6 @@ class Steps:
         if not self.warm:
             job()
             return
-        from ..utils.warm_steps import run_forked
+        from .warm_steps import run_forked
         if run_forked(job, log, self.root) != 0:
             raise SystemExit(f'[demo] {log} FAILED; see that log')

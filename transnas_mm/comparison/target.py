@@ -8,78 +8,17 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..search.summaries import ArchSummary, WeightSources
 from ..search.timing import read_timing
-from ..utils.atomic_io import atomic_write_json, read_json
+from ..utils.atomic_io import read_json
 from .budgets import quick
 from .head_choice import finetune_better_heads
 from .rank_study import rank_study
+from .row_finetune import finetune, finetune_and_test, score, shared_result
 from .rows import ALL_ROWS, Row, table_rows
 from .start_digest import (DIGEST_FILE, Twins, read_start_digest,
                            write_start_digest)
-from .steps import Steps, last_checkpoint, say
+from .steps import Steps, last_checkpoint
+from .target_spec import Sources, TargetSpec
 from .variant import settle
-
-
-@dataclass
-class TargetSpec:
-    """``key``: folder name; ``config``: its search config; ``metric``: the
-    held-out metric key; ``task``: 'cls' or 'det' for a user's target
-    (the demo's are named by key); ``pretrained``: the packaged pretrained
-    network (``models.pretrained.PACKAGED``) the target starts from
-    instead of the demo source."""
-    key: str
-    config: str
-    metric: str
-    task: Optional[str] = None
-    pretrained: Optional[str] = None
-
-    @property
-    def kind(self) -> str:
-        return self.task or self.key
-
-    @classmethod
-    def from_config(cls, config: str, metric: Optional[str] = None
-                    ) -> 'TargetSpec':
-        """A user's search config (e.g. from tools/new_target.py): the
-        metric key of its ArchSearchHook unless given; classifier or
-        detector from the model (the quick budgets differ)."""
-        from mmengine.config import Config
-        from ..utils import find_hook
-        cfg = Config.fromfile(config)
-        hook = find_hook(cfg, 'ArchSearchHook')
-        if hook is None:
-            raise ValueError(f'{config}: custom_hooks: no ArchSearchHook; '
-                             f'expected a search config '
-                             f'(tools/new_target.py)')
-        task = 'det' if 'bbox_head' in cfg.model or 'rpn_head' in cfg.model \
-            else 'cls'
-        return cls('own', osp.abspath(config),
-                   metric or hook['metric_key'], task)
-
-
-# The demo's targets, by report title.
-DEMO_TARGETS = {
-    'detection (COCO json, digits 5-9, 150 training canvases)':
-    TargetSpec('coco', 'configs/transnas/demo/coco_search.py',
-               'coco/bbox_mAP'),
-    'fine-grained (CUB layout, digits 5-9, 20 labels per class)':
-    TargetSpec('cub', 'configs/transnas/demo/cub_search.py',
-               'accuracy/top1'),
-    'natural images (crops of ten photographs, 20 labels per class)':
-    TargetSpec('photos', 'configs/transnas/demo/photo_search.py',
-               'accuracy/top1', 'cls'),
-    'natural images from ImageNet EfficientNet-Lite0 (the same crops at '
-    '96 px; finetune = static = the ImageNet network, fresh head)':
-    TargetSpec('lite0', 'configs/transnas/lite0/photo_search.py',
-               'accuracy/top1', 'cls', 'efficientnet_lite0'),
-}
-
-
-@dataclass
-class Sources:
-    """The checkpoints every target starts from: the source super-network
-    and (optional) the hand chain trained alone on the same source."""
-    supernet: str
-    static: Optional[str] = None
 
 
 @dataclass
@@ -116,84 +55,6 @@ def row_latency(steps: Steps, found: str) -> Callable[[str], float]:
             space, doc['input_shape']).save(path), path + '.log')
     table = LatencyTable.load(path, space)
     return lambda arch_file: table.latency(load_arch(arch_file, space))
-
-
-def finetune_and_test(steps: Steps, name: str, spec: TargetSpec, rdir: str,
-                      finetune_cfg: str, arch: str, load: Optional[str],
-                      seed: int, fast: bool, twin: Optional[str] = None
-                      ) -> Tuple[Optional[float], float]:
-    """Finetune ``arch`` from ``load`` (None: random init) with the target's
-    one finetune budget, then test it on the held-out split. Returns the
-    held-out metric and the finetune seconds. ``twin``: a row folder of the
-    same seed that started from the same network; its result and finetune
-    seconds are this row's (see :mod:`.start_digest`)."""
-    if twin is not None:
-        return shared_result(name, spec, rdir, twin)
-    seconds = finetune(steps, name, spec, rdir, finetune_cfg, arch, load,
-                       seed, fast)
-    return score(steps, name, spec, rdir, finetune_cfg, arch, seed, fast,
-                 'test'), seconds
-
-
-def row_options(spec: TargetSpec, arch: str, load: Optional[str], seed: int,
-                fast: bool) -> List[str]:
-    return ['--cfg-options', f'model.backbone.arch={arch}',
-            f'load_from={load}', f'randomness.seed={seed}'
-            ] + quick('finetune', spec.kind, fast)
-
-
-def finetune(steps: Steps, name: str, spec: TargetSpec, rdir: str,
-             finetune_cfg: str, arch: str, load: Optional[str], seed: int,
-             fast: bool) -> float:
-    """``tools/train.py`` with the target's finetune budget into
-    ``rdir/finetune``; returns its seconds."""
-    return steps.once(
-        osp.join(rdir, 'finetune.done'), f'{name}: finetune',
-        steps.script('tools/train.py', finetune_cfg, '--work-dir',
-                     osp.join(rdir, 'finetune'), '--resume',
-                     *row_options(spec, arch, load, seed, fast)),
-        osp.join(rdir, 'finetune.log'))
-
-
-# tools/test.py --split: the file each split's metrics go to
-SPLIT_FILES = dict(test='heldout.json', val='search_split.json')
-
-
-def score(steps: Steps, name: str, spec: TargetSpec, rdir: str,
-          finetune_cfg: str, arch: str, seed: int, fast: bool,
-          split: str) -> Optional[float]:
-    """The finetuned ``rdir`` network's metric on the held-out split
-    (``'test'``) or on the search split (``'val'``)."""
-    result = osp.join(rdir, SPLIT_FILES[split])
-    tag = 'test' if split == 'test' else 'search_split'
-    title = 'held-out test' if split == 'test' else 'search-split test'
-    steps.once(osp.join(rdir, f'{tag}.done'), f'{name}: {title}',
-               steps.script('tools/test.py', finetune_cfg,
-                            last_checkpoint(osp.join(rdir, 'finetune')),
-                            '--work-dir', osp.join(rdir, tag),
-                            '--out-metrics', result, '--split', split,
-                            *row_options(spec, arch, None, seed, fast)),
-               osp.join(rdir, f'{tag}.log'))
-    return read_json(result).get(spec.metric)
-
-
-def shared_result(name: str, spec: TargetSpec, rdir: str, twin: str
-                  ) -> Tuple[Optional[float], float]:
-    """A row whose start network equals ``twin``'s: its held-out result is
-    copied (``shared.json`` says from where), the seconds are the twin's
-    (a user of this row pays that finetune)."""
-    result = osp.join(rdir, 'heldout.json')
-    if osp.isfile(result):
-        say(f'{name}: done already (the finetune of {osp.basename(twin)})')
-    else:
-        say(f'{name}: starts from the same network as '
-            f'{osp.basename(twin)} (arch and weights): its finetune and '
-            f'held-out result are reused')
-        atomic_write_json(osp.join(rdir, 'shared.json'),
-                          dict(twin=osp.abspath(twin)))
-        atomic_write_json(result, read_json(osp.join(twin, 'heldout.json')))
-    seconds = read_json(osp.join(twin, 'finetune.done'))['seconds']
-    return read_json(result).get(spec.metric), seconds
 
 
 def variant_runner(steps: Steps, name: str, spec: TargetSpec,

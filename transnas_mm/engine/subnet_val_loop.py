@@ -4,19 +4,10 @@ from typing import Dict, Sequence, Union
 
 from mmengine.runner import ValLoop
 
-from ..models import SparseSuperNet
+from ..models import find_supernet
 from ..registry import LOOPS
-from ..search import (calibration_batches, evaluate, recalibrate_bn, seeded,
-                      unwrap)
+from ..search import calibration_batches, evaluate, recalibrate_bn, seeded
 from ..space import Arch, largest_arch, reference_arch, smallest_arch
-
-
-def find_supernet(model) -> SparseSuperNet:
-    for m in unwrap(model).modules():
-        if isinstance(m, SparseSuperNet):
-            return m
-    raise TypeError(f'{type(unwrap(model)).__name__} has no SparseSuperNet '
-                    f'backbone')
 
 
 NAMED_ARCHS = dict(reference=reference_arch, largest=largest_arch,

@@ -7,6 +7,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 import torch
 import torch.nn as nn
+from mmengine.model import is_model_wrapper
 from torch import Tensor
 
 from ..registry import MODELS
@@ -216,3 +217,13 @@ class SparseSuperNet(DagBackbone):
         ops = arch_ops(arch)
         return self._forward_dag(x, arch_edges(arch),
                                  lambda i, inp: self.layers[i][ops[i]](inp))
+
+
+def find_supernet(model: nn.Module) -> SparseSuperNet:
+    """The SparseSuperNet inside a (wrapped) detector or classifier."""
+    model = model.module if is_model_wrapper(model) else model
+    for m in model.modules():
+        if isinstance(m, SparseSuperNet):
+            return m
+    raise TypeError(f'{type(model).__name__} has no SparseSuperNet '
+                    f'backbone')

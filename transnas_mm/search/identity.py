@@ -4,34 +4,16 @@ super-network was built from. A resume on other data or from another
 source would mix scores of two experiments; these digests let it be
 refused, naming what changed."""
 import hashlib
-import os
 import os.path as osp
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Optional
 
 import numpy as np
+
+from ..utils.file_digest import file_digest
 
 # Per-sample fields that decide a score: the labels (classification) and
 # the boxes (detection).
 LABEL_KEYS = ('gt_label', 'instances')
-
-
-# file -> digest, keyed by what changes when the file is rewritten: both
-# search jobs (and a resume check) digest the same split and checkpoint,
-# and a real-scale search split is thousands of images.
-_DIGESTS: Dict[Tuple[str, int, int, int], str] = {}
-
-
-def file_digest(path: str) -> str:
-    """sha256 of a file's bytes (first 16 hex digits)."""
-    st = os.stat(path)
-    key = (osp.realpath(path), st.st_ino, st.st_size, st.st_mtime_ns)
-    if key not in _DIGESTS:
-        h = hashlib.sha256()
-        with open(path, 'rb') as f:
-            for block in iter(lambda: f.read(1 << 20), b''):
-                h.update(block)
-        _DIGESTS[key] = h.hexdigest()[:16]
-    return _DIGESTS[key]
 
 
 def _plain(obj: Any) -> Any:

@@ -59,7 +59,7 @@ class SearchContext:
 
     @property
     def supernet(self):
-        from ..engine import find_supernet  # engine imports this package
+        from ..models import find_supernet
         return find_supernet(self.model)
 
 

@@ -9,9 +9,10 @@ from typing import Any, Callable, Dict, Optional
 from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.logging import print_log
 
-from ..apis import splice_backbone, write_finetune_config
+from ..models.export import splice_backbone
 from ..space import Arch, CostTable, load_arch
 from ..utils.atomic_io import atomic_torch_save
+from ..utils.finetune_config import write_finetune_config
 from .artifacts import weight_source_rows, write_log
 from .base import Search
 from .calibrate import recalibrate_bn, seeded, unwrap

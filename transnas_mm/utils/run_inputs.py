@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterator, Tuple
 
 from mmengine.config import Config
 
-from ..search.identity import file_digest
+from .file_digest import file_digest
 from .atomic_io import atomic_write_json, read_json
 
 INPUTS_FILE = 'run_inputs.json'

@@ -5,7 +5,6 @@ one file (path, symlink or hard link) or have the same bytes (a copy under
 another name); digests are taken only of files whose size some file of the
 other split shares."""
 import contextlib
-import hashlib
 import io
 import os
 import os.path as osp
@@ -13,6 +12,8 @@ from collections import defaultdict
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from mmengine.registry import DATASETS, DefaultScope
+
+from .file_digest import file_digest
 
 # More candidate files than this are compared by identity only.
 MAX_DIGESTS = 20000
@@ -40,14 +41,6 @@ def _identity(path: str) -> Optional[Tuple[int, int]]:
     except OSError:
         return None
     return st.st_dev, st.st_ino
-
-
-def _digest(path: str) -> str:
-    h = hashlib.sha1()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _sizes(paths: Iterable[str]) -> Dict[int, List[str]]:
@@ -84,9 +77,9 @@ def shared_images(train: List[str], other: List[str]
     for size in common:
         by_digest = {}
         for p in train_sizes[size]:
-            by_digest.setdefault(_digest(p), p)
+            by_digest.setdefault(file_digest(p), p)
         for p in rest_sizes[size]:
-            twin = by_digest.get(_digest(p))
+            twin = by_digest.get(file_digest(p))
             if twin is not None:
                 found.append((p, twin, 'same content'))
     return found

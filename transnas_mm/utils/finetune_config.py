@@ -4,8 +4,8 @@ from typing import Sequence
 
 from mmengine.config import Config
 
-from ..utils.atomic_io import atomic_write_text
-from ..utils.config_options import is_search_hook
+from .atomic_io import atomic_write_text
+from .config_options import is_search_hook
 
 
 def finetune_config(cfg: Config, arch_file: str, weights: str,

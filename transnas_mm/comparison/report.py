@@ -6,8 +6,8 @@ import os.path as osp
 import statistics
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..comparison.rows import ROW_KEYS
 from ..utils.atomic_io import atomic_write_text
+from .rows import ROW_KEYS
 
 COLUMNS = ('row', 'MFLOPs', 'params (K)', 'latency (ms)',
            'held-out metric', 'search time (s)', 'finetune time (s)',

@@ -4,9 +4,9 @@ from typing import Dict, Union
 
 from torch import Tensor
 
-from ..models import SparseSuperNet
 from ..space import Arch, load_arch, space_of
 from ..utils.atomic_io import atomic_torch_save
+from .sparse_supernet import SparseSuperNet
 
 
 def supernet_from_checkpoint(checkpoint: str, arch: Arch,

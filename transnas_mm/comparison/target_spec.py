@@ -1,0 +1,68 @@
+"""What a comparison runs on: a target (its search config, held-out
+metric, kind and pretrained source) and the source checkpoints."""
+import os.path as osp
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass
+class TargetSpec:
+    """``key``: folder name; ``config``: its search config; ``metric``: the
+    held-out metric key; ``task``: 'cls' or 'det' for a user's target
+    (the demo's are named by key); ``pretrained``: the packaged pretrained
+    network (``models.pretrained.PACKAGED``) the target starts from
+    instead of the demo source."""
+    key: str
+    config: str
+    metric: str
+    task: Optional[str] = None
+    pretrained: Optional[str] = None
+
+    @property
+    def kind(self) -> str:
+        return self.task or self.key
+
+    @classmethod
+    def from_config(cls, config: str, metric: Optional[str] = None
+                    ) -> 'TargetSpec':
+        """A user's search config (e.g. from tools/new_target.py): the
+        metric key of its ArchSearchHook unless given; classifier or
+        detector from the model (the quick budgets differ)."""
+        from mmengine.config import Config
+        from ..utils import find_hook
+        cfg = Config.fromfile(config)
+        hook = find_hook(cfg, 'ArchSearchHook')
+        if hook is None:
+            raise ValueError(f'{config}: custom_hooks: no ArchSearchHook; '
+                             f'expected a search config '
+                             f'(tools/new_target.py)')
+        task = 'det' if 'bbox_head' in cfg.model or 'rpn_head' in cfg.model \
+            else 'cls'
+        return cls('own', osp.abspath(config),
+                   metric or hook['metric_key'], task)
+
+
+# The demo's targets, by report title.
+DEMO_TARGETS = {
+    'detection (COCO json, digits 5-9, 150 training canvases)':
+    TargetSpec('coco', 'configs/transnas/demo/coco_search.py',
+               'coco/bbox_mAP'),
+    'fine-grained (CUB layout, digits 5-9, 20 labels per class)':
+    TargetSpec('cub', 'configs/transnas/demo/cub_search.py',
+               'accuracy/top1'),
+    'natural images (crops of ten photographs, 20 labels per class)':
+    TargetSpec('photos', 'configs/transnas/demo/photo_search.py',
+               'accuracy/top1', 'cls'),
+    'natural images from ImageNet EfficientNet-Lite0 (the same crops at '
+    '96 px; finetune = static = the ImageNet network, fresh head)':
+    TargetSpec('lite0', 'configs/transnas/lite0/photo_search.py',
+               'accuracy/top1', 'cls', 'efficientnet_lite0'),
+}
+
+
+@dataclass
+class Sources:
+    """The checkpoints every target starts from: the source super-network
+    and (optional) the hand chain trained alone on the same source."""
+    supernet: str
+    static: Optional[str] = None
