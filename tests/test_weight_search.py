@@ -55,6 +55,51 @@ def test_sources_put_plain_inheritance_first():
         [dict(kind='inherit', layer=4, op='skip')]
 
 
+def test_source_weights_are_a_candidate_of_every_layer(source_ckpt):
+    """search.source=True: each weighted layer can take the source
+    checkpoint's weights (before adaptation), and the whole source network
+    is a candidate of the first generation, within the population."""
+    from transnas_mm.search.weight_search import (WeightSearch,
+                                                  WeightSearchConfig)
+    from transnas_mm.search.weight_sources import WeightAssigner
+    init = dict(type='Pretrained', checkpoint=source_ckpt)
+    with pytest.raises(ValueError, match=r"a whole model's checkpoint .* "
+                       r"prefix='backbone.'"):
+        SparseSuperNet(**DEMO, init_cfg=init).init_weights()
+    net = SparseSuperNet(**DEMO, init_cfg=dict(init, prefix='backbone.'))
+    net.init_weights()
+    arch = make_arch(net.space, ['mb_k3e6'] * 4 + ['skip'] + ['mb_k5e3'] * 5,
+                     [[] for _ in range(10)])
+    net.set_arch(arch)
+    srcs = layer_sources(net.space, arch, 3, source=True)
+    assert srcs[:2] == [dict(kind='inherit', layer=3, op='mb_k3e6'),
+                        dict(kind='source', layer=3, op='mb_k3e6')]
+    assert layer_sources(net.space, arch, 4, source=True) == \
+        [dict(kind='inherit', layer=4, op='skip')]
+    before = {k: v.clone() for k, v in net.layers[3]['mb_k3e6'].state_dict(
+        ).items()}
+    with torch.no_grad():  # what an adaptation does: the weights move
+        for p in net.parameters():
+            p.add_(0.1)
+    search = WeightSearch(net.space, arch, WeightSearchConfig(
+        mode='evolution', population=4, source=True))
+    first = search.propose()
+    assert len(first) == 4
+    assert first[0] == search.plain and first[1] == search.whole_source
+    assert {s['kind'] for s in first[1]} == {'source', 'inherit'}
+    assigner = WeightAssigner(net, arch, source=True)
+    assigner.apply(search.whole_source)
+    for k, v in net.layers[3]['mb_k3e6'].state_dict().items():
+        assert torch.equal(v, before[k]), k
+    assigner.apply(search.plain)  # the adapted weights back
+    assert not torch.equal(net.layers[3]['mb_k3e6'].state_dict()[
+        'conv.0.conv.weight'], before['conv.0.conv.weight'])
+    # without a source checkpoint to read: one line saying what is needed
+    with pytest.raises(ValueError, match=r"search.source=True: the "
+                       r"backbone's init_cfg"):
+        WeightAssigner(SparseSuperNet(**DEMO), arch, source=True)
+
+
 def test_remap_centre_crops_kernels_and_slices_channels():
     net = SparseSuperNet(**DEMO)
     src, dst = net.layers[3]['mb_k5e6'], net.layers[3]['mb_k3e3']
@@ -195,6 +240,30 @@ def test_weight_search_alone_resumes_from_its_state(cub_run, demo_root,
     log = open(osp.join(str(tmp_path), 'search', 'nws_log.jsonl')).read()
     assert len(log.splitlines()) == json.load(open(osp.join(
         str(tmp_path), 'search', 'weight_sources.json')))['evaluated']
+
+
+def test_source_weights_through_the_runner(cub_run, demo_root, source_ckpt,
+                                           tmp_path):
+    """WeightSearchHook(search=dict(source=True)) after an adaptation: the
+    whole source network is scored beside plain inheritance, and the
+    exported weights are the chosen candidate's."""
+    _, out = cub_run
+    hook = dict(NWS_HOOK, arch=osp.join(out, 'arch.json'), mode='evolution',
+                search=dict(population=2, generations=1, source=True))
+    cfg = demo_cfg('transnas/demo/cub_search.py', demo_root, str(tmp_path),
+                   source_ckpt, {**SMALL_CUB, 'train_cfg.max_epochs': 1,
+                                 'custom_hooks': [hook]})
+    Runner.from_cfg(cfg).train()
+    found = osp.join(str(tmp_path), 'search')
+    log = [json.loads(line) for line in open(osp.join(found,
+                                                      'nws_log.jsonl'))]
+    kinds = [{s['kind'] for s in r['sources']} for r in log]
+    assert kinds[0] == {'inherit'} and 'source' in kinds[1], kinds
+    ws = json.load(open(osp.join(found, 'weight_sources.json')))
+    # two candidates: plain kept, or the whole source network chosen
+    chosen = [{'kind': r['kind'], 'layer': r['source_layer'],
+               'op': r['source_op']} for r in ws['layers']]
+    assert chosen == log[0 if ws['kept_plain'] else 1]['sources']
 
 
 @pytest.mark.parametrize('config,detector,score_thr', [

@@ -14,7 +14,8 @@ from ..space import SearchSpace, build_space, space_preset
 from ..space.ops import InvertedResidual, conv_unit
 from ..utils.checkpoint_compat import last_loaded_checkpoint
 from .pretrained import (PRETRAINED, PretrainedNet, convert_hand_chain,
-                         describe_state_dict, detect_pretrained)
+                         describe_state_dict, detect_pretrained,
+                         strip_backbone)
 
 DEFAULT_INIT_CFG = [
     dict(type='Kaiming', layer=['Conv2d']),
@@ -125,6 +126,12 @@ class DagBackbone(BaseModule):
                 f'must match the source config)')
         own = self.state_dict()
         if 'space_id' not in state and not set(state) & set(own):
+            if not prefix and set(strip_backbone(state)) & set(own):
+                raise ValueError(
+                    f'{path}: a whole model\'s checkpoint (this backbone\'s '
+                    f'tensors are under \'backbone.\'); expected '
+                    f'init_cfg=dict(type=\'Pretrained\', checkpoint=..., '
+                    f'prefix=\'backbone.\')')
             raise ValueError(
                 f'{path}: {shown}{describe_state_dict(state)}, with no '
                 f'tensor of a {type(self).__name__}; expected a transnas_mm '

@@ -57,8 +57,8 @@ def plot_pareto(path: str, cands: Sequence[Candidate],
     plt.close(fig)
 
 
-KIND_COLOURS = dict(inherit='#4c72b0', layer='#55a868', op='#dd8452',
-                    fresh='#c44e52')
+KIND_COLOURS = dict(inherit='#4c72b0', source='#8172b3', layer='#55a868',
+                    op='#dd8452', fresh='#c44e52')
 
 
 def plot_weight_sources(path: str, rows: List[dict]) -> None:
@@ -68,7 +68,8 @@ def plot_weight_sources(path: str, rows: List[dict]) -> None:
     fig, ax = plt.subplots(figsize=(max(6, len(rows) * 0.6), 3))
     for r in rows:
         ax.bar(r['layer'], 1, color=KIND_COLOURS[r['kind']])
-        label = r['kind'] if r['kind'] in ('inherit', 'fresh') else \
+        label = r['kind'] if r['kind'] in ('inherit', 'source',
+                                           'fresh') else \
             f"{r['kind']}\nL{r['source_layer']} {r['source_op']}"
         ax.text(r['layer'], 0.5, f"{r['op']}\n{label}", ha='center',
                 va='center', rotation=90, fontsize=7, color='white')

@@ -97,7 +97,7 @@ class WeightSearchJob(SearchJob):
         name in every message."""
         knobs = group(owner, 'search', search or {}, (
             'passes', 'population', 'generations', 'top_k',
-            'mutation_prob'))
+            'mutation_prob', 'source'))
         try:
             cfg = WeightSearchConfig(mode=mode, **knobs, seed=scoring.seed)
         except ValueError as e:
@@ -194,7 +194,8 @@ class WeightSearchJob(SearchJob):
             supernet, self.scoring.input_shape).cost(arch)
         search = WeightSearch(supernet.space, arch, self.search_cfg, flops,
                               params)
-        assigner = WeightAssigner(supernet, arch, self.scoring.seed)
+        assigner = WeightAssigner(supernet, arch, self.scoring.seed,
+                                  self.search_cfg.source)
         snapshot = WeightSnapshot(ctx.model)
 
         def prepare(cand: Candidate) -> None:

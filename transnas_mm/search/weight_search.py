@@ -29,6 +29,9 @@ class WeightSearchConfig:
     generations: int = 5  # evolution
     top_k: int = 5
     mutation_prob: float = 0.2
+    # the source checkpoint's weights (before adaptation) as a candidate
+    # source of every layer
+    source: bool = False
     seed: int = 0
 
     def __post_init__(self):
@@ -49,7 +52,7 @@ class WeightSearch(Search):
 
     def __init__(self, space: SearchSpace, arch: Arch,
                  cfg: WeightSearchConfig, flops: int = 0, params: int = 0):
-        self.options = all_sources(space, arch)
+        self.options = all_sources(space, arch, cfg.source)
         self.plan = [i for i, opts in enumerate(self.options)
                      if len(opts) > 1]
         if cfg.mode == 'greedy':
@@ -68,6 +71,13 @@ class WeightSearch(Search):
     @property
     def plain(self) -> Assignment:
         return [opts[0] for opts in self.options]
+
+    @property
+    def whole_source(self) -> Assignment:
+        """Every layer from the source checkpoint (``source=True``): the
+        pretrained network's weights as they came, before adaptation."""
+        return [next((o for o in opts if o['kind'] == 'source'), opts[0])
+                for opts in self.options]
 
     def _key(self, sources: Assignment) -> str:
         return Candidate(self.arch, 0, 0, 0, sources=sources).key
@@ -101,10 +111,13 @@ class WeightSearch(Search):
     def propose(self) -> List[Assignment]:
         if self.generation == 0:
             first = [self.plain]
+            if self.cfg.source and self.whole_source != self.plain:
+                first.append(self.whole_source)
             if self.cfg.mode == 'evolution':
                 first += self._unique([self._mutate(self.plain) for _ in
                                        range(4 * self.cfg.population)],
-                                      self.cfg.population - 1, first)
+                                      self.cfg.population - len(first),
+                                      first)
             return first
         best = self.best.sources if self.best else self.plain
         if self.cfg.mode == 'greedy':
@@ -130,6 +143,8 @@ class WeightSearch(Search):
 
     def _unique(self, pool: List[Assignment], want: int,
                 taken: List[Assignment]) -> List[Assignment]:
+        if want <= 0:
+            return []
         seen = {self._key(a) for a in taken}
         out = []
         for a in pool:
