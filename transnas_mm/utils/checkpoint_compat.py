@@ -38,8 +38,12 @@ def _history_buffer_getattr(obj: Any, name: str) -> Callable:
 
 
 def _numpy_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
-    multiarray = np._core.multiarray if hasattr(np, '_core') else \
-        np.core.multiarray
+    # numpy 2: numpy._core; numpy 1.26 has a numpy._core stub that maps
+    # the submodule to numpy.core's on import (not as an attribute)
+    try:
+        from numpy._core import multiarray
+    except ImportError:  # numpy < 1.26
+        from numpy.core import multiarray
     entries: List[Union[Callable, Tuple[Callable, str]]] = [
         np.ndarray, np.dtype]
     for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
