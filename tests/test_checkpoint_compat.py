@@ -107,16 +107,19 @@ def test_checkpoint_with_payload_is_refused(demo_root, first_run, tmp_path):
 
 
 def test_numpy1_checkpoint_names_load(first_run, tmp_path):
-    """Checkpoints pickled under numpy 1 name ``numpy.core.multiarray``."""
+    """Checkpoints pickled under numpy 1 name ``numpy.core.multiarray``,
+    under numpy 2 ``numpy._core.multiarray``: each stack loads both (the
+    checkpoint this stack wrote, renamed to the other numpy's module)."""
     src = osp.join(first_run, 'epoch_1.pth')
-    old = str(tmp_path / 'numpy1.pth')
+    old = str(tmp_path / 'other_numpy.pth')
+    names = (b'numpy._core.multiarray', b'numpy.core.multiarray')
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(old, 'w') as zout:
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename.endswith('data.pkl'):
-                assert b'numpy._core.multiarray' in data
-                data = data.replace(b'numpy._core.multiarray',
-                                    b'numpy.core.multiarray')
+                ours, theirs = names if names[0] in data else names[::-1]
+                assert ours in data and theirs not in data
+                data = data.replace(ours, theirs)
             zout.writestr(item, data)
     a, b = safe_torch_load(src), safe_torch_load(old)
     hub_a = a['message_hub']['log_scalars']['train/loss']

@@ -31,6 +31,7 @@ fi
 # The stack's Python: its first line "# python: X.Y".
 PY_VERSION="$(sed -n 's/^# python: *//p' "$STACK_REQ" | head -n1)"
 if [ "$STACK" = main ]; then VENV="${VENV:-$ROOT/.venv}"; else VENV="${VENV:-$ROOT/.venv-$STACK}"; fi
+VENV="$(realpath -m "$VENV")"  # the checks below run from another folder
 CACHE="${TRANSNAS_CACHE:-$HOME/.cache/transnas_mm}"
 MMCV_VERSION=2.1.0
 PY="$VENV/bin/python"

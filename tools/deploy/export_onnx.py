@@ -8,6 +8,7 @@ from a config, to ONNX; checked with onnx.checker and against PyTorch
         --checkpoint epoch_12.pth --shape 1 3 224 224 --out model.onnx
 """
 import argparse
+import inspect
 from typing import Sequence, Tuple
 
 import numpy as np
@@ -62,9 +63,12 @@ def export(model: nn.Module, shape: Tuple[int, ...], out: str,
         ref = model(x)
     refs = list(ref) if isinstance(ref, (tuple, list)) else [ref]
     names = [f'out{i}' for i in range(len(refs))]
+    # the TorchScript exporter: the default before torch 2.9, which
+    # takes no `dynamo` argument before 2.5
+    legacy = {'dynamo': False} if 'dynamo' in inspect.signature(
+        torch.onnx.export).parameters else {}
     torch.onnx.export(model, (x, ), out, input_names=['input'],
-                      output_names=names, opset_version=opset,
-                      dynamo=False)
+                      output_names=names, opset_version=opset, **legacy)
     onnx.checker.check_model(onnx.load(out))
     sess = ort.InferenceSession(out, providers=['CPUExecutionProvider'])
     got = sess.run(None, {'input': x.numpy()})

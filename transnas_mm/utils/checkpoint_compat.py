@@ -8,10 +8,13 @@ code-execution payload) is still refused, with a one-line error naming the
 file. The numpy 1 vs 2 module rename (``numpy.core`` -> ``numpy._core``) is
 handled here too, so checkpoints written under either load.
 """
+import codecs
+import collections
 import os.path as osp
 import pickle
 import re
-from typing import Any, Callable, List, Tuple, Union
+from types import SimpleNamespace
+from typing import Any, Callable, Dict, List, Tuple, Union
 
 import numpy as np
 import torch
@@ -76,12 +79,57 @@ def _refused_object(message: str) -> str:
     return lines[-1] if lines else 'unknown object'
 
 
+# torch >= 2.4 extends its weights-only unpickler with add_safe_globals;
+# torch 2.1 (the OpenMMLab 2.1 stack) cannot: it instantiates no class but
+# Parameter. There a restricted pickle module (find_class answers only the
+# same allow-list) plays its part.
+_SAFE_GLOBALS_API = hasattr(torch.serialization, 'add_safe_globals')
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    """Resolves only torch's weights-only globals and this module's list."""
+
+    allowed: Dict[str, Any] = {}
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = self.allowed.get(f'{module}.{name}')
+        if found is None:
+            raise pickle.UnpicklingError(f'GLOBAL {module}.{name} is not an '
+                                         f'allowed checkpoint type')
+        return found
+
+
+def _restricted_pickle() -> SimpleNamespace:
+    if not _RestrictedUnpickler.allowed:
+        from torch import _weights_only_unpickler
+        allowed = dict(_weights_only_unpickler._get_allowed_globals())
+        # what later torch's weights-only table allows beyond torch 2.1's
+        # (bytes inside numpy arrays, counters and sets in the message hub)
+        allowed.update({'_codecs.encode': codecs.encode,
+                        'collections.Counter': collections.Counter,
+                        'builtins.set': set, 'builtins.bytearray': bytearray,
+                        'builtins.complex': complex})
+        for entry in allowed_checkpoint_globals():
+            obj, name = entry if isinstance(entry, tuple) else \
+                (entry, f'{entry.__module__}.{entry.__qualname__}')
+            allowed[name] = obj
+        _RestrictedUnpickler.allowed = allowed
+    return SimpleNamespace(
+        __name__='transnas_mm_restricted_pickle',
+        Unpickler=_RestrictedUnpickler,
+        load=lambda f, **kw: _RestrictedUnpickler(f, **kw).load())
+
+
 def safe_torch_load(filename: str, map_location: Any = None) -> Any:
     """``torch.load(weights_only=True)`` with a one-line error naming the
-    file and the refused object."""
+    file and the refused object (before torch 2.4: the same allow-list
+    through a restricted unpickler)."""
     try:
+        if _SAFE_GLOBALS_API:
+            return torch.load(filename, map_location=map_location,
+                              weights_only=True)
         return torch.load(filename, map_location=map_location,
-                          weights_only=True)
+                          pickle_module=_restricted_pickle())
     except pickle.UnpicklingError as e:
         detail = _refused_object(str(e))
         raise UnsafeCheckpointError(
@@ -117,30 +165,13 @@ def _load_from_local(filename: str, map_location: Any = None) -> Any:
 _INSTALLED = False
 
 
-def _allow_globals(entries: List[Union[Callable, Tuple[Callable, str]]]
-                   ) -> None:
-    """Add ``entries`` to torch's weights-only allow-list: its API from
-    torch 2.4; before (the OpenMMLab 2.1 stack's torch 2.1), the one table
-    its weights-only unpickler reads, extended the same way."""
-    if hasattr(torch.serialization, 'add_safe_globals'):
-        torch.serialization.add_safe_globals(entries)
-        return
-    from torch import _weights_only_unpickler as unpickler
-    extra = {}
-    for entry in entries:
-        obj, name = entry if isinstance(entry, tuple) else \
-            (entry, f'{entry.__module__}.{entry.__qualname__}')
-        extra[name] = obj
-    table = unpickler._get_allowed_globals
-    unpickler._get_allowed_globals = lambda: {**table(), **extra}
-
-
 def install_checkpoint_compat() -> None:
     """Allow-list MMEngine's checkpoint types and route MMEngine's local
     checkpoint loading through :func:`safe_torch_load`. Idempotent."""
     global _INSTALLED
     if _INSTALLED:
         return
-    _allow_globals(allowed_checkpoint_globals())
+    if _SAFE_GLOBALS_API:
+        torch.serialization.add_safe_globals(allowed_checkpoint_globals())
     CheckpointLoader.register_scheme(prefixes='', force=True)(_load_from_local)
     _INSTALLED = True
