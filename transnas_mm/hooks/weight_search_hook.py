@@ -29,7 +29,10 @@ class WeightSearchHook(SearchHook):
         arch: arch file; default ``<out_dir>/arch.json``.
         mode: ``'greedy'`` (coordinate ascent) or ``'evolution'``.
         search: ``passes`` (greedy), ``population``, ``generations``,
-            ``top_k``, ``mutation_prob`` (evolution).
+            ``top_k``, ``mutation_prob`` (evolution); ``source=True``:
+            the source checkpoint's weights (``init_cfg``, before the
+            adaptation) are a candidate of every layer, and the whole
+            source network one of the first generation.
         proxy: ``dict(iters=N, lr=0.02, schedule='cosine')``: score each
             candidate after a short SGD finetune (the exported weights are
             the assignment, never that finetune); default ``DEFAULT_PROXY`` (180 steps,
