@@ -3,8 +3,8 @@
 ...``).
 
 Why: two search settings are compared by the held-out result of what
-each finds after the shared finetune, over several search seeds (issue
-22). Everything else must be equal, and rerunning the sources, the
+each finds after the shared finetune, over several search seeds.
+Everything else must be equal, and rerunning the sources, the
 adaptations and the rows that do not depend on a search costs most of a
 run and only adds noise. So the variant's folder starts as a copy of
 PREV's: the sources are linked, each target's adaptation checkpoints and

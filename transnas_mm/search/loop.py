@@ -22,8 +22,8 @@ CHANGED = dict(
     search_data=' (the search split\'s images or labels changed since)',
     source=' (the source checkpoint of init_cfg changed since)',
     supernet=' (the super-network\'s weights differ)',
-    head_start=" (head_start=None means 'auto' since 2026-12-06; "
-               "head_start='adapted' resumes a search saved before)")
+    head_start=" (head_start=None means 'auto'; head_start='adapted' "
+               "resumes a search saved without the choice)")
 # The value of an ``extra`` key in a state saved before it was recorded.
 ABSENT = dict(proxy_share=0, head_start='adapted')
 

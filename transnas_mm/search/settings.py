@@ -11,12 +11,13 @@ from .racing import race_settings
 
 # The proxy both hooks score with unless told otherwise (``proxy=None``:
 # off): 180 SGD steps at lr 0.02, warmed up then cosine-annealed to 0 (a
-# row finetune's shape, compressed). In the 2026-12-05 rank studies
-# (configs/transnas/README.md) its search-split metric ranked the finetuned
-# RetinaNet archs at Kendall tau +0.52 (24 archs, 2 seeds; the earlier
-# 60-step constant-lr proxy -0.09, FLOPs -0.23) and CUB's at +0.20 (4
-# seeds; 60-step +0.23): the only signal positive on both kinds of
-# target. Fixed, not tuned per target.
+# row finetune's shape, compressed): a candidate is scored where a
+# finetune ends, not in the middle of a noisy run. In the rank studies
+# (docs/method.md) its search-split metric ranked the finetuned RetinaNet
+# archs at Kendall tau +0.52 (24 archs, 2 seeds; a 60-step constant-lr
+# proxy -0.09, FLOPs -0.23) and CUB's at +0.20 (4 seeds; 60-step +0.23):
+# the only signal positive on both kinds of target. Fixed, not tuned per
+# target.
 DEFAULT_PROXY: Mapping[str, Any] = MappingProxyType(
     dict(iters=180, lr=0.02, schedule='cosine'))
 
