@@ -228,13 +228,13 @@ def test_target_config_is_built_in_process(tmp_path):
     import numpy as np
     from PIL import Image
     from transnas_mm.apis.target_config import InputError, build, parse_args
-    for split in ('train', 'val'):
-        for c in ('ant', 'bee', 'cat'):
+    for s, split in enumerate(('train', 'val')):  # no image in both
+        for k, c in enumerate(('ant', 'bee', 'cat')):
             folder = tmp_path / split / c
             folder.mkdir(parents=True)
             for i in range(4):
-                Image.fromarray(np.full((20, 20, 3), 40 * i, np.uint8)).save(
-                    folder / f'{i}.png')
+                Image.fromarray(np.full((20, 20, 3), (40 * i, 10 * k, s),
+                                        np.uint8)).save(folder / f'{i}.png')
     args = ['cls', '--train', str(tmp_path / 'train'), '--val',
             str(tmp_path / 'val'), '--image-size', '32', '--out', 'x.py']
     cfg = build(parse_args(args))
