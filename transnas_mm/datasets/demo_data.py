@@ -281,7 +281,7 @@ def _build(out: str, seed: int) -> str:
     # one random stream per set: changing one set leaves the others as is
     # colour is part of a source class (hue_cue, palette: a pair of hues),
     # chosen on the photo target's search split: colour-blind classes do
-    # not transfer to photographs (configs/transnas/README.md)
+    # not transfer to photographs (docs/results/sources.md)
     make_source(osp.join(tmp, 'source'), images, labels,
                 np.random.default_rng([seed, 0]), hue_cue=True, palette=True)
     make_coco(osp.join(tmp, 'coco'), images, labels,

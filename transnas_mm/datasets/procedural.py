@@ -18,7 +18,7 @@ photographs, where colour is much of what tells things apart. The other
 options (``natural``: 1/f^2 shading and colour noise; ``textured``: leaves
 filled with bundled grey-level photographs; ``palette``: the texture's
 second colour near a second class hue) were measured and left off; the
-numbers are in configs/transnas/README.md.
+numbers are in docs/results/sources.md.
 """
 import colorsys
 import math

@@ -38,7 +38,7 @@ class ArchSearchHook(SearchHook):
             ladder; ``share=8``: about 8 candidates of a generation get
             their ``iters`` steps in one run on shared weights (at
             ``iters=90`` half the arch search's cost; not the default: the
-            archs it found finetuned worse, configs/transnas/README.md).
+            archs it found finetuned worse, docs/results/search_fitness.md).
         fitness: ``'proxy'`` (default: the search-split metric after the
             proxy finetune, which predicts the finetuned result better)
             or ``'inherited'`` (inherited weights, BN recalibrated only).

@@ -36,7 +36,7 @@ class ProxyFinetune:
     the candidate is scored at the end of an annealed run rather than in
     the middle of a noisy one; without the warm-up, archs far from the
     adapted head diverge at a finetune's lr (rank study,
-    configs/transnas/README.md)."""
+    docs/results/search_fitness.md)."""
 
     def __init__(self, model: nn.Module, batches, iters: int, lr: float,
                  seed: int = 0, schedule: str = 'constant'):

@@ -6,7 +6,7 @@ the arch search the largest part of a target's compute. One run of
 ``iters x n`` steps from the adapted weights, whose step ``t`` trains
 candidate ``t mod n``'s path, gives each of ``n`` candidates its ``iters``
 steps on shared weights, as NAT adapts its super-network during the
-search. Measured (configs/transnas/README.md, "A shared proxy"): 90
+search. Measured (docs/results/search_fitness.md, "A shared proxy"): 90
 shared steps per candidate, 8 per run, halve the arch search and keep
 NAS + NWS level over 3 search seeds, but the archs found finetune worse
 with plain inheritance, so it is an option, not the default. ``share``

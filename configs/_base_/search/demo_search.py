@@ -16,6 +16,6 @@ demo_weight_search = dict(
 # The detection targets' evolution (a small one: 8 per generation). Two
 # generations (8 + the predicted better 4 of 8 children = 12 proxy
 # finetunes): a third one cost a quarter of the arch search and its picks
-# finetuned no better (configs/transnas/README.md, "Fewer candidates").
+# finetuned no better (docs/results/search_fitness.md, "Fewer candidates").
 det_arch_search = dict(population=8, generations=2, top_k=4,
                        mutation_prob=0.2, num_mutation=4, num_crossover=4)

@@ -4,7 +4,7 @@
 # Both hooks score by their default fitness: the search-split metric after
 # a 180-step proxy finetune of each candidate, warmed up and cosine-
 # annealed (``DEFAULT_PROXY``; the rank studies in
-# configs/transnas/README.md). ``proxy=dict(iters=..., rungs=
+# docs/results/search_fitness.md). ``proxy=dict(iters=..., rungs=
 # (...))`` makes it a budget ladder; ``fitness='inherited'`` turns it off.
 arch_search = dict(
     type='transnas_mm.ArchSearchHook',

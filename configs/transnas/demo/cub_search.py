@@ -30,7 +30,7 @@ custom_hooks = [
         # better half of its children (every candidate pays a proxy
         # finetune now), and two generations (15 candidates; four cost
         # 1.6x as much and found no better: "Fewer candidates" in
-        # configs/transnas/README.md)
+        # docs/results/search_fitness.md)
         predictor=dict(keep=0.5)),
     dict(
         **_base_.demo_weight_search,

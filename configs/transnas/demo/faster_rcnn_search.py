@@ -13,7 +13,7 @@ _base_ = [
 
 # Adaptation on the reference path only (see coco_search.py for why), at
 # the rows' lr 0.02: RetinaNet's 0.01 adapted worse here at 2 of 3 seeds
-# (search split, palette source; configs/transnas/README.md).
+# (search split, palette source; docs/results/detection.md).
 model = dict(backbone=dict(warmup_iters=152, warmup_reseed=False))
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8, val_interval=8)
 default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=1))
