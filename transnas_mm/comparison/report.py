@@ -24,6 +24,14 @@ def _stat(values: Sequence[float], fmt: str) -> str:
             f'{format(statistics.stdev(values), fmt)}')
 
 
+def one_finetune_seconds(rows: List[dict]) -> Optional[float]:
+    """The ``finetune`` row's mean finetune seconds: the unit of the
+    compute column (what one plain finetune costs a user)."""
+    base = next((r for r in rows if r.get('key') == 'finetune'), None)
+    return statistics.mean(base['finetune_s']) if base and \
+        base['finetune_s'] else None
+
+
 def table_rows(rows: List[dict]) -> List[List[str]]:
     """``rows``: dicts with name, flops, params, latency_ms (optional:
     batch 1 on the machine that ran the demo, from a latency table), metric
@@ -31,9 +39,7 @@ def table_rows(rows: List[dict]) -> List[List[str]]:
     adaptation + search + finetune seconds of that row). The last column is
     the row's target compute over one plain finetune (the ``finetune``
     row's finetune time): what the search costs a user."""
-    base = next((r for r in rows if r.get('key') == 'finetune'), None)
-    one = statistics.mean(base['finetune_s']) if base and \
-        base['finetune_s'] else None
+    one = one_finetune_seconds(rows)
     out = []
     for r in rows:
         spent = r.get('target_s', r['finetune_s'])

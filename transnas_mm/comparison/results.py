@@ -4,11 +4,11 @@ x seed (held-out metric, FLOPs, params, target compute and its parts, arch
 file) plus each target's rows and verdict; the report is rendered from
 it, so the two cannot disagree."""
 import os.path as osp
-import statistics
 from typing import Dict, List
 
 from ..utils.atomic_io import atomic_write_json, read_json
-from .report import headline, render_report, verdict, verdict_checks
+from .report import (headline, one_finetune_seconds, render_report, verdict,
+                     verdict_checks)
 
 SCHEMA = 'transnas_mm.results/1'
 RESULTS_FILE = 'results.json'
@@ -20,9 +20,7 @@ PER_SEED = (('metric', 'metric'), ('adapt_s', 'adapt_s'),
 
 
 def _records(name: str, rows: List[dict]) -> List[dict]:
-    base = next((r for r in rows if r.get('key') == 'finetune'), None)
-    one = statistics.mean(base['finetune_s']) if base and \
-        base['finetune_s'] else None
+    one = one_finetune_seconds(rows)
     out = []
     for row in rows:
         for seed in range(len(row['metric'])):

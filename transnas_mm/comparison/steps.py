@@ -46,7 +46,6 @@ class StepHistory:
     run. ``path``: a JSON file kept beside the output folders; ``profile``:
     what makes durations comparable (the budget mode)."""
 
-
     def __init__(self, path: str, profile: str):
         self.path, self.profile = path, profile
         try:
@@ -139,10 +138,9 @@ class Steps:
     def _progress(self, name: str, log: str) -> Optional[Progress]:
         if not self.progress_every:
             return None
-        known = self.history or StepHistory(os.devnull, '')
+        known = self.history.expected if self.history else lambda _: None
         return Progress(name, log, self.progress_every, self.start,
-                        known.expected(name), known.expected(self.run_name),
-                        self.skipped_s)
+                        known(name), known(self.run_name), self.skipped_s)
 
     def finished(self) -> None:
         """Record what the whole run cost, steps found done included (its

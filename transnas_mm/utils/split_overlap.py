@@ -7,7 +7,6 @@ other split shares."""
 import contextlib
 import io
 import os
-import os.path as osp
 from collections import defaultdict
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -35,21 +34,23 @@ def dataset_images(ds_cfg: dict, scope: Optional[str]) -> Optional[List[str]]:
         return None
 
 
-def _identity(path: str) -> Optional[Tuple[int, int]]:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino
-
-
-def _sizes(paths: Iterable[str]) -> Dict[int, List[str]]:
-    out: Dict[int, List[str]] = defaultdict(list)
+def _stats(paths: Iterable[str]) -> List[Tuple[str, os.stat_result]]:
+    """One ``os.stat`` per readable file (its identity and size), in
+    order."""
+    out = []
     for p in paths:
         try:
-            out[osp.getsize(p)].append(p)
+            out.append((p, os.stat(p)))
         except OSError:
             pass
+    return out
+
+
+def _by_size(stats: List[Tuple[str, os.stat_result]]
+             ) -> Dict[int, List[str]]:
+    out: Dict[int, List[str]] = defaultdict(list)
+    for p, st in stats:
+        out[st.st_size].append(p)
     return out
 
 
@@ -57,19 +58,18 @@ def shared_images(train: List[str], other: List[str]
                   ) -> List[Tuple[str, str, str]]:
     """(image of ``other``, image of ``train``, 'same file' | 'same
     content') for each image of ``other`` that is also a training image."""
+    train_st, other_st = _stats(train), _stats(other)
     by_id = {}
-    for p in train:
-        key = _identity(p)
-        if key is not None:
-            by_id.setdefault(key, p)
+    for p, st in train_st:
+        by_id.setdefault((st.st_dev, st.st_ino), p)
     found, rest = [], []
-    for p in other:
-        twin = by_id.get(_identity(p))
+    for p, st in other_st:
+        twin = by_id.get((st.st_dev, st.st_ino))
         if twin is not None:
             found.append((p, twin, 'same file'))
         else:
-            rest.append(p)
-    train_sizes, rest_sizes = _sizes(train), _sizes(rest)
+            rest.append((p, st))
+    train_sizes, rest_sizes = _by_size(train_st), _by_size(rest)
     common = [s for s in rest_sizes if s in train_sizes]
     if sum(len(train_sizes[s]) + len(rest_sizes[s])
            for s in common) > MAX_DIGESTS:
