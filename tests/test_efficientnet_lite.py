@@ -286,3 +286,48 @@ def test_inplace_distiller_trains_the_other_ops_only(demo_root, tmp_path):
     for key, value in net.state_dict().items():
         if key != 'sample_step':
             assert torch.equal(source.state_dict()[key], value), key
+
+
+def test_adaptation_keeps_the_pretrained_chain(demo_root, tmp_path):
+    """configs/transnas/lite0/photo_search.py's adaptation through the
+    Runner (``keep_reference``): the hand chain's weights stay the ImageNet
+    Lite0's, the other ops and the head move; a search then releases the
+    chain, so its proxies train every op as the finetune does."""
+    from mmengine.runner import Runner
+
+    from conftest import demo_cfg
+    cfg = demo_cfg('transnas/lite0/photo_search.py', demo_root,
+                   str(tmp_path / 'work'), options={
+                       'model.backbone.init_cfg.checkpoint':
+                           'packaged://efficientnet_lite0',
+                       'model.backbone.init_cfg.prefix': None,
+                       'train_cfg.max_epochs': 1,
+                       'param_scheduler.T_max': 1,
+                       'train_dataloader.batch_size': 4,
+                       'train_dataloader.dataset.indices': 12,
+                       'custom_hooks': []})
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    net = runner.model.backbone
+    seeded = SparseSuperNet(preset='efficientnet_lite0', init_cfg=dict(
+        type='Pretrained', checkpoint='packaged://efficientnet_lite0'))
+    seeded.init_weights()
+    before = dict(seeded.named_parameters())
+    ref_ops = arch_ops(reference_arch(net.space))
+
+    def is_reference(key):
+        parts = key.split('.')
+        return parts[0] in ('stem', 'final_conv') or (
+            parts[0] == 'layers' and parts[2] == ref_ops[int(parts[1])])
+
+    kept = [k for k, p in net.named_parameters() if is_reference(k)]
+    assert kept and all(torch.equal(dict(net.named_parameters())[k],
+                                    before[k]) for k in kept)
+    moved = [k for k, p in net.named_parameters()
+             if not is_reference(k) and not torch.equal(p, before[k])]
+    assert moved
+    assert not any(p.requires_grad for k, p in net.named_parameters()
+                   if is_reference(k))
+    net.release_reference()
+    net.train()
+    assert all(p.requires_grad for p in net.parameters())

@@ -2,7 +2,7 @@
 dropping, trained once on the source task."""
 import copy
 import hashlib
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -54,6 +54,13 @@ class SparseSuperNet(DagBackbone):
             in Once-for-All's progressive shrinking) and sample paths from
             there on: with random paths from step 0 a source trained
             from nothing can stay at chance (docs/method.md).
+        keep_reference: the adaptation leaves the hand chain's weights
+            (stem, reference ops, final conv) as loaded and trains every
+            other op and the neck/head around it: a pretrained network
+            stays that network (random paths on a few hundred target
+            images wear its features down), and during a warm-up only the
+            head trains. The searches call :meth:`release_reference`:
+            their proxies train every op, as the finetune does.
         warmup_reseed: at the end of the warm-up, seed the other ops from
             the reference op (the source, trained from nothing). Target
             adaptation sets False: its ops are already trained on the
@@ -81,6 +88,7 @@ class SparseSuperNet(DagBackbone):
                  norm_eval: bool = False,
                  warmup_iters: int = 0,
                  warmup_reseed: bool = True,
+                 keep_reference: bool = False,
                  last_channels: Optional[int] = None,
                  same_padding: Optional[bool] = None,
                  bn_eps: Optional[float] = None,
@@ -121,6 +129,8 @@ class SparseSuperNet(DagBackbone):
             }) for ly in space.layers
         ])
         self.register_buffer('sample_step', torch.zeros((), dtype=torch.long))
+        self.keep_reference = keep_reference
+        self._freeze_stages()  # before any wrapper records what trains
         self._fixed_arch: Optional[Arch] = reference_arch(space)
         self._sampling = True
         self._last_arch: Arch = self._fixed_arch
@@ -149,6 +159,31 @@ class SparseSuperNet(DagBackbone):
             full[key] = value
         self._seed_after_load = True
         return full
+
+    def _reference_modules(self) -> List[nn.Module]:
+        ops = arch_ops(reference_arch(self.space))
+        mods = [self.stem] + [self.layers[i][op] for i, op in enumerate(ops)
+                              if op != SKIP]
+        return mods + ([self.final_conv] if self.final_conv is not None
+                       else [])
+
+    def _freeze_stages(self) -> None:
+        super()._freeze_stages()
+        if getattr(self, 'keep_reference', False):
+            for module in self._reference_modules():
+                for p in module.parameters():
+                    p.requires_grad = False
+
+    def release_reference(self) -> None:
+        """End ``keep_reference``: every op trains again (``frozen_stages``
+        still holds)."""
+        if not self.keep_reference:
+            return
+        self.keep_reference = False
+        for module in self._reference_modules():
+            for p in module.parameters():
+                p.requires_grad = True
+        self._freeze_stages()
 
     # -- arch API -------------------------------------------------------
     def sample_arch(self, rng: np.random.Generator) -> Arch:

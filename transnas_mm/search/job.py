@@ -111,6 +111,7 @@ class SearchJob:
         if is_main_process():
             remove_stale_temps(out)
         check_finite(unwrap(ctx.model), self.owner)
+        ctx.supernet.release_reference()  # proxies train every op
         return out
 
     def batches(self, ctx: SearchContext, num: int, offset: int = 0):
