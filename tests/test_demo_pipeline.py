@@ -21,6 +21,54 @@ KEYS = ('scratch', 'finetune', 'static', 'hand', 'random', 'nas_plain',
         'nas_nws')
 
 
+def check_projected_counts(found: str, key: str) -> None:
+    """tools/analysis/search_cost.py's arithmetic on the config the run
+    dumped: the adaptation's iterations, each search's candidates and
+    evaluated images are what the run recorded."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from transnas_mm.apis.search_cost import dataset_sizes, step_counts
+    from transnas_mm.space import space_of_backbone
+    from transnas_mm.utils import safe_torch_load
+    work = osp.dirname(found)
+    name = {'coco': 'coco_search.py', 'photos': 'photo_search.py'}[key]
+    cfg = Config.fromfile(osp.join(work, name))
+    init_default_scope(cfg.default_scope)
+    sizes = dataset_sizes(cfg)
+    counts = {c.name: c for c in step_counts(
+        cfg, sizes, space_of_backbone(cfg.model.backbone))}
+    last = open(osp.join(work, 'last_checkpoint')).read().strip()
+    iters = safe_torch_load(last)['meta']['iter']
+    assert counts['adaptation'].units['train_step'] == iters, key
+    for step, log in (('arch search', 'search_log.jsonl'),
+                      ('weight search', 'nws_log.jsonl')):
+        lines = [json.loads(ln) for ln in open(osp.join(found, log))]
+        assert counts[step].candidates == len(lines), (key, step)
+        # every scored candidate saw the whole search split (no racing
+        # here); the projection adds the noise draws and head start
+        assert all(ln['images'] == sizes['val'] for ln in lines
+                   if ln['status'] == 'ok'), (key, step)
+        assert counts[step].units['eval_image'] >= \
+            len(lines) * sizes['val']
+    if key != 'photos':
+        return
+    # the tool itself: units timed here, beside what the run recorded
+    proc = subprocess.run([sys.executable, 'tools/analysis/search_cost.py',
+                           osp.join(work, name), '--repeats', '1',
+                           '--measured', work, '--json',
+                           osp.join(work, 'cost.json')], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert '| arch search |' in proc.stdout
+    assert 'projected / measured' in proc.stdout
+    projected = json.load(open(osp.join(work, 'cost.json')))
+    assert [s['step'] for s in projected['steps']] == [
+        'adaptation', 'arch search', 'weight search', 'one finetune']
+    assert all(s['seconds'] > 0 for s in projected['steps'])
+    assert projected['steps'][-1]['per_finetune'] == pytest.approx(1.0)
+
+
 def test_demo_pipeline_quick(tmp_path):
     out = str(tmp_path / 'demo')
     # detection and the natural-image target (its config inherits the CUB
@@ -68,8 +116,12 @@ def test_demo_pipeline_quick(tmp_path):
     assert len(doc['records']) == 2 * len(ROWS)
     for rec in doc['records']:
         assert osp.isfile(osp.join(out, rec['arch'])), rec
+        assert rec['source_s'] == 0.0  # no row trains on the source
         assert rec['target_s'] == pytest.approx(
             rec['adapt_s'] + rec['search_s'] + rec['finetune_s'])
+        assert rec['compute_x_source_training'] == pytest.approx(
+            rec['target_s'] / json.load(open(osp.join(
+                out, 'static.done')))['seconds'])
         assert rec['metric'] is not None and rec['flops'] > 0
     render_report(out, doc)  # in place: the same bytes as the run wrote
     assert open(osp.join(out, 'report.md')).read() == md
@@ -88,6 +140,7 @@ def test_demo_pipeline_quick(tmp_path):
             cands = sum(json.loads(line)['seconds']
                         for line in open(osp.join(found, log)))
             assert timing[part] > cands > 0, (key, part)
+        check_projected_counts(found, key)
         for row in KEYS:
             json.load(open(osp.join(out, key, f'{row}_seed0',
                                     'heldout.json')))
@@ -204,7 +257,7 @@ def test_demo_pipeline_quick(tmp_path):
                            '--reuse', out, '--rerun', 'weights',
                            '--search-options',
                            'custom_hooks.WeightSearchHook.proxy.iters=1',
-                           '--extra-rows', 'nas_source'],
+                           '--extra-rows', 'nas_source', 'nas_retrain'],
                           cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -244,8 +297,10 @@ def test_demo_pipeline_quick(tmp_path):
              if ln.startswith('| ')]
     cells = {c[0]: c for c in ([x.strip() for x in ln.strip('|').split('|')]
                                for ln in lines[1:])}
+    retrain_title = 'NAS arch retrained on the source (DetNAS-style)'
     assert list(cells) == \
-        list(ROWS) + ['NAS arch, source weights (no adaptation)']
+        list(ROWS) + ['NAS arch, source weights (no adaptation)',
+                      retrain_title]
     extra = cells['NAS arch, source weights (no adaptation)']
     plain = cells['NAS + plain inheritance']
     assert extra[1:3] == plain[1:3]  # same arch: FLOPs, params
@@ -266,6 +321,29 @@ def test_demo_pipeline_quick(tmp_path):
                        weights_only=True)['state_dict']
     assert state and all(k.startswith('backbone.') for k in state)
     json.load(open(osp.join(rdir, 'heldout.json')))
+    # the DetNAS-style row: the searched arch trained alone on the source
+    # (the static network's recipe), its backbone finetuned; its compute
+    # adds that source training
+    retrain = cells[retrain_title]
+    assert retrain[1:3] == plain[1:3]
+    rdir = osp.join(variant, 'photos', 'nas_retrain_seed0')
+    source_s = json.load(open(osp.join(rdir, 'source.done')))['seconds']
+    static_s = json.load(open(osp.join(variant, 'static.done')))['seconds']
+    search_s, finetune_s, target_s = (float(retrain[i].split(' ')[0])
+                                      for i in (5, 6, 7))
+    assert abs(target_s - search_s - finetune_s - adapt_s - source_s) <= 2
+    assert float(retrain[9].rstrip('x')) == pytest.approx(
+        target_s / static_s, abs=0.01)
+    retrained = torch.load(osp.join(rdir, 'source_backbone.pth'),
+                           weights_only=True)['state_dict']
+    source_start = torch.load(osp.join(variant, 'photos', 'nas_source_seed0',
+                                       'net', 'subnet_model.pth'),
+                              weights_only=True)['state_dict']
+    assert retrained.keys() == source_start.keys()
+    assert any(not torch.equal(retrained[k], source_start[k])
+               for k in retrained if retrained[k].is_floating_point())
+    assert 'NAS+NWS >= DetNAS-style' in report
+    assert 'NAS+NWS compute < 0.75x DetNAS-style' in report
     # a setting that would change another row is refused before any step
     refused = str(tmp_path / 'refused')
     proc = subprocess.run([sys.executable, 'tools/run_demo.py', '--quick',

@@ -14,7 +14,8 @@ SCHEMA = 'transnas_mm.results/1'
 RESULTS_FILE = 'results.json'
 # per-seed lists of a row, and the record field each becomes
 PER_SEED = (('metric', 'metric'), ('adapt_s', 'adapt_s'),
-            ('search_s', 'search_s'), ('finetune_s', 'finetune_s'),
+            ('search_s', 'search_s'), ('source_s', 'source_s'),
+            ('finetune_s', 'finetune_s'),
             ('target_s', 'target_s'), ('flops_seeds', 'flops'),
             ('params_seeds', 'params'), ('arch', 'arch'))
 
@@ -32,6 +33,9 @@ def _records(name: str, rows: List[dict]) -> List[dict]:
                     rec[field] = row[key][seed]
             spent = rec.get('target_s', rec.get('finetune_s'))
             rec['compute_x_finetune'] = spent / one if one and \
+                spent is not None else None
+            unit = row.get('source_train_s')
+            rec['compute_x_source_training'] = spent / unit if unit and \
                 spent is not None else None
             out.append(rec)
     return out

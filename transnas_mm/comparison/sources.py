@@ -6,10 +6,15 @@ import os.path as osp
 import shutil
 from typing import Sequence
 
+from ..utils.atomic_io import read_json
 from .budgets import quick
 from .source_names import SOURCE_STEPS, SUPERNET
 from .steps import Steps, last_checkpoint, say
 from .target_spec import Sources
+
+
+# an arch trained alone on the demo source, the static network's recipe
+RETRAIN_CONFIG = 'configs/transnas/demo/retrain_source.py'
 
 
 def train_source(steps: Steps, out: str, done: str, config: str,
@@ -55,7 +60,8 @@ def demo_sources(steps: Steps, out: str, fast: bool) -> Sources:
     say('2/4 static hand-chain network, trained alone on the same source')
     static = last_checkpoint(train_source(steps, out, 'static',
                                           SOURCE_STEPS['static'], fast))
-    return Sources(supernet, static)
+    return Sources(supernet, static, RETRAIN_CONFIG,
+                   read_json(osp.join(out, 'static.done'))['seconds'])
 
 
 def pretrained_sources(steps: Steps, out: str, name: str) -> Sources:

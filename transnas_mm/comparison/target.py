@@ -96,6 +96,30 @@ def row_network(steps: Steps, row: Row, spec: TargetSpec, rdir: str,
     return osp.join(net, 'arch.json'), read_json(osp.join(net, 'cost.json'))
 
 
+def retrain_on_source(steps: Steps, name: str, rdir: str, arch: str,
+                      config: str, seed: int, fast: bool
+                      ) -> Tuple[str, float]:
+    """The DetNAS-style start: ``arch`` trained alone on the source with
+    ``config`` (the static network's recipe) into ``rdir/source``; returns
+    its backbone (the source head is another task's) and the seconds."""
+    work = osp.join(rdir, 'source')
+    seconds = steps.once(
+        osp.join(rdir, 'source.done'), f'{name}: the arch trained on the '
+        f'source', steps.script(
+            'tools/train.py', config, '--work-dir', work, '--resume',
+            '--cfg-options', f'model.backbone.arch={arch}',
+            f'randomness.seed={seed}',
+            *quick('source', 'static_source', fast)),
+        osp.join(rdir, 'source.log'))
+    backbone = osp.join(rdir, 'source_backbone.pth')
+    if not osp.isfile(backbone):
+        from ..apis import export_backbone_checkpoint
+        ckpt = last_checkpoint(work)
+        steps.forked(lambda: export_backbone_checkpoint(ckpt, backbone),
+                     backbone + '.log')
+    return backbone, seconds
+
+
 def row_title(folder: str) -> str:
     """'random_seed0' -> that row's title."""
     key = folder.rsplit('_seed', 1)[0]
@@ -189,18 +213,26 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
     for row in table_rows(extra_rows):
         if row.weights == 'static' and sources.static is None:
             continue  # no static source network given
+        if row.weights == 'retrain' and sources.retrain is None:
+            continue  # a pretrained source: its data is not here
         metrics, finetune_s, flops, params, ms, search_s, target_s = \
             [], [], [], [], [], [], []
+        source_s = []
         adapt_s, archs = [], []
         for seed, (run, seen) in enumerate(zip(runs, twins)):
             rdir = osp.join(base, f'{row.key}_seed{seed}')
             checkpoints = dict(init=run.adapted, source=sources.supernet,
                                static=sources.static, adapted=run.adapted)
-            if row.weights == 'nws':
+            retrained = 0.0
+            if row.weights in ('nws', 'retrain'):
                 arch = osp.join(run.found, 'arch.json')
                 load = osp.join(run.found, 'subnet_model.pth')
                 cost = dict(flops=run.summary.flops,
                             params=run.summary.params)
+                if row.weights == 'retrain':
+                    load, retrained = retrain_on_source(
+                        steps, f'{spec.key}/{row.key}', rdir, arch,
+                        sources.retrain, seed, fast)
             else:
                 arch, cost = row_network(steps, row, spec, rdir, run.found,
                                          checkpoints[row.weights], seed)
@@ -231,7 +263,8 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
                 'nas+nws': run.nas_s + run.nws_s}).get(row.search, 0.0)
             search_s.append(searched)
             adapt_s.append(run.adapt_s if row.adapted else 0.0)
-            target_s.append(adapt_s[-1] + searched + seconds)
+            source_s.append(retrained)
+            target_s.append(adapt_s[-1] + searched + retrained + seconds)
             archs.append(osp.relpath(arch, out))
         rows.append(dict(key=row.key, name=row.title,
                          flops=sum(flops) / len(flops),
@@ -239,7 +272,8 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
                          latency_ms=sum(ms) / len(ms),
                          metric=metrics, search_s=search_s,
                          finetune_s=finetune_s, target_s=target_s,
-                         adapt_s=adapt_s, flops_seeds=flops,
+                         adapt_s=adapt_s, source_s=source_s,
+                         source_train_s=sources.train_s, flops_seeds=flops,
                          params_seeds=params, arch=archs))
     found, adapted = runs[0].found, runs[0].adapted
     finetune_cfg = runs[0].finetune_cfg

@@ -66,3 +66,10 @@ class Sources:
     and (optional) the hand chain trained alone on the same source."""
     supernet: str
     static: Optional[str] = None
+    # the config that trains one arch alone on the source with the static
+    # network's recipe and budget (the DetNAS-style row); None where the
+    # source is a pretrained network whose data is not here
+    retrain: Optional[str] = None
+    # seconds of one such source training (the static network's), the
+    # unit of the report's second cost column
+    train_s: Optional[float] = None

@@ -1,0 +1,164 @@
+"""Project what a search config's target run will cost, before launching it.
+
+    python tools/analysis/search_cost.py CONFIG [--gpus N] \
+        [--train-size N --val-size N --test-size N] [--cfg-options K=V ...]
+
+Times each unit of work (an adaptation step, a proxy step, a calibration
+batch, an evaluated image) a few times on this machine, on the config's
+own model, input size and data, and multiplies by what the config asks
+(dataset sizes, epochs, candidates per generation, generations, proxy
+steps, calibration batches, evaluation images): per step, the projected
+seconds and the ratio to one finetune of the same config. The sizes
+project a dataset that is not here (COCO 2017, CUB-200) from a stand-in
+of the same kind (``--cfg-options`` pointing the data at it); the unit
+times are this machine's (one process: SyncBN is timed as BN).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+import tempfile
+import time
+
+from mmengine.config import Config, DictAction
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('--gpus', type=int, default=1,
+                        help='project for N data-parallel GPUs (the '
+                        "config's batch size per GPU)")
+    for split in ('train', 'val', 'test'):
+        parser.add_argument(f'--{split}-size', type=int,
+                            help=f"the {split} split's size (default: the "
+                            f"config's {split}_dataloader dataset)")
+    parser.add_argument('--repeats', type=int, default=3,
+                        help='timed repeats per unit (median; after one '
+                        'warm-up)')
+    parser.add_argument('--measured', metavar='WORK_DIR',
+                        help="a finished run's work dir of this config: "
+                        'print each step beside what it recorded '
+                        '(search/timing.json)')
+    parser.add_argument('--json', help='also write the projection here')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        default={})
+    args = parser.parse_args()
+    for name in ('gpus', 'repeats', 'train_size', 'val_size', 'test_size'):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f'--{name.replace("_", "-")}: expected >= 1, got '
+                         f'{value}')
+    return args
+
+
+def split_sizes(cfg: Config, args: argparse.Namespace) -> dict:
+    from transnas_mm.apis.search_cost import dataset_sizes
+    found = dataset_sizes(cfg)
+    sizes = {}
+    for split, size in found.items():
+        given = getattr(args, f'{split}_size')
+        if given is None and size is None:
+            sys.exit(f'{args.config}: {split}_dataloader.dataset: cannot be '
+                     f'read here; expected its files, or --{split}-size N')
+        sizes[split] = given if given is not None else size
+    return sizes
+
+
+def checkpoint_here(path) -> bool:
+    """Whether an ``init_cfg`` checkpoint can be loaded here (its load is
+    part of the start-up timed)."""
+    return isinstance(path, str) and (path.startswith('packaged://') or
+                                      osp.isfile(path))
+
+
+def measured_parts(work_dir: str) -> dict:
+    """What a finished run recorded per step: ``search/timing.json``
+    (adaptation, arch search, weight search)."""
+    from transnas_mm.search.timing import read_timing
+    parts = read_timing(osp.join(work_dir, 'search'))
+    if not parts:
+        sys.exit(f'--measured {work_dir}: no search/timing.json there; '
+                 f'expected the work dir of a finished search run')
+    return {'adaptation': parts.get('adapt'), 'arch search':
+            parts.get('arch'), 'weight search': parts.get('weights')}
+
+
+def main() -> None:
+    args = parse_args()
+    import torch
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.runner import Runner
+
+    from transnas_mm.apis.search_cost import (format_projection, project,
+                                              step_counts, time_units)
+    from transnas_mm.models import find_supernet
+    from transnas_mm.space import CostTable, space_of_backbone
+    from transnas_mm.utils.config_options import find_hook, hooks_by_type
+    if not osp.isfile(args.config):
+        sys.exit(f'{args.config}: file not found; expected a search config')
+    cfg = Config.fromfile(args.config)
+    cfg.merge_from_dict(hooks_by_type(cfg, args.cfg_options))
+    sizes = split_sizes(cfg, args)
+    counts = step_counts(cfg, sizes, space_of_backbone(cfg.model.backbone),
+                         args.gpus)
+    cfg_hooks = list(cfg.get('custom_hooks') or [])
+    with tempfile.TemporaryDirectory() as work:
+        cfg.work_dir = work
+        cfg.pop('load_from', None)
+        cfg.resume = False
+        init = cfg.model.backbone.get('init_cfg') or {}
+        if not checkpoint_here(init.get('checkpoint')):
+            cfg.model.backbone.pop('init_cfg', None)  # timing: any weights
+        cfg.custom_hooks = []
+        cfg.pop('model_wrapper_cfg', None)
+        cfg.launcher = 'none'
+        start = time.perf_counter()
+        runner = Runner.from_cfg(cfg)
+        runner.model.init_weights()
+        counts[0].fixed = time.perf_counter() - start
+        runner.model = revert_sync_batchnorm(runner.model)
+        model = runner.model
+        supernet = find_supernet(model)
+        arch_step = next((c for c in counts if c.name == 'arch search'),
+                         None)
+        if arch_step is not None:
+            start = time.perf_counter()
+            hook = find_hook(cfg_hooks, 'ArchSearchHook')
+            CostTable.measure(supernet.space, tuple(hook.get(
+                'input_shape', (3, 224, 224))))
+            arch_step.fixed = time.perf_counter() - start
+        optim = runner.build_optim_wrapper(cfg.optim_wrapper)
+        train = runner.build_dataloader(cfg.train_dataloader)
+        val = runner.build_dataloader(cfg.val_dataloader)
+        batches = []
+        for data in train:
+            batches.append(data)
+            if len(batches) >= 4:
+                break
+        units = time_units(model, supernet, optim, batches,
+                           [next(iter(val))], args.repeats)
+        runner.logger.handlers.clear()
+    rows = project(counts, units)
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    print(format_projection(rows, units, args.gpus, device))
+    if args.measured:
+        measured = measured_parts(args.measured)
+        print('\n| step | projected | measured | projected / measured |\n'
+              '|---|---|---|---|')
+        for r in rows:
+            seen = measured.get(r['step'])
+            if seen:
+                r['measured'] = seen
+                print(f"| {r['step']} | {r['seconds']:.0f} s | {seen:.0f} s "
+                      f"| {r['seconds'] / seen:.2f} |")
+    if args.json:
+        os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
+        with open(args.json, 'w') as f:
+            json.dump(dict(config=args.config, gpus=args.gpus, sizes=sizes,
+                           unit_seconds=units, steps=rows), f, indent=2)
+
+
+if __name__ == '__main__':
+    main()

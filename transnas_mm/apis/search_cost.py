@@ -1,0 +1,272 @@
+"""What a target run will cost before it is launched: each step's work
+counted from the config (the hooks' own parsed settings, so every default
+is the one a run would use) and timed per unit on the machine at hand.
+
+Units: a training step of the adaptation (a sampled path), a proxy step
+(one fixed candidate, SGD), a calibration batch (forward, train mode, no
+gradient), an evaluated image. A step's projected seconds are its counts
+times those unit times; the ratio to one finetune (the row a user would
+run instead) is what the report's cost column states.
+
+With ``gpus`` N: the adaptation's and the finetune's epochs hold 1/N of
+the iterations (MMEngine's DDP: the config's batch size per GPU) and the
+search split is sharded over N for evaluation; proxy steps and
+calibration batches are not divided (every rank trains and calibrates on
+the same batches, so that every rank scores the same candidate alike).
+Racing can only stop a candidate's evaluation early: its images are an
+upper bound."""
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence
+
+import torch
+from mmengine.config import Config
+
+from ..registry import HOOKS
+from ..space import reference_arch
+from ..utils.config_options import find_hook
+
+UNITS = ('train_step', 'proxy_step', 'calib_batch', 'eval_image')
+UNIT_TITLES = dict(train_step='adaptation steps', proxy_step='proxy steps',
+                   calib_batch='calibration batches',
+                   eval_image='evaluated images')
+
+
+@dataclass
+class StepCount:
+    """One step of a target run: how many of each unit it does."""
+    name: str
+    units: Dict[str, float] = field(default_factory=dict)
+    candidates: int = 0  # scored candidates (searches)
+    proxy_runs: int = 0  # proxy finetunes (candidates, head start, noise)
+    fixed: float = 0.0  # measured seconds paid once (start-up, cost table)
+
+    def seconds(self, unit_seconds: Dict[str, float]) -> float:
+        return self.fixed + sum(n * unit_seconds[u]
+                                for u, n in self.units.items())
+
+
+def dataset_sizes(cfg: Config) -> Dict[str, Optional[int]]:
+    """The train/val/test datasets' sizes (``indices`` and filters
+    applied); None where a split cannot be read here."""
+    from ..utils.split_overlap import dataset_images
+    out = {}
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        images = None if loader is None else dataset_images(
+            loader['dataset'], cfg.get('default_scope'))
+        out[split] = None if images is None else len(images)
+    return out
+
+
+def epoch_iters(size: int, batch: int, gpus: int) -> int:
+    """Iterations of one epoch: every rank takes ``batch`` samples."""
+    return math.ceil(size / (batch * gpus))
+
+
+def schedule_iters(train_cfg: dict, size: int, batch: int,
+                   gpus: int) -> int:
+    """Training iterations a ``train_cfg`` asks for (epoch- or
+    iteration-based)."""
+    if 'max_iters' in train_cfg and train_cfg.get('max_iters') is not None:
+        return int(train_cfg['max_iters'])
+    return int(train_cfg.get('max_epochs', 0)) * epoch_iters(size, batch,
+                                                             gpus)
+
+
+def _ladder_steps(proxy, n: int) -> int:
+    """Proxy steps of one generation of ``n`` candidates (a ladder: every
+    rung restarts from the adapted weights with its own steps)."""
+    steps, alive = 0, n
+    for j, rung in enumerate(proxy.ladder):
+        if j:
+            alive = max(1, math.ceil(proxy.keep * alive))
+        steps += alive * rung
+    return steps
+
+
+def arch_search_count(job, val_size: int, gpus: int = 1) -> StepCount:
+    """``ArchSearchJob`` (built from the hook config): its candidates per
+    generation (the whole population first, then the predictor's share of
+    each new one), the head-start proxies, the noise draws, the rerank."""
+    cfg, scoring, proxy = job.search_cfg, job.scoring, job.proxy
+    if proxy is not None and proxy.share:
+        raise ValueError(f'{job.owner}: proxy.share: a shared proxy is not '
+                         f'projected; expected share=0')
+    later = math.ceil(cfg.predictor_keep * cfg.population) \
+        if cfg.predictor else cfg.population
+    sizes = [cfg.population] + [later] * (cfg.generations - 1)
+    cands = sum(sizes)
+    proxied = proxy is not None and job.fitness == 'proxy'
+    extra = scoring.noise_repeats
+    if proxied and job.head_start == 'auto':
+        extra += 2
+        if cfg.include_reference and not proxy.rungs and \
+                not scoring.race['racing']:
+            extra -= 1  # the reference's score is the head choice's
+    if proxy is not None and job.rerank_top > 1:
+        extra += job.rerank_top
+    runs = cands + extra
+    steps = 0
+    if proxied:
+        steps = sum(_ladder_steps(proxy, n) for n in sizes) + \
+            extra * proxy.iters
+    elif proxy is not None and job.rerank_top > 1:
+        steps = job.rerank_top * proxy.iters
+    evals = runs + (sum(math.ceil(proxy.keep ** j * n) for n in sizes
+                        for j in range(1, len(proxy.ladder)))
+                    if proxied and proxy.rungs else 0)
+    return StepCount('arch search', dict(
+        proxy_step=steps, calib_batch=evals * scoring.calibrate_batches,
+        eval_image=evals * val_size / gpus), cands,
+        runs if proxy is not None else 0)
+
+
+def weight_search_count(job, space, val_size: int, test_size: int,
+                        gpus: int = 1) -> StepCount:
+    """``WeightSearchJob``: plain inheritance and its noise draws, then
+    the evolution's generations (or, greedy, every other source of every
+    layer once per pass, counted on the hand arch), the held-out scores."""
+    from ..search.weight_sources import all_sources
+    cfg, scoring, proxy = job.search_cfg, job.scoring, job.proxy
+    if cfg.mode == 'evolution':
+        cands = cfg.population * cfg.generations
+    else:
+        options = all_sources(space, reference_arch(space), cfg.source)
+        cands = 1 + cfg.passes * sum(len(o) - 1 for o in options
+                                     if len(o) > 1)
+    runs = cands + scoring.noise_repeats
+    heldout = 2 if job.heldout else 0
+    iters = proxy.iters if proxy is not None else 0
+    return StepCount('weight search', dict(
+        proxy_step=(runs + heldout) * iters,
+        calib_batch=(runs + heldout) * scoring.calibrate_batches,
+        eval_image=(runs * val_size + heldout * test_size) / gpus), cands,
+        runs + heldout if proxy is not None else 0)
+
+
+def step_counts(cfg: Config, sizes: Dict[str, int], space,
+                gpus: int = 1) -> List[StepCount]:
+    """Every step of a target run of ``cfg`` (a search config): the
+    adaptation, the searches its hooks ask for, and one row finetune (the
+    weight search hook's ``finetune`` overrides, or the config's
+    schedule). ``sizes``: train/val/test dataset sizes."""
+    batch = int(cfg.train_dataloader.batch_size)
+    train_cfg = dict(cfg.train_cfg)
+    adapt = schedule_iters(train_cfg, sizes['train'], batch, gpus)
+    # the validation the adaptation runs (SubnetValLoop: each arch it
+    # lists, after recalibrating BN)
+    period = train_cfg.get('max_epochs') or train_cfg.get('max_iters') or 0
+    vals = int(period) // int(train_cfg.get('val_interval', 1))
+    val_cfg = dict(cfg.get('val_cfg') or {})
+    archs = len(val_cfg.get('archs', ('reference', ))) \
+        if str(val_cfg.get('type', '')).endswith('SubnetValLoop') else 1
+    out = [StepCount('adaptation', dict(
+        train_step=adapt,
+        calib_batch=vals * archs * val_cfg.get('calibrate_batches', 0),
+        eval_image=vals * archs * sizes['val'] / gpus))]
+    arch_hook = find_hook(cfg, 'ArchSearchHook')
+    weight_hook = find_hook(cfg, 'WeightSearchHook')
+    if arch_hook is not None:
+        out.append(arch_search_count(HOOKS.build(dict(arch_hook)).job,
+                                     sizes['val'], gpus))
+    finetune_cfg = train_cfg
+    if weight_hook is not None:
+        job = HOOKS.build(dict(weight_hook)).job
+        out.append(weight_search_count(job, space, sizes['val'],
+                                       sizes['test'], gpus))
+        finetune_cfg = {**train_cfg, **job.finetune.get('train_cfg', {})}
+    finetune = schedule_iters(finetune_cfg, sizes['train'], batch, gpus)
+    out.append(StepCount('one finetune', dict(
+        proxy_step=finetune, eval_image=sizes['val'] / gpus)))
+    return out
+
+
+def _median_seconds(work: Callable[[], None], repeats: int) -> float:
+    work()  # warm-up: allocations, lazy inits
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def time_units(model, supernet, optim_wrapper, train_batches: Sequence,
+               val_batches: Sequence, repeats: int = 3
+               ) -> Dict[str, float]:
+    """Seconds per unit on this machine, the median of ``repeats`` after a
+    warm-up, on the config's own model and batches (a weight or BN change
+    does not matter for time; the model is left trained by a few steps)."""
+    from mmengine.optim import OptimWrapper
+    batches = iter(list(train_batches) * (3 * repeats + 3))
+    val_batch = val_batches[0]
+    images = len(val_batch['data_samples'])
+    sgd = OptimWrapper(torch.optim.SGD(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-6))
+
+    def adapt() -> None:
+        supernet.set_arch(None)
+        model.train()
+        model.train_step(next(batches), optim_wrapper)
+
+    def proxy() -> None:
+        supernet.set_arch(reference_arch(supernet.space))
+        model.train()
+        model.train_step(next(batches), sgd)
+
+    @torch.no_grad()
+    def calib() -> None:
+        model.train()
+        data = model.data_preprocessor(next(batches), False)
+        model(**data, mode='tensor')
+
+    def evaluate() -> None:
+        model.eval()
+        with torch.no_grad():
+            model.val_step(val_batch)
+
+    return dict(train_step=_median_seconds(adapt, repeats),
+                proxy_step=_median_seconds(proxy, repeats),
+                calib_batch=_median_seconds(calib, repeats),
+                eval_image=_median_seconds(evaluate, repeats) / images)
+
+
+def project(counts: Sequence[StepCount], unit_seconds: Dict[str, float]
+            ) -> List[dict]:
+    """Per step: its units, projected seconds, and the ratio to one
+    finetune (the last step)."""
+    finetune = counts[-1].seconds(unit_seconds)
+    return [dict(step=c.name, candidates=c.candidates,
+                 proxy_runs=c.proxy_runs, units=dict(c.units),
+                 seconds=c.seconds(unit_seconds),
+                 per_finetune=c.seconds(unit_seconds) / finetune
+                 if finetune > 0 else math.nan) for c in counts]
+
+
+def format_projection(rows: Sequence[dict], unit_seconds: Dict[str, float],
+                      gpus: int, device: str) -> str:
+    """The projection as a Markdown table plus the unit times."""
+    total = sum(r['seconds'] for r in rows[:-1])
+    lines = [f'Projected on {device}, {gpus} GPU(s)' if gpus > 1 or
+             device != 'cpu' else f'Projected on this machine ({device}, '
+             f'{torch.get_num_threads()} threads)', '',
+             '| step | work | projected | hours | / one finetune |',
+             '|---|---|---|---|---|']
+    for r in rows:
+        work = ', '.join(f'{n:,.0f} {UNIT_TITLES[u]}'
+                         for u, n in r['units'].items() if n)
+        if r['candidates']:
+            work = f"{r['candidates']} candidates, {r['proxy_runs']} " \
+                f'proxy runs: ' + work
+        lines.append(f"| {r['step']} | {work} | {r['seconds']:,.0f} s | "
+                     f"{r['seconds'] / 3600:.2f} | "
+                     f"{r['per_finetune']:.1f}x |")
+    finetune = rows[-1]['seconds']
+    lines += ['', f'adaptation + searches: {total:,.0f} s '
+              f'({total / 3600:.2f} h, {total / finetune:.1f}x one '
+              f'finetune)' if finetune else '', '',
+              'seconds per unit: ' + ', '.join(
+                  f'{u} {unit_seconds[u]:.4f}' for u in UNITS)]
+    return '\n'.join(lines)
