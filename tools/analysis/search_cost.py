@@ -14,12 +14,9 @@ of the same kind (``--cfg-options`` pointing the data at it); the unit
 times are this machine's (one process: SyncBN is timed as BN).
 """
 import argparse
-import json
 import os
 import os.path as osp
 import sys
-import tempfile
-import time
 
 from mmengine.config import Config, DictAction
 
@@ -66,13 +63,6 @@ def split_sizes(cfg: Config, args: argparse.Namespace) -> dict:
     return sizes
 
 
-def checkpoint_here(path) -> bool:
-    """Whether an ``init_cfg`` checkpoint can be loaded here (its load is
-    part of the start-up timed)."""
-    return isinstance(path, str) and (path.startswith('packaged://') or
-                                      osp.isfile(path))
-
-
 def measured_parts(work_dir: str) -> dict:
     """What a finished run recorded per step: ``search/timing.json``
     (adaptation, arch search, weight search)."""
@@ -85,17 +75,28 @@ def measured_parts(work_dir: str) -> dict:
             parts.get('arch'), 'weight search': parts.get('weights')}
 
 
+def print_measured(rows: list, work_dir: str) -> None:
+    measured = measured_parts(work_dir)
+    print('\n| step | projected | measured | projected / measured |\n'
+          '|---|---|---|---|')
+    for r in rows:
+        seen = measured.get(r['step'])
+        if seen:
+            r['measured'] = seen
+            print(f"| {r['step']} | {r['seconds']:.0f} s | {seen:.0f} s | "
+                  f"{r['seconds'] / seen:.2f} |")
+
+
 def main() -> None:
     args = parse_args()
     import torch
-    from mmengine.model import revert_sync_batchnorm
-    from mmengine.runner import Runner
 
-    from transnas_mm.apis.search_cost import (format_projection, project,
-                                              step_counts, time_units)
-    from transnas_mm.models import find_supernet
-    from transnas_mm.space import CostTable, space_of_backbone
-    from transnas_mm.utils.config_options import find_hook, hooks_by_type
+    from transnas_mm.apis.search_cost import (format_projection,
+                                              measure_units, project,
+                                              step_counts)
+    from transnas_mm.space import space_of_backbone
+    from transnas_mm.utils.atomic_io import atomic_write_json
+    from transnas_mm.utils.config_options import hooks_by_type
     if not osp.isfile(args.config):
         sys.exit(f'{args.config}: file not found; expected a search config')
     cfg = Config.fromfile(args.config)
@@ -103,62 +104,17 @@ def main() -> None:
     sizes = split_sizes(cfg, args)
     counts = step_counts(cfg, sizes, space_of_backbone(cfg.model.backbone),
                          args.gpus)
-    cfg_hooks = list(cfg.get('custom_hooks') or [])
-    with tempfile.TemporaryDirectory() as work:
-        cfg.work_dir = work
-        cfg.pop('load_from', None)
-        cfg.resume = False
-        init = cfg.model.backbone.get('init_cfg') or {}
-        if not checkpoint_here(init.get('checkpoint')):
-            cfg.model.backbone.pop('init_cfg', None)  # timing: any weights
-        cfg.custom_hooks = []
-        cfg.pop('model_wrapper_cfg', None)
-        cfg.launcher = 'none'
-        start = time.perf_counter()
-        runner = Runner.from_cfg(cfg)
-        runner.model.init_weights()
-        counts[0].fixed = time.perf_counter() - start
-        runner.model = revert_sync_batchnorm(runner.model)
-        model = runner.model
-        supernet = find_supernet(model)
-        arch_step = next((c for c in counts if c.name == 'arch search'),
-                         None)
-        if arch_step is not None:
-            start = time.perf_counter()
-            hook = find_hook(cfg_hooks, 'ArchSearchHook')
-            CostTable.measure(supernet.space, tuple(hook.get(
-                'input_shape', (3, 224, 224))))
-            arch_step.fixed = time.perf_counter() - start
-        optim = runner.build_optim_wrapper(cfg.optim_wrapper)
-        train = runner.build_dataloader(cfg.train_dataloader)
-        val = runner.build_dataloader(cfg.val_dataloader)
-        batches = []
-        for data in train:
-            batches.append(data)
-            if len(batches) >= 4:
-                break
-        units = time_units(model, supernet, optim, batches,
-                           [next(iter(val))], args.repeats)
-        runner.logger.handlers.clear()
+    units = measure_units(cfg, counts, args.repeats)
     rows = project(counts, units)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     print(format_projection(rows, units, args.gpus, device))
     if args.measured:
-        measured = measured_parts(args.measured)
-        print('\n| step | projected | measured | projected / measured |\n'
-              '|---|---|---|---|')
-        for r in rows:
-            seen = measured.get(r['step'])
-            if seen:
-                r['measured'] = seen
-                print(f"| {r['step']} | {r['seconds']:.0f} s | {seen:.0f} s "
-                      f"| {r['seconds'] / seen:.2f} |")
+        print_measured(rows, args.measured)
     if args.json:
         os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
-        with open(args.json, 'w') as f:
-            json.dump(dict(config=args.config, gpus=args.gpus, sizes=sizes,
-                           unit_seconds=units, steps=rows), f, indent=2)
-
+        atomic_write_json(args.json, dict(
+            config=args.config, gpus=args.gpus, sizes=sizes,
+            unit_seconds=units, steps=rows))
 
 if __name__ == '__main__':
     main()

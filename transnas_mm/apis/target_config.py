@@ -5,8 +5,6 @@ filled in, the data checked before anything is written. The CLI is
 ``tools/new_target.py`` (its ``--help`` shows the workflow)."""
 import argparse
 import inspect
-import json
-import os
 import os.path as osp
 from typing import List, Optional, Tuple
 
@@ -17,68 +15,16 @@ from mmengine.runner import Runner
 from ..utils.atomic_io import atomic_write_text
 from ..utils.config_options import is_search_hook
 from ..utils.data_checks import check_data_files
-from ..utils.label_checks import IMAGE_EXTS, ann_labels
+from .target_kinds import TARGET_KINDS, InputError, target_kind
 
 # the repository root of an editable install (where configs/ lives)
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TEMPLATES = dict(cls='configs/transnas/demo/cub_search.py',
-                 det='configs/transnas/demo/coco_search.py')
 SPLITS = ('train', 'val', 'test')
 # What a written config keeps: the Runner's arguments, the registry scope
 # and plugin imports, and what new_target records about the split.
 CONFIG_FIELDS = set(inspect.signature(Runner.__init__).parameters) | {
     'custom_imports', 'default_scope', 'runner_type', 'target_split',
     'target_classes'}
-
-
-class InputError(ValueError):
-    """A bad argument or data file, named in one line."""
-
-
-# -- reading the user's data ----------------------------------------------
-
-def _folder_samples(path: str) -> Tuple[List[str], int]:
-    """(class names, number of images) of an image folder with one
-    sub-folder per class."""
-    classes = sorted(d for d in os.listdir(path)
-                     if osp.isdir(osp.join(path, d)))
-    if not classes:
-        raise InputError(f'{path}: no class sub-folders; expected '
-                         f'<class>/<image> folders or an ann file')
-    count = sum(1 for c in classes for _, _, files in
-                os.walk(osp.join(path, c)) for f in files
-                if f.lower().endswith(IMAGE_EXTS))
-    return classes, count
-
-
-def _ann_samples(path: str, arg: str) -> Tuple[int, int]:
-    """(number of samples, largest label + 1) of a ``path label`` file."""
-    try:
-        labels = [lab for _, lab in ann_labels(path, arg)]
-    except ValueError as e:
-        raise InputError(str(e)) from None
-    if not labels:
-        raise InputError(f'{path}: the file is empty; expected one '
-                         f'"<image path> <label>" line per image ({arg})')
-    if min(labels) < 0:
-        raise InputError(f'{path}: negative label {min(labels)} ({arg})')
-    return len(labels), max(labels) + 1
-
-
-def _coco(path: str, arg: str) -> dict:
-    try:
-        with open(path) as f:
-            doc = json.load(f)
-    except json.JSONDecodeError as e:
-        raise InputError(f'{path}: malformed JSON ({e}) ({arg})') from None
-    for key in ('images', 'annotations', 'categories'):
-        if not isinstance(doc.get(key), list):
-            raise InputError(f'{path}: {key}: missing; expected a COCO '
-                             f'json with images/annotations/categories '
-                             f'({arg})')
-    if not doc['images'] or not doc['categories']:
-        raise InputError(f'{path}: no images or no categories ({arg})')
-    return doc
 
 
 # -- editing the template ---------------------------------------------------
@@ -114,56 +60,6 @@ def _carve(n: int, fraction: float, seed: int) -> Tuple[list, list]:
     return sorted(int(i) for i in perm[:k]), sorted(int(i) for i in perm[k:])
 
 
-def _cls_dataset(path: str, img: Optional[str], classes, pipeline,
-                 arg: str) -> Tuple[dict, int, int]:
-    """(dataset cfg, samples, classes seen) of a folder or an ann file."""
-    if osp.isdir(path):
-        names, count = _folder_samples(path)
-        if classes is not None and list(names) != list(classes):
-            raise InputError(f'{path}: class folders {names} differ from '
-                             f'the training classes {list(classes)} ({arg})')
-        return (dict(type='CustomDataset', data_root='',
-                     data_prefix=osp.abspath(path), with_label=True,
-                     pipeline=pipeline), count, len(names))
-    if not osp.isfile(path):
-        raise InputError(f'{arg}: {path}: not found; expected an image '
-                         f'folder or an ann file')
-    count, seen = _ann_samples(path, arg)
-    return (dict(type='CustomDataset', data_root='',
-                 ann_file=osp.abspath(path),
-                 data_prefix=osp.abspath(img or osp.dirname(path)),
-                 with_label=True, pipeline=pipeline), count, seen)
-
-
-def _det_dataset(path: str, img: Optional[str], pipeline, arg: str
-                 ) -> Tuple[dict, int, List[str]]:
-    if not osp.isfile(path):
-        raise InputError(f'{arg}: {path}: not found; expected a COCO json')
-    doc = _coco(path, arg)
-    names = [c['name'] for c in doc['categories']]
-    # labels by name in every split (mmdet's CocoDataset: by each json's
-    # list order, which two export tools may write differently)
-    ds = dict(type='transnas_mm.NamedCocoDataset', data_root='',
-              ann_file=osp.abspath(path),
-              data_prefix=dict(img=osp.abspath(img or osp.dirname(path)) +
-                               '/'), pipeline=pipeline)
-    return ds, len(doc['images']), names
-
-
-def _metrics_by_name(cfg: Config) -> None:
-    """mmdet's CocoMetric numbers categories by the json's list order; the
-    written config scores by name as its datasets label (PreciseCocoMetric
-    does), so a val json in another order scores what it should."""
-    for ev in ('val_evaluator', 'test_evaluator'):
-        kind = str(cfg[ev].get('type', '')).split('.')[-1]
-        if kind == 'CocoMetric':
-            cfg[ev] = dict(cfg[ev], type='transnas_mm.PreciseCocoMetric')
-        elif kind != 'PreciseCocoMetric':
-            raise InputError(f'--template: {ev}.type={kind!r}; expected '
-                             f'CocoMetric or transnas_mm.PreciseCocoMetric '
-                             f'for a COCO target')
-
-
 def _hooks(cfg: Config, size: int) -> None:
     for hook in cfg.get('custom_hooks', []):
         if is_search_hook(hook):
@@ -177,54 +73,17 @@ def build(args: argparse.Namespace) -> Config:
     if args.source and not osp.isfile(args.source):
         raise InputError(f'--source: {args.source}: not found; expected the '
                          f'source super-network checkpoint')
-    template = args.template or osp.join(ROOT, TEMPLATES[args.task])
+    kind = target_kind(args.task)
+    template = args.template or osp.join(ROOT, kind.template)
     cfg = Config.fromfile(template)
     loaders = {s: cfg[f'{s}_dataloader'] for s in SPLITS}
     pipes = {s: _set_sizes(loaders[s].dataset.pipeline, args.image_size,
                            s == 'train') for s in SPLITS}
     paths = {s: getattr(args, s) for s in SPLITS}
     imgs = {s: getattr(args, f'{s}_img') for s in SPLITS}
-    datasets, counts = {}, {}
-    if args.task == 'cls':
-        classes = None
-        if osp.isdir(paths['train']):
-            classes, _ = _folder_samples(paths['train'])
-        for s in SPLITS:
-            if paths[s] is None:
-                continue
-            datasets[s], counts[s], seen = _cls_dataset(
-                paths[s], imgs[s], classes, pipes[s], f'--{s}')
-            if s == 'train' and classes is None:
-                classes = [str(i) for i in range(seen)]
-        if args.classes:
-            names = [ln.strip() for ln in open(args.classes) if ln.strip()]
-            if len(names) < len(classes):
-                raise InputError(f'--classes: {args.classes}: {len(names)} '
-                                 f'names, labels need {len(classes)}')
-            classes = names
-        for ds in datasets.values():
-            ds['metainfo'] = dict(classes=tuple(classes))
-        cfg.model.head.num_classes = len(classes)
-        if 'num_classes' in cfg.get('data_preprocessor', {}):
-            cfg.data_preprocessor.num_classes = len(classes)
-    else:
-        classes = None
-        for s in SPLITS:
-            if paths[s] is None:
-                continue
-            datasets[s], counts[s], names = _det_dataset(
-                paths[s], imgs[s], pipes[s], f'--{s}')
-            if classes is None:
-                classes = names
-            elif sorted(names) != sorted(classes):
-                raise InputError(
-                    f'--{s}: {paths[s]}: categories '
-                    f'{sorted(set(names) ^ set(classes))} are not in both it '
-                    f'and --train; expected the same category names (in '
-                    f'any order)')
-            datasets[s]['metainfo'] = dict(classes=tuple(classes))
-        cfg.model.bbox_head.num_classes = len(classes)
-        _metrics_by_name(cfg)
+    datasets, counts, classes = kind.datasets(paths, imgs, pipes,
+                                              args.classes)
+    kind.set_classes(cfg, classes)
     split = dict(search_source=osp.abspath(paths['val']), seed=args.seed)
     if paths['test'] is None:
         search, heldout = _carve(counts['val'], args.search_fraction,
@@ -241,9 +100,7 @@ def build(args: argparse.Namespace) -> Config:
     for s in SPLITS:
         loaders[s]['dataset'] = datasets[s]
         cfg[f'{s}_dataloader'] = loaders[s]
-    if args.task == 'det':
-        for s, ev in (('val', 'val_evaluator'), ('test', 'test_evaluator')):
-            cfg[ev] = dict(cfg[ev], ann_file=datasets[s]['ann_file'])
+    kind.finish(cfg, datasets)
     _hooks(cfg, args.image_size)
     if args.source:
         cfg.model.backbone.init_cfg.checkpoint = osp.abspath(args.source)
@@ -281,7 +138,7 @@ def parse_args(argv: Optional[List[str]] = None, doc: str = __doc__
         description=doc.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=doc.split('\n', 1)[1])
-    parser.add_argument('task', choices=['cls', 'det'])
+    parser.add_argument('task', choices=sorted(TARGET_KINDS))
     for s in SPLITS:
         parser.add_argument(f'--{s}', required=s != 'test',
                             help=f'{s} data: image folder or ann file (cls) '

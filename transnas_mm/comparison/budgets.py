@@ -2,6 +2,8 @@
 test). Options per step, adjusted per kind of target."""
 from typing import List
 
+from ..apis.target_kinds import TARGET_KINDS
+
 QUICK = dict(
     source=['train_cfg.max_epochs=2', 'train_cfg.val_interval=2',
             'train_dataloader.dataset.indices=128',
@@ -35,12 +37,15 @@ QUICK = dict(
 
 
 def quick(step: str, key: str, enabled: bool) -> List[str]:
-    """The ``--cfg-options`` of ``step`` for target (or source) ``key``."""
+    """The ``--cfg-options`` of ``step`` for a target kind (``key``: its
+    name) or a source config (its name)."""
     if not enabled:
         return []
     opts = QUICK[step]
     if key in ('static_source', 'supernet_from_static'):  # their warm-ups
         opts = [o for o in opts if 'warmup_iters' not in o]  # are fixed
-    if key in ('cub', 'cls'):  # ImageClassifier has no test_cfg.score_thr
-        opts = [o for o in opts if 'score_thr' not in o]
+    kind = TARGET_KINDS.get(key)
+    if kind is not None:  # e.g. an ImageClassifier has no test_cfg
+        opts = [o for o in opts if not any(skip in o
+                                           for skip in kind.quick_skip)]
     return opts

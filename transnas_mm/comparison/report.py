@@ -2,13 +2,16 @@
 edited), figures embedded, as Markdown and self-contained HTML."""
 import base64
 import html
+import operator
 import os.path as osp
 import statistics
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..utils.atomic_io import atomic_write_text
-from .rows import ROW_KEYS
+from .rows import ALL_ROWS, CHECKS, OPTIONAL_ROWS, ROW_KEYS, Check
 
+OPS = {'>': operator.gt, '>=': operator.ge, '<': operator.lt,
+       '<=': operator.le}
 COLUMNS = ('row', 'MFLOPs', 'params (K)', 'latency (ms)',
            'held-out metric', 'search time (s)', 'finetune time (s)',
            'target compute (s)', 'compute / one finetune',
@@ -72,47 +75,44 @@ def _mean(row: dict) -> float:
     return statistics.mean(values) if values else float('-inf')
 
 
+def _check_value(row: dict, on: str) -> float:
+    if on == 'flops':
+        return row['flops']
+    if on == 'compute':
+        return statistics.mean(row.get('target_s') or row['finetune_s'])
+    return _mean(row)
+
+
+def _check_line(check: Check, left: float, right: float) -> str:
+    names = {r.key: r.short for r in ALL_ROWS}
+    what = dict(flops=' MFLOPs', compute=' compute').get(check.on, '')
+    factor = f'{check.factor:g}x ' if check.factor != 1.0 else ''
+    if check.on == 'flops':
+        values = f'{left / 1e6:.2f} vs {right / 1e6:.2f}'
+    elif check.on == 'compute':
+        values = f'{left:.0f} s vs {right:.0f} s: {left / right:.2f}x'
+    else:
+        values = f'{left:.4f} vs {right:.4f}'
+    return (f'{names[check.left]}{what} {check.op} {factor}'
+            f'{names[check.right]} ({values})')
+
+
 def verdict_checks(rows: List[dict]) -> Optional[List[Tuple[str, bool]]]:
-    """(comparison with the means it compares, holds) for each of the demo
-    goal's comparisons (NAS + NWS > static, where that row exists; NAS +
-    NWS > finetune > scratch; NAS + NWS >= NAS + plain >= random; NAS + NWS
-    FLOPs <= hand FLOPs); None when rows are missing."""
+    """(comparison with the values it compares, holds) for each of the
+    goal's comparisons (``rows.CHECKS``) whose rows are there; None when
+    a row the goal needs is missing."""
     by = {r.get('key'): r for r in rows}
-    need = [k for k in ROW_KEYS if k != 'static']  # static: optional
-    if not all(k in by for k in need):
+    if not all(k in by for k in ROW_KEYS if k not in OPTIONAL_ROWS):
         return None
-    m = {k: _mean(by[k]) for k in need}
-    checks = [
-        (f'NAS+NWS > finetune ({m["nas_nws"]:.4f} vs {m["finetune"]:.4f})',
-         m['nas_nws'] > m['finetune']),
-        (f'finetune > scratch ({m["finetune"]:.4f} vs {m["scratch"]:.4f})',
-         m['finetune'] > m['scratch']),
-        (f'NAS+NWS >= NAS+plain ({m["nas_nws"]:.4f} vs '
-         f'{m["nas_plain"]:.4f})', m['nas_nws'] >= m['nas_plain']),
-        (f'NAS+plain >= random ({m["nas_plain"]:.4f} vs '
-         f'{m["random"]:.4f})', m['nas_plain'] >= m['random']),
-        (f'NAS+NWS MFLOPs <= hand ({by["nas_nws"]["flops"] / 1e6:.2f} vs '
-         f'{by["hand"]["flops"] / 1e6:.2f})',
-         by['nas_nws']['flops'] <= by['hand']['flops']),
-    ]
-    if 'nas_retrain' in by:  # the per-target source retraining it saves
-        m['nas_retrain'] = _mean(by['nas_retrain'])
-        cost = {k: statistics.mean(by[k].get('target_s') or
-                                   by[k]['finetune_s'])
-                for k in ('nas_nws', 'nas_retrain')}
-        checks += [
-            (f'NAS+NWS >= DetNAS-style ({m["nas_nws"]:.4f} vs '
-             f'{m["nas_retrain"]:.4f})', m['nas_nws'] >= m['nas_retrain']),
-            (f'NAS+NWS compute < 0.75x DetNAS-style ('
-             f'{cost["nas_nws"]:.0f} s vs {cost["nas_retrain"]:.0f} s: '
-             f'{cost["nas_nws"] / cost["nas_retrain"]:.2f}x)',
-             cost['nas_nws'] < 0.75 * cost['nas_retrain'])]
-    if 'static' in by:  # what a user would do instead: the bar to beat
-        m['static'] = _mean(by['static'])
-        checks.insert(0, (f'NAS+NWS > static ({m["nas_nws"]:.4f} vs '
-                          f'{m["static"]:.4f})',
-                          m['nas_nws'] > m['static']))
-    return checks
+    out = []
+    for check in CHECKS:
+        if check.left not in by or check.right not in by:
+            continue
+        left = _check_value(by[check.left], check.on)
+        right = _check_value(by[check.right], check.on)
+        out.append((_check_line(check, left, right),
+                    OPS[check.op](left, check.factor * right)))
+    return out
 
 
 def verdict(rows: List[dict]) -> str:

@@ -32,7 +32,7 @@ def row_options(spec: TargetSpec, arch: str, load: Optional[str], seed: int,
                 fast: bool) -> List[str]:
     return ['--cfg-options', f'model.backbone.arch={arch}',
             f'load_from={load}', f'randomness.seed={seed}'
-            ] + quick('finetune', spec.kind, fast)
+            ] + quick('finetune', spec.task, fast)
 
 
 def finetune(steps: Steps, name: str, spec: TargetSpec, rdir: str,

@@ -16,6 +16,7 @@ class Row:
     arch: str
     weights: str
     search: Optional[str] = None  # None, 'nas' or 'nas+nws'
+    short: str = ''  # its name in a verdict line
     # finetune the adapted heads and fresh ones, keep the better on the
     # search split (:mod:`.head_choice`)
     choose_heads: bool = False
@@ -33,17 +34,20 @@ class Row:
 
 
 ROWS = (
-    Row('scratch', 'scratch (hand arch, random init)', 'hand', 'init'),
+    Row('scratch', 'scratch (hand arch, random init)', 'hand', 'init',
+        short='scratch'),
     Row('finetune', 'finetune (hand arch, source weights, no search)',
-        'hand', 'source'),
+        'hand', 'source', short='finetune'),
     Row('static', 'static (hand arch trained alone on the source, '
-        'finetuned)', 'hand', 'static'),
-    Row('hand', 'hand arch from the adapted supernet', 'hand', 'adapted'),
-    Row('random', 'random arch + plain inheritance', 'random', 'adapted'),
+        'finetuned)', 'hand', 'static', short='static'),
+    Row('hand', 'hand arch from the adapted supernet', 'hand', 'adapted',
+        short='hand'),
+    Row('random', 'random arch + plain inheritance', 'random', 'adapted',
+        short='random'),
     Row('nas_plain', 'NAS + plain inheritance', 'searched', 'adapted',
-        'nas'),
+        'nas', short='NAS+plain'),
     Row('nas_nws', 'NAS + NWS', 'searched', 'nws', 'nas+nws',
-        choose_heads=True),
+        short='NAS+NWS', choose_heads=True),
 )
 ROW_KEYS = tuple(r.key for r in ROWS)
 
@@ -53,13 +57,13 @@ EXTRA_ROWS = (
     # Does the adaptation pay for the searched arch? Its backbone from the
     # source super-network (fresh heads), as the finetune row takes it.
     Row('nas_source', 'NAS arch, source weights (no adaptation)',
-        'searched', 'source', 'nas'),
+        'searched', 'source', 'nas', short='NAS arch from the source'),
     # What the paper's efficiency claim is measured against: NAS pipelines
     # such as DetNAS train the arch found for each target alone on the
     # source again (the static network's recipe and budget), then finetune
     # it. Its target compute includes that source training.
     Row('nas_retrain', 'NAS arch retrained on the source (DetNAS-style)',
-        'searched', 'retrain', 'nas'),
+        'searched', 'retrain', 'nas', short='DetNAS-style'),
 )
 EXTRA_ROW_KEYS = tuple(r.key for r in EXTRA_ROWS)
 ALL_ROWS = ROWS + EXTRA_ROWS  # every row a report folder may hold
@@ -72,3 +76,33 @@ def table_rows(extra: Sequence[str] = ()) -> Tuple[Row, ...]:
         raise ValueError(f'extra rows: expected keys among '
                          f'{list(EXTRA_ROW_KEYS)}, got {unknown}')
     return ROWS + tuple(r for r in EXTRA_ROWS if r.key in extra)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One comparison of a report's verdict: ``left`` ``op`` ``right``
+    (row keys) on the held-out ``metric`` mean, the mean ``flops`` or the
+    mean target ``compute`` (``factor`` scales the right side)."""
+    left: str
+    op: str  # '>', '>=', '<', '<='
+    right: str
+    on: str = 'metric'
+    factor: float = 1.0
+
+
+# The goal's comparisons, in the verdict's order; a check whose rows a
+# report lacks is left out (static: only with a static source; the
+# DetNAS-style row: only on request). The rows of the goal without them
+# must all be there for a verdict.
+CHECKS = (
+    Check('nas_nws', '>', 'static'),
+    Check('nas_nws', '>', 'finetune'),
+    Check('finetune', '>', 'scratch'),
+    Check('nas_nws', '>=', 'nas_plain'),
+    Check('nas_plain', '>=', 'random'),
+    Check('nas_nws', '<=', 'hand', 'flops'),
+    # the per-target source retraining the method saves
+    Check('nas_nws', '>=', 'nas_retrain'),
+    Check('nas_nws', '<', 'nas_retrain', 'compute', 0.75),
+)
+OPTIONAL_ROWS = ('static', 'nas_retrain')

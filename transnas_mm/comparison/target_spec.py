@@ -4,23 +4,21 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Optional
 
+from ..apis.target_kinds import kind_of_model
+
 
 @dataclass
 class TargetSpec:
     """``key``: folder name; ``config``: its search config; ``metric``: the
-    held-out metric key; ``task``: 'cls' or 'det' for a user's target
-    (the demo's are named by key); ``pretrained``: the packaged pretrained
-    network (``models.pretrained.PACKAGED``) the target starts from
-    instead of the demo source."""
+    held-out metric key; ``task``: its kind (``apis.target_kinds``: 'cls',
+    'det'); ``pretrained``: the packaged pretrained network
+    (``models.pretrained.PACKAGED``) the target starts from instead of the
+    demo source."""
     key: str
     config: str
     metric: str
-    task: Optional[str] = None
+    task: str
     pretrained: Optional[str] = None
-
-    @property
-    def kind(self) -> str:
-        return self.task or self.key
 
     @classmethod
     def from_config(cls, config: str, metric: Optional[str] = None
@@ -36,20 +34,18 @@ class TargetSpec:
             raise ValueError(f'{config}: custom_hooks: no ArchSearchHook; '
                              f'expected a search config '
                              f'(tools/new_target.py)')
-        task = 'det' if 'bbox_head' in cfg.model or 'rpn_head' in cfg.model \
-            else 'cls'
         return cls('own', osp.abspath(config),
-                   metric or hook['metric_key'], task)
+                   metric or hook['metric_key'], kind_of_model(cfg.model).name)
 
 
 # The demo's targets, by report title.
 DEMO_TARGETS = {
     'detection (COCO json, digits 5-9, 150 training canvases)':
     TargetSpec('coco', 'configs/transnas/demo/coco_search.py',
-               'coco/bbox_mAP'),
+               'coco/bbox_mAP', 'det'),
     'fine-grained (CUB layout, digits 5-9, 20 labels per class)':
     TargetSpec('cub', 'configs/transnas/demo/cub_search.py',
-               'accuracy/top1'),
+               'accuracy/top1', 'cls'),
     'natural images (crops of ten photographs, 20 labels per class)':
     TargetSpec('photos', 'configs/transnas/demo/photo_search.py',
                'accuracy/top1', 'cls'),

@@ -12,6 +12,7 @@ from ..space import (Arch, CostTable, LatencyTable, SearchSpace, arch_key,
 from .base import Search
 from .candidate import WORST, Candidate
 from .predictor import RidgePredictor
+from .settings import group
 
 
 @dataclass
@@ -57,6 +58,30 @@ class SearchConfig:
                     raise ValueError(f'{name}: expected (low, high), got '
                                      f'{rng}')
                 setattr(self, name, (float(rng[0]), float(rng[1])))
+
+    @classmethod
+    def parse(cls, owner: str, mode: str, search: Optional[dict],
+              constraints: Optional[dict], predictor: Optional[dict],
+              seed: int) -> 'SearchConfig':
+        """From the hook's grouped arguments (``search=dict(...)``,
+        ``constraints=dict(flops=...)``, ``predictor=dict(keep=...)``),
+        each error naming ``owner`` and the field."""
+        knobs = group(owner, 'search', search or {}, (
+            'population', 'generations', 'top_k', 'mutation_prob',
+            'num_mutation', 'num_crossover', 'edge_keep_prob',
+            'include_reference', 'max_draws'))
+        knobs.setdefault('include_reference', True)
+        limits = group(owner, 'constraints', constraints or {},
+                       ('flops', 'params', 'latency'))
+        screen = group(owner, 'predictor', predictor, ('keep',))
+        try:
+            return cls(mode=mode, **knobs,
+                       **{f'{k}_range': v for k, v in limits.items()},
+                       predictor=screen is not None,
+                       predictor_keep=(screen or {}).get('keep', 0.5),
+                       seed=seed)
+        except ValueError as e:
+            raise ValueError(f'{owner}: {e}') from None
 
 
 def within_ranges(cost_table: CostTable, arch: Arch,

@@ -14,21 +14,19 @@ checkpoint starts from), drawn with the search seed, so a resume or
 another rank builds the same ones."""
 import os.path as osp
 import time
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import torch.nn as nn
 from mmengine.dist import broadcast_object_list, is_main_process
 
-from ..space import SearchSpace
+from mmengine.logging import print_log
+
+from ..space import SearchSpace, reference_arch
 from ..utils.atomic_io import atomic_write_json, read_json
 from .calibrate import seeded, unwrap
 from .candidate import WORST, Candidate
+from .job import WeightSnapshot
 
-HEAD_STARTS = ('adapted', 'fresh', 'auto')
-# what ``head_start=None`` (the hooks' default) means: 'auto' where the
-# fitness proxy-finetunes every candidate, else 'adapted' (nothing trains
-# the heads, so fresh ones could not be scored)
-DEFAULT_HEAD_START = dict(proxy='auto', inherited='adapted')
 HEADS = ('adapted', 'fresh')  # the two starts, the default first
 CHOICE_FILE = 'head_start.json'
 # a model's children that are not "the heads": the searched backbone and
@@ -134,3 +132,37 @@ def describe(choice: Optional[dict]) -> str:
     fmt = (lambda v: 'failed' if v is None else f'{v:.4f}')
     return (f'the {choice["picked"]} heads (reference arch after the proxy: '
             f'adapted {fmt(s["adapted"])}, fresh {fmt(s["fresh"])})')
+
+
+def start_heads(job: Any, ctx: Any, snapshot: Any, out: str,
+                valid_for: dict) -> Tuple[dict, Any]:
+    """The weights every candidate of ``job`` (an ``ArchSearchJob``)
+    starts from: ``snapshot`` (the adapted heads) or the adapted backbone
+    with fresh heads, as ``job.head_start`` says ('auto': the reference
+    arch proxy-finetuned from both, the better on the search split).
+    Returns (the choice, the snapshot to restore before each candidate)."""
+    model, supernet, seed = ctx.model, ctx.supernet, job.scoring.seed
+    heads = dict(picked='fresh', search_split=None)
+    if job.head_start == 'auto':
+        reference = reference_arch(supernet.space)
+        adapted = job.proxy_prepare(snapshot, supernet)
+        scorer = job.scorer(ctx, adapted, racing=False,
+                            loss=job.loss_fitness)
+        proxy = job.proxy_finetune(ctx)
+
+        def score(start: str) -> Candidate:
+            def restart(cand: Candidate) -> None:
+                adapted(cand)
+                if start == 'fresh':
+                    fresh_heads(model, seed)
+            scorer.prepare = restart
+            return scorer.score(Candidate(reference, 0, 0, -1), proxy)
+
+        heads = choose_head_start(score, out, valid_for)
+        print_log(f'{job.owner}: proxy finetunes start from '
+                  f'{describe(heads)}', logger='current')
+    snapshot.restore()
+    if heads['picked'] == 'adapted':
+        return heads, snapshot
+    fresh_heads(model, seed)
+    return heads, WeightSnapshot(model)

@@ -1,7 +1,9 @@
 """Final selection among the search's top candidates by a fitness closer to
 what the user gets: the score after a short proxy finetune."""
 import copy
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
+
+from mmengine.logging import print_log
 
 from .candidate import WORST, Candidate
 from .fitness import SubnetScorer
@@ -24,3 +26,18 @@ def rerank(cands: Sequence[Candidate], scorer: SubnetScorer,
                             t[1]))
     return [c for c, _ in out if c.score > WORST] + \
         [c for c, _ in out if c.score == WORST]
+
+
+def rerank_choice(search, top: int, scorer: SubnetScorer,
+                  proxy: Callable, snapshot) -> Tuple[Candidate, List]:
+    """The final choice among the search's ``top`` candidates by their
+    score after a proxy finetune (``scorer`` restores the adapted weights
+    before each; ``snapshot`` restores them at the end)."""
+    ranked = rerank(search.top(top), scorer, proxy)
+    snapshot.restore()
+    chosen = search.history[ranked[0].key] if ranked[0].score > WORST \
+        else search.best
+    print_log('rerank by proxy finetune: ' + ', '.join(
+        f'{c.metrics["search_score"]:.4f}->{c.score:.4f}'
+        for c in ranked), logger='current')
+    return chosen, ranked

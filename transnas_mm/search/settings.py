@@ -21,6 +21,16 @@ from .racing import race_settings
 DEFAULT_PROXY: Mapping[str, Any] = MappingProxyType(
     dict(iters=180, lr=0.02, schedule='cosine'))
 
+# How the arch search scores a candidate: its inherited weights after BN
+# recalibration, or after a proxy finetune.
+FITNESS = ('inherited', 'proxy')
+# The heads the proxies start from (:mod:`.head_start`); ``None`` (the
+# hooks' default) means 'auto' where the fitness proxy-finetunes every
+# candidate, else 'adapted' (nothing trains the heads, so fresh ones could
+# not be scored).
+HEAD_STARTS = ('adapted', 'fresh', 'auto')
+DEFAULT_HEAD_START = dict(proxy='auto', inherited='adapted')
+
 # Flat hook arguments of earlier releases -> their grouped spelling.
 RENAMED = dict(
     population='search=dict(population=...)',
@@ -213,3 +223,37 @@ class Scoring:
                        owner, on, race.get('fractions', (0.25, 0.5)),
                        race.get('margin', 0.0), race.get('top')),
                    None if floor is None else float(floor))
+
+
+def check_arch_scoring(owner: str, scoring: Scoring, proxy: Optional[Proxy],
+                       fitness: str, rerank_top: int,
+                       head_start: Optional[str]) -> str:
+    """Every combination of the arch search's scoring settings, checked
+    once; returns ``head_start`` with its default resolved."""
+    if fitness not in FITNESS:
+        raise ValueError(f'{owner}: fitness: expected one of {FITNESS}, '
+                         f'got {fitness!r}')
+    if head_start is None:
+        head_start = DEFAULT_HEAD_START[fitness]
+    if head_start not in HEAD_STARTS:
+        raise ValueError(f'{owner}: head_start: expected one of '
+                         f'{HEAD_STARTS}, got {head_start!r}')
+    if head_start != 'adapted' and fitness != 'proxy':
+        raise ValueError(f'{owner}: head_start={head_start!r}: only a proxy '
+                         f'finetune trains fresh heads; expected '
+                         f"fitness='proxy' with it")
+    if fitness == 'proxy' and proxy is None:
+        raise ValueError(f"{owner}: fitness='proxy' needs "
+                         f'proxy=dict(iters=N) with N >= 1')
+    if fitness == 'proxy' and (proxy.rungs or proxy.score == 'loss') \
+            and scoring.race['racing']:
+        raise ValueError(f'{owner}: proxy: a ladder or a loss score and '
+                         f'racing do not combine; expected one of them')
+    if proxy is not None and proxy.share and rerank_top > 1:
+        raise ValueError(f'{owner}: proxy.share: a rerank scores candidates '
+                         f'after proxies of their own, not comparable with '
+                         f'shared ones; expected rerank_top=0')
+    if rerank_top < 0:
+        raise ValueError(f'{owner}: rerank_top: expected >= 0, got '
+                         f'{rerank_top}')
+    return head_start
