@@ -4,7 +4,7 @@ import copy
 import math
 import statistics
 import time
-from typing import Callable, Dict, Optional, Sequence, Union
+from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import torch.nn as nn
 
@@ -80,43 +80,14 @@ class SubnetScorer:
             if before_eval is not None:
                 before_eval(cand)
             t1 = time.perf_counter()
-            with seeded(self.seed):
-                recalibrate_bn(self.model, self.calib_loader,
-                               self.calibrate_batches)
-            bad = nonfinite_tensors(self.model.state_dict())
-            if bad:
-                raise FloatingPointError(
-                    f'{len(bad)} non-finite weight/BN tensor(s) (first: '
-                    f'{bad[0]}): the network diverged')
+            self._calibrate()
             t2 = time.perf_counter()
-            if self.racing is not None:
-                metrics, seen, cand.stage_scores = self.racing.evaluate(
-                    self.model, self.evaluator, self.metric_key, self.sign,
-                    bars)
-            else:
-                metrics = evaluate(self.model, self.val_loader,
-                                   self.evaluator)
-                seen = len(self.val_loader.dataset)
-            cand.images = seen
-            self.images += seen
-            t3 = time.perf_counter()
+            metrics, seen = self._evaluate(cand, bars)
             self.timing['calibrate'] += t2 - t1
-            self.timing['evaluate'] += t3 - t2
+            self.timing['evaluate'] += time.perf_counter() - t2
             cand.metrics = {k: float(v) for k, v in metrics.items()
                             if isinstance(v, (int, float))}
-            if self.metric_key not in metrics and metrics:
-                raise ObjectiveError(
-                    f'metric_key: {self.metric_key!r} is not among the val '
-                    f'evaluator\'s results; expected one of '
-                    f'{sorted(metrics)}')
-            if self.metric_key not in metrics:
-                raise KeyError(
-                    f'metric {self.metric_key!r} not in results '
-                    f'{sorted(metrics)} (no detections?)')
-            value = float(metrics[self.metric_key])
-            if math.isnan(value) or math.isinf(value):
-                raise FloatingPointError(f'{self.metric_key} is {value}')
-            cand.score = self.sign * value
+            cand.score = self.sign * self._objective(metrics)
             cand.status, cand.reason = 'ok', ''
             if self.racing is not None and seen < self.racing.total:
                 bar = self.racing.per_stage(bars)[
@@ -136,6 +107,48 @@ class SubnetScorer:
         cand.seconds = time.perf_counter() - t0
         self.timing['total'] += cand.seconds
         return cand
+
+    def _calibrate(self) -> None:
+        """The candidate's own BN statistics; a diverged network fails."""
+        with seeded(self.seed):
+            recalibrate_bn(self.model, self.calib_loader,
+                           self.calibrate_batches)
+        bad = nonfinite_tensors(self.model.state_dict())
+        if bad:
+            raise FloatingPointError(
+                f'{len(bad)} non-finite weight/BN tensor(s) (first: '
+                f'{bad[0]}): the network diverged')
+
+    def _evaluate(self, cand: Candidate, bars) -> Tuple[dict, int]:
+        """(metrics, images seen) on the search split (raced: possibly
+        part of it); ``cand.images`` and ``stage_scores`` set."""
+        if self.racing is not None:
+            metrics, seen, cand.stage_scores = self.racing.evaluate(
+                self.model, self.evaluator, self.metric_key, self.sign,
+                bars)
+        else:
+            metrics = evaluate(self.model, self.val_loader, self.evaluator)
+            seen = len(self.val_loader.dataset)
+        cand.images = seen
+        self.images += seen
+        return metrics, seen
+
+    def _objective(self, metrics: dict) -> float:
+        """``metric_key``'s finite value; a key the evaluator never gives
+        is the user's error (ObjectiveError), an empty result the
+        candidate's."""
+        if self.metric_key not in metrics and metrics:
+            raise ObjectiveError(
+                f'metric_key: {self.metric_key!r} is not among the val '
+                f'evaluator\'s results; expected one of {sorted(metrics)}')
+        if self.metric_key not in metrics:
+            raise KeyError(
+                f'metric {self.metric_key!r} not in results '
+                f'{sorted(metrics)} (no detections?)')
+        value = float(metrics[self.metric_key])
+        if math.isnan(value) or math.isinf(value):
+            raise FloatingPointError(f'{self.metric_key} is {value}')
+        return value
 
     def noise(self, cand: Candidate, calib_loaders: Sequence,
               before_eval: Optional[Callable] = None) -> float:
