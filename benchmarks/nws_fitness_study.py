@@ -29,7 +29,7 @@ from transnas_mm.comparison.adapted_runner import (build_adapted_runner,
 from transnas_mm.engine import find_supernet
 from transnas_mm.search.job import SearchContext
 from transnas_mm.search.settings import Scoring
-from transnas_mm.search.weight_job import WeightSearchJob, whole_model
+from transnas_mm.search.weights.job import WeightSearchJob, whole_model
 from transnas_mm.space import load_arch
 from transnas_mm.utils.atomic_io import atomic_torch_save, atomic_write_json
 

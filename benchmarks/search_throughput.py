@@ -47,9 +47,9 @@ from transnas_mm.engine import find_supernet
 from transnas_mm.hooks import ArchSearchHook
 from transnas_mm.search import (ArchSearch, SearchConfig,
                                 predictor_by_generation, sample_arch_within)
-from transnas_mm.search.arch_job import ArchSearchJob
+from transnas_mm.search.arch.job import ArchSearchJob
 from transnas_mm.search.job import SearchContext
-from transnas_mm.search.racing import race_settings
+from transnas_mm.search.scoring.racing import race_settings
 from transnas_mm.search.settings import DEFAULT_PROXY, Scoring
 from transnas_mm.space import CostTable, arch_key
 

@@ -11,8 +11,9 @@ from conftest import demo_cfg
 from transnas_mm.engine import find_supernet
 from transnas_mm.search import (Candidate, SubnetScorer, calibration_batches,
                                 sample_arch_within)
-from transnas_mm.search.batch_cache import CachedLoader, batch_bytes, cached
-from transnas_mm.search.racing import Racing
+from transnas_mm.search.scoring.batch_cache import (CachedLoader, batch_bytes,
+                                                    cached)
+from transnas_mm.search.scoring.racing import Racing
 from transnas_mm.space import CostTable
 
 

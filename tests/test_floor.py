@@ -118,7 +118,7 @@ def test_floor_follows_the_rule_and_refuses_what_is_not_a_number():
 
 
 def test_loss_fitness_with_a_floor_is_refused():
-    from transnas_mm.search.arch_job import ArchSearchJob
+    from transnas_mm.search.arch.job import ArchSearchJob
     scoring = Scoring('accuracy/top1', floor=30.0)
     with pytest.raises(ValueError) as err:
         ArchSearchJob.build('ArchSearchHook', scoring, fitness='proxy',

@@ -7,7 +7,8 @@ from mmengine.registry import init_default_scope
 
 from conftest import CONFIGS, one_line
 from transnas_mm.hooks import ArchSearchHook
-from transnas_mm.search.head_start import describe, fresh_heads, pick_heads
+from transnas_mm.search.scoring.head_start import (describe, fresh_heads,
+                                                   pick_heads)
 
 
 def _faster_rcnn():
@@ -84,7 +85,7 @@ def test_the_choice_score_stands_in_only_where_the_loop_scores_alike():
     """The reference arch takes the choice's score (once, that arch only);
     not with a ladder, a shared proxy or racing, whose first score is not
     one full proxy's."""
-    from transnas_mm.search.candidate import Candidate
+    from transnas_mm.search.core.candidate import Candidate
     from transnas_mm.space import build_space, reference_arch, sample_arch
     import numpy as np
     space = build_space(stages=[(3, 24, 2)],

@@ -11,11 +11,11 @@ from mmengine.runner import Runner
 
 from conftest import demo_cfg, one_line
 from transnas_mm.search import Candidate
-from transnas_mm.search.arch_job import ArchSearchJob
+from transnas_mm.search.arch.job import ArchSearchJob
 from transnas_mm.search.job import SearchContext
 from transnas_mm.search.settings import Scoring
-from transnas_mm.search.summaries import ArchSummary, WeightSources
-from transnas_mm.search.weight_job import WeightSearchJob
+from transnas_mm.search.outputs.summaries import ArchSummary, WeightSources
+from transnas_mm.search.weights.job import WeightSearchJob
 from transnas_mm.space import load_arch, reference_arch
 
 # both searches score by the loss fitness (minus the proxy's mean loss)
@@ -113,8 +113,9 @@ def test_schema_names_a_missing_key_and_round_trips(tmp_path):
 
 
 def test_rank_study_spread_and_taus():
-    from transnas_mm.comparison.rank_study import (
-        null_std, seed_agreement, spread, study_taus, tau_ceiling, taus)
+    from transnas_mm.comparison.rank_study import (null_std, seed_agreement,
+                                                   spread, study_taus,
+                                                   tau_ceiling, taus)
     from transnas_mm.space import build_space, sample_arch
     import numpy as np
     space = build_space(stages=[(3, 24, 2)],

@@ -12,7 +12,7 @@ from mmengine.runner import Runner
 from torch.utils.data import DataLoader
 
 from conftest import demo_cfg
-from transnas_mm.search.racing import Racing
+from transnas_mm.search.scoring.racing import Racing
 
 N = 400
 

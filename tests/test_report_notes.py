@@ -7,8 +7,9 @@ import sys
 from transnas_mm.comparison.notes import target_notes
 from transnas_mm.comparison.steps import Steps, recorded_seconds
 from transnas_mm.comparison.target import TargetResult, search_figures
-from transnas_mm.search.summaries import (ArchSummary, SearchSplitScores,
-                                          WeightSources)
+from transnas_mm.search.outputs.summaries import (ArchSummary,
+                                                  SearchSplitScores,
+                                                  WeightSources)
 
 
 def _search(noise: float, nws: float, changed: int):

@@ -12,8 +12,8 @@ from transnas_mm.search import (WORST, ArchSearch, Candidate, SearchConfig,
                                 load_state, pareto_front,
                                 predictor_by_generation, run_search,
                                 sample_arch_within)
-from transnas_mm.search.predictor import rank_correlation
-from transnas_mm.search.artifacts import write_log
+from transnas_mm.search.arch.predictor import rank_correlation
+from transnas_mm.search.outputs.artifacts import write_log
 from transnas_mm.space import CostTable, LatencyTable, build_space
 from transnas_mm.utils.atomic_io import atomic_write_json
 
@@ -159,7 +159,7 @@ def test_predictor_screens_children_and_finds_more_per_evaluation(
 def test_predictor_trusts_a_raced_score_less(table):
     """A score measured on a quarter of the split (raced) pulls the fit a
     quarter as hard: weighted least squares. Equal weights: plain ridge."""
-    from transnas_mm.search.predictor import RidgePredictor
+    from transnas_mm.search.arch.predictor import RidgePredictor
     rng = np.random.default_rng(4)
     archs = [sample_arch_within(SPACE, table, rng) for _ in range(12)]
     truth = [SyntheticScorer().score(Candidate(a, 0, 0, 0)).score
@@ -296,7 +296,7 @@ def test_proxy_finetune_schedule(schedule):
     sixth of its steps, then anneals it to 0 (the finetune's schedule,
     compressed); ``constant`` keeps it; both run exactly ``iters`` steps
     over the repeated batches."""
-    from transnas_mm.search.proxy import ProxyFinetune
+    from transnas_mm.search.scoring.proxy import ProxyFinetune
     model = _LrRecorder()
     ProxyFinetune(model, [torch.ones(1)] * 5, 12, 0.1, schedule=schedule)()
     warm = [0.01, 0.055]  # 2 of 12 steps: from lr / 10 towards lr

@@ -14,8 +14,8 @@ from mmengine.runner import Runner
 from conftest import DEMO_SPACE, ROOT, demo_cfg
 from transnas_mm import SparseSuperNet, TransNASNet
 from transnas_mm.search import evaluate
-from transnas_mm.search.weight_sources import (layer_sources, remap_block,
-                                               source_state)
+from transnas_mm.search.weights.sources import (layer_sources, remap_block,
+                                                source_state)
 from transnas_mm.space import load_arch, make_arch
 from transnas_mm.utils import safe_torch_load
 
@@ -59,9 +59,9 @@ def test_source_weights_are_a_candidate_of_every_layer(source_ckpt):
     """search.source=True: each weighted layer can take the source
     checkpoint's weights (before adaptation), and the whole source network
     is a candidate of the first generation, within the population."""
-    from transnas_mm.search.weight_search import (WeightSearch,
-                                                  WeightSearchConfig)
-    from transnas_mm.search.weight_sources import WeightAssigner
+    from transnas_mm.search.weights.search import (WeightSearch,
+                                                   WeightSearchConfig)
+    from transnas_mm.search.weights.sources import WeightAssigner
     init = dict(type='Pretrained', checkpoint=source_ckpt)
     with pytest.raises(ValueError, match=r"a whole model's checkpoint .* "
                        r"prefix='backbone.'"):

@@ -25,7 +25,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 from transnas_mm.comparison.rank_study import rank_study  # noqa: E402
 from transnas_mm.comparison.steps import Steps, last_checkpoint  # noqa
 from transnas_mm.comparison.target_spec import DEMO_TARGETS, TargetSpec  # noqa
-from transnas_mm.search.proxy import SCHEDULES  # noqa: E402
+from transnas_mm.search.scoring.proxy import SCHEDULES  # noqa: E402
 from transnas_mm.search.settings import DEFAULT_PROXY, Proxy  # noqa
 
 

@@ -66,7 +66,7 @@ def split_sizes(cfg: Config, args: argparse.Namespace) -> dict:
 def measured_parts(work_dir: str) -> dict:
     """What a finished run recorded per step: ``search/timing.json``
     (adaptation, arch search, weight search)."""
-    from transnas_mm.search.timing import read_timing
+    from transnas_mm.search.core.timing import read_timing
     parts = read_timing(osp.join(work_dir, 'search'))
     if not parts:
         sys.exit(f'--measured {work_dir}: no search/timing.json there; '
@@ -91,9 +91,8 @@ def main() -> None:
     args = parse_args()
     import torch
 
-    from transnas_mm.apis.search_cost import (format_projection,
-                                              measure_units, project,
-                                              step_counts)
+    from transnas_mm.apis.search_cost import (format_projection, measure_units,
+                                              project, step_counts)
     from transnas_mm.space import space_of_backbone
     from transnas_mm.utils.atomic_io import atomic_write_json
     from transnas_mm.utils.config_options import hooks_by_type

@@ -131,7 +131,7 @@ def weight_search_count(job, space, val_size: int, test_size: int,
     """``WeightSearchJob``: plain inheritance and its noise draws, then
     the evolution's generations (or, greedy, every other source of every
     layer once per pass, counted on the hand arch), the held-out scores."""
-    from ..search.weight_sources import all_sources
+    from ..search.weights.sources import all_sources
     cfg, scoring, proxy = job.search_cfg, job.scoring, job.proxy
     if cfg.mode == 'evolution':
         cands = cfg.population * cfg.generations

@@ -21,8 +21,8 @@ the finetuned result. Each signal is "higher is better".
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
-from ..search.arch_job import ArchSearchJob
-from ..search.candidate import Candidate
+from ..search.arch.job import ArchSearchJob
+from ..search.core.candidate import Candidate
 from ..search.job import SearchContext, WeightSnapshot
 from ..search.settings import DEFAULT_PROXY, Scoring
 from ..space import Arch, CostTable

@@ -12,7 +12,7 @@ import os
 import os.path as osp
 from typing import Callable, Optional, Tuple
 
-from ..search.head_start import HEADS, pick_heads
+from ..search.scoring.head_start import HEADS, pick_heads
 from ..utils.atomic_io import atomic_write_json, read_json
 from .steps import Steps, say
 

@@ -1,14 +1,15 @@
 """The report's notes: what the source is and how well it did, and per
 target what the searches found against their own score noise. Built from
-the search schema (:mod:`transnas_mm.search.summaries`), never raw keys."""
+the search schema (:mod:`transnas_mm.search.outputs.summaries`), never
+raw keys."""
 import glob
 import json
 import math
 import os.path as osp
 from typing import Dict, List
 
-from ..search.head_start import describe
-from ..search.summaries import ArchSummary, WeightSources
+from ..search.scoring.head_start import describe
+from ..search.outputs.summaries import ArchSummary, WeightSources
 from .head_choice import HEADS, fmt_metric
 from ..utils.atomic_io import read_json
 from .target import TargetResult

@@ -13,10 +13,10 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..search.candidate import WORST, Candidate
+from ..search.core.candidate import WORST, Candidate
 from ..search.settings import DEFAULT_PROXY
-from ..space import (SearchSpace, arch_key, load_arch, sample_arch,
-                     save_arch, space_of)
+from ..space import (SearchSpace, arch_key, load_arch, sample_arch, save_arch,
+                     space_of)
 from ..utils.atomic_io import atomic_write_json, read_json
 from .row_finetune import finetune_and_test
 from .steps import Steps

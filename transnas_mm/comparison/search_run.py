@@ -5,8 +5,8 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Sequence, Tuple
 
-from ..search.summaries import ArchSummary, WeightSources
-from ..search.timing import read_timing
+from ..search.outputs.summaries import ArchSummary, WeightSources
+from ..search.core.timing import read_timing
 from ..utils.atomic_io import read_json
 from .budgets import quick
 from .steps import Steps, last_checkpoint

@@ -4,7 +4,7 @@ import os.path as osp
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from ..search.summaries import ArchSummary, WeightSources
+from ..search.outputs.summaries import ArchSummary, WeightSources
 from ..utils.atomic_io import read_json
 from .head_choice import finetune_better_heads
 from .rank_study import rank_study

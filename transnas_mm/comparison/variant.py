@@ -22,7 +22,7 @@ import os.path as osp
 import shutil
 from typing import Sequence
 
-from ..search.timing import TIMING_FILE, read_timing
+from ..search.core.timing import TIMING_FILE, read_timing
 from ..utils.atomic_io import atomic_write_json, read_json
 from .rows import ALL_ROWS
 from .source_names import SOURCE_FILES

@@ -3,8 +3,8 @@ runner's ``after_train``; the work is :class:`ArchSearchJob`."""
 from typing import Any, Optional, Sequence
 
 from ..registry import HOOKS
-from ..search.arch_job import ArchSearchJob
-from ..search.batch_cache import DEFAULT_CACHE_MB
+from ..search.arch.job import ArchSearchJob
+from ..search.scoring.batch_cache import DEFAULT_CACHE_MB
 from ..search.job import SearchContext
 from ..search.settings import DEFAULT_PROXY
 from .search_hook import SearchHook

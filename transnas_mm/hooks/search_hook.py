@@ -6,9 +6,9 @@ from typing import Any, Callable, Optional, Sequence, Tuple, TypeVar
 
 from mmengine.hooks import Hook
 
-from ..search.batch_cache import DEFAULT_CACHE_MB
+from ..search.scoring.batch_cache import DEFAULT_CACHE_MB
 from ..search.settings import Scoring, refuse_unknown
-from ..search.timing import add_time, timed
+from ..search.core.timing import add_time, timed
 
 T = TypeVar('T')
 
@@ -27,7 +27,8 @@ class SearchHook(Hook):
             key may be left out) to score candidates on growing subsets of
             the search split and stop one that cannot reach the ``top``-th
             best (None: the arch search's ``top_k``, the weight search's
-            best); None: off. See :class:`~transnas_mm.search.racing.Racing`.
+            best); None: off. See
+            :class:`~transnas_mm.search.scoring.racing.Racing`.
         seed: calibration/search seed.
         floor: the metric value the best candidate must reach on the
             search split ('less': stay under); below it the adapted model

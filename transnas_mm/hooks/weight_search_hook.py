@@ -8,11 +8,11 @@ from mmengine.logging import print_log
 
 from ..engine import find_supernet
 from ..registry import HOOKS
-from ..search.base import generation_scalars
-from ..search.batch_cache import DEFAULT_CACHE_MB
+from ..search.core.base import generation_scalars
+from ..search.scoring.batch_cache import DEFAULT_CACHE_MB
 from ..search.job import SearchContext
 from ..search.settings import DEFAULT_PROXY
-from ..search.weight_job import WeightSearchJob, read_arch
+from ..search.weights.job import WeightSearchJob, read_arch
 from .search_hook import SearchHook
 
 

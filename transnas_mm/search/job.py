@@ -13,13 +13,13 @@ import torch.nn as nn
 from mmengine.dist import is_main_process
 
 from ..utils.atomic_io import remove_stale_temps
-from .calibrate import calibration_batches, unwrap
-from .fitness import SubnetScorer, check_finite
-from .identity import dataset_digest, source_digest
-from .ladder import Ladder
-from .loss_fitness import ProxyLossScorer
-from .proxy import ProxyFinetune
-from .racing import Racing
+from .scoring.calibrate import calibration_batches, unwrap
+from .scoring.fitness import SubnetScorer, check_finite
+from .core.identity import dataset_digest, source_digest
+from .scoring.ladder import Ladder
+from .scoring.loss_fitness import ProxyLossScorer
+from .scoring.proxy import ProxyFinetune
+from .scoring.racing import Racing
 from .settings import Proxy, Scoring
 
 # Seed offsets of the fixed training-batch draws: calibration is ``seed``,

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
-from .batch_cache import DEFAULT_CACHE_MB
-from .proxy import SCHEDULES
-from .racing import race_settings
+from .scoring.batch_cache import DEFAULT_CACHE_MB
+from .scoring.proxy import SCHEDULES
+from .scoring.racing import race_settings
 
 # The proxy both hooks score with unless told otherwise (``proxy=None``:
 # off): 180 SGD steps at lr 0.02, warmed up then cosine-annealed to 0 (a

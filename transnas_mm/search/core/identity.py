@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..utils.file_digest import file_digest
+from ...utils.file_digest import file_digest
 
 # Per-sample fields that decide a score: the labels (classification) and
 # the boxes (detection).

@@ -15,7 +15,7 @@ import math
 import time
 from typing import Callable, Dict, List, Optional, Sequence
 
-from .candidate import WORST, Candidate
+from ..core.candidate import WORST, Candidate
 from .proxy import ProxyFinetune
 
 

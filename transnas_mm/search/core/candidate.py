@@ -5,7 +5,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
-from ..space import Arch, SearchSpace, arch_key, make_arch
+from ...space import Arch, SearchSpace, arch_key, make_arch
 
 WORST = -math.inf
 

@@ -7,7 +7,7 @@ result while most candidates pay only the short proxy."""
 import math
 from typing import List, Sequence
 
-from .candidate import WORST, Candidate
+from ..core.candidate import WORST, Candidate
 from .fitness import SubnetScorer
 from .proxy import ProxyFinetune
 

@@ -12,10 +12,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
-from ..space import Arch, SearchSpace, arch_key
-from .base import Search
-from .candidate import WORST, Candidate
-from .weight_sources import Source, all_sources
+from ...space import Arch, SearchSpace, arch_key
+from ..core.base import Search
+from ..core.candidate import WORST, Candidate
+from .sources import Source, all_sources
 
 Assignment = List[Source]
 

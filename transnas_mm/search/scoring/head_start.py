@@ -21,11 +21,11 @@ from mmengine.dist import broadcast_object_list, is_main_process
 
 from mmengine.logging import print_log
 
-from ..space import SearchSpace, reference_arch
-from ..utils.atomic_io import atomic_write_json, read_json
+from ...space import SearchSpace, reference_arch
+from ...utils.atomic_io import atomic_write_json, read_json
 from .calibrate import seeded, unwrap
-from .candidate import WORST, Candidate
-from .job import WeightSnapshot
+from ..core.candidate import WORST, Candidate
+from ..job import WeightSnapshot
 
 HEADS = ('adapted', 'fresh')  # the two starts, the default first
 CHOICE_FILE = 'head_start.json'

@@ -9,24 +9,24 @@ from typing import Any, Callable, Dict, Optional
 from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.logging import print_log
 
-from ..models.export import splice_backbone
-from ..space import Arch, CostTable, load_arch
-from ..utils.atomic_io import atomic_torch_save
-from ..utils.finetune_config import write_finetune_config
-from .artifacts import weight_source_rows, write_log
-from .base import Search
-from .calibrate import recalibrate_bn, seeded, unwrap
-from .candidate import WORST, Candidate
-from .evaluate import evaluate
-from .fitness import SubnetScorer
-from .job import BelowFloor, SearchContext, SearchJob, WeightSnapshot
-from .loop import load_state, run_search
-from .plots import plot_weight_sources
-from .proxy import ProxyFinetune
-from .settings import DEFAULT_PROXY, Proxy, Scoring, group
-from .summaries import SearchSplitScores, WeightSources
-from .weight_search import WeightSearch, WeightSearchConfig
-from .weight_sources import WeightAssigner
+from ...models.export import splice_backbone
+from ...space import Arch, CostTable, load_arch
+from ...utils.atomic_io import atomic_torch_save
+from ...utils.finetune_config import write_finetune_config
+from ..outputs.artifacts import weight_source_rows, write_log
+from ..core.base import Search
+from ..scoring.calibrate import recalibrate_bn, seeded, unwrap
+from ..core.candidate import WORST, Candidate
+from ..scoring.evaluate import evaluate
+from ..scoring.fitness import SubnetScorer
+from ..job import BelowFloor, SearchContext, SearchJob, WeightSnapshot
+from ..core.loop import load_state, run_search
+from ..outputs.plots import plot_weight_sources
+from ..scoring.proxy import ProxyFinetune
+from ..settings import DEFAULT_PROXY, Proxy, Scoring, group
+from ..outputs.summaries import SearchSplitScores, WeightSources
+from .search import WeightSearch, WeightSearchConfig
+from .sources import WeightAssigner
 
 STATE_FILE = 'nws_state.json'
 

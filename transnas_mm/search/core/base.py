@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..space import SearchSpace
+from ...space import SearchSpace
 from .candidate import WORST, Candidate
 
 

@@ -8,11 +8,11 @@ from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import torch.nn as nn
 
-from ..utils.atomic_io import nonfinite_tensors
+from ...utils.atomic_io import nonfinite_tensors
 from .batch_cache import DEFAULT_CACHE_MB, cached
 from .calibrate import recalibrate_bn, seeded
 from .evaluate import evaluate
-from .candidate import WORST, Candidate
+from ..core.candidate import WORST, Candidate
 from .racing import Racing
 
 

@@ -5,7 +5,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 from mmengine.logging import print_log
 
-from .candidate import WORST, Candidate
+from ..core.candidate import WORST, Candidate
 from .fitness import SubnetScorer
 
 

@@ -2,8 +2,8 @@
 sources, the network), saved atomically as PNG."""
 from typing import List, Sequence
 
-from ..utils.atomic_io import atomic_write
-from .candidate import WORST, Candidate, pareto_front
+from ...utils.atomic_io import atomic_write
+from ..core.candidate import WORST, Candidate, pareto_front
 
 
 def save_figure(fig, path: str) -> None:

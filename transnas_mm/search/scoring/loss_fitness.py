@@ -10,7 +10,7 @@ import statistics
 import time
 from typing import Callable, Optional, Sequence
 
-from .candidate import WORST, Candidate
+from ..core.candidate import WORST, Candidate
 from .fitness import SubnetScorer
 from .proxy import ProxyFinetune
 

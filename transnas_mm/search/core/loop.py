@@ -11,10 +11,10 @@ from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
-from ..utils.atomic_io import atomic_write_json
+from ...utils.atomic_io import atomic_write_json
 from .base import Search
 from .candidate import WORST
-from .fitness import SubnetScorer
+from ..scoring.fitness import SubnetScorer
 
 STATE_FILE = 'search_state.json'
 # What a changed digest in a saved state's ``extra`` means.

@@ -10,7 +10,7 @@ from typing import Callable, Dict, TypeVar
 
 from mmengine.dist import is_main_process
 
-from ..utils.atomic_io import atomic_write_json, read_json
+from ...utils.atomic_io import atomic_write_json, read_json
 
 TIMING_FILE = 'timing.json'
 T = TypeVar('T')

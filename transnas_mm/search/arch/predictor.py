@@ -8,8 +8,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from scipy.stats import kendalltau
 
-from ..space import Arch, SearchSpace
-from .candidate import WORST, Candidate
+from ...space import Arch, SearchSpace
+from ..core.candidate import WORST, Candidate
 
 
 def encode(space: SearchSpace, arch: Arch) -> np.ndarray:

@@ -9,22 +9,20 @@ from typing import (Any, Callable, Dict, NamedTuple, Optional, Tuple,
 from mmengine.dist import barrier
 from mmengine.logging import print_log
 
-from ..space import CostTable, LatencyTable, SearchSpace
-from .arch_outputs import (LOG_FILE, arch_scalars, arch_summary,
-                           fitness_note, latency_table, log_predictor,
-                           write_arch_outputs)
-from .arch_search import ArchSearch, SearchConfig
-from .base import Search
-from .candidate import Candidate
-from .fitness import SubnetScorer
-from .head_start import Prescored, chosen_reference, start_heads
-from .job import (PROXY, BelowFloor, SearchContext, SearchJob,
-                  WeightSnapshot)
-from .ladder import Ladder
-from .loop import STATE_FILE, load_state, run_search
-from .rerank import rerank_choice
-from .settings import DEFAULT_PROXY, Proxy, Scoring, check_arch_scoring
-from .shared_proxy import SharedProxy
+from ...space import CostTable, LatencyTable, SearchSpace
+from .outputs import (LOG_FILE, arch_scalars, arch_summary, fitness_note,
+                      latency_table, log_predictor, write_arch_outputs)
+from .search import ArchSearch, SearchConfig
+from ..core.base import Search
+from ..core.candidate import Candidate
+from ..scoring.fitness import SubnetScorer
+from ..scoring.head_start import Prescored, chosen_reference, start_heads
+from ..job import PROXY, BelowFloor, SearchContext, SearchJob, WeightSnapshot
+from ..scoring.ladder import Ladder
+from ..core.loop import STATE_FILE, load_state, run_search
+from ..scoring.rerank import rerank_choice
+from ..settings import DEFAULT_PROXY, Proxy, Scoring, check_arch_scoring
+from ..scoring.shared_proxy import SharedProxy
 
 
 class Explored(NamedTuple):

@@ -2,9 +2,9 @@
 logs, the Pareto front and the weight-source rows. All written atomically."""
 from typing import Dict, List, Optional, Sequence
 
-from ..space import Arch, arch_ops
-from ..utils.atomic_io import atomic_write_json, atomic_write_text, to_json
-from .candidate import Candidate, pareto_front
+from ...space import Arch, arch_ops
+from ...utils.atomic_io import atomic_write_json, atomic_write_text, to_json
+from ..core.candidate import Candidate, pareto_front
 
 
 def write_log(path: str, cands: Sequence[Candidate]) -> None:

@@ -7,12 +7,12 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..space import (Arch, CostTable, LatencyTable, SearchSpace, arch_key,
-                     make_arch, reference_arch, sample_arch)
-from .base import Search
-from .candidate import WORST, Candidate
+from ...space import (Arch, CostTable, LatencyTable, SearchSpace, arch_key,
+                      make_arch, reference_arch, sample_arch)
+from ..core.base import Search
+from ..core.candidate import WORST, Candidate
 from .predictor import RidgePredictor
-from .settings import group
+from ..settings import group
 
 
 @dataclass

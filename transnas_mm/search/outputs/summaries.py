@@ -6,7 +6,7 @@ import json
 from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any, Dict, List, Optional, Type, TypeVar
 
-from ..utils.atomic_io import atomic_write_json
+from ...utils.atomic_io import atomic_write_json
 
 T = TypeVar('T', bound='_Document')
 

@@ -18,8 +18,8 @@ import torch.nn as nn
 from mmengine.model import kaiming_init
 from torch import Tensor
 
-from ..space import SKIP, Arch, SearchSpace, arch_ops
-from ..space.remap import remap_block
+from ...space import SKIP, Arch, SearchSpace, arch_ops
+from ...space.remap import remap_block
 
 Source = Dict[str, object]
 KINDS = ('inherit', 'source', 'layer', 'op', 'fresh')

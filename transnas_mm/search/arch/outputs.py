@@ -9,14 +9,14 @@ from typing import Callable, Dict, Optional, Sequence
 from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.logging import print_log
 
-from ..space import CostTable, LatencyTable, save_arch
-from .artifacts import write_log, write_pareto
-from .base import Search, generation_scalars
-from .candidate import WORST, Candidate
-from .plots import plot_pareto, plot_search_curve
+from ...space import CostTable, LatencyTable, save_arch
+from ..outputs.artifacts import write_log, write_pareto
+from ..core.base import Search, generation_scalars
+from ..core.candidate import WORST, Candidate
+from ..outputs.plots import plot_pareto, plot_search_curve
 from .predictor import predictor_by_generation
-from .settings import Proxy, Scoring
-from .summaries import ArchSummary
+from ..settings import Proxy, Scoring
+from ..outputs.summaries import ArchSummary
 
 ARCH_FILE = 'arch.json'
 LOG_FILE = 'search_log.jsonl'
