@@ -167,8 +167,9 @@ def test_run_demo_refuses_out_of_range_counts(args, option, tmp_path):
 def test_truncated_work_dir_json_names_the_file(tmp_path):
     """A timing.json cut short (a kill, a full disk): one line naming the
     file and how to recover, not a bare JSONDecodeError."""
-    from transnas_mm.search.core.timing import TIMING_FILE, read_timing
-    path = tmp_path / TIMING_FILE
+    from transnas_mm.search.core.timing import read_timing
+    from transnas_mm.search.outputs.names import TIMING
+    path = tmp_path / TIMING
     path.write_text('{"adapt": 97.2, "arch"')
     with pytest.raises(ValueError) as err:
         read_timing(str(tmp_path))

@@ -8,10 +8,10 @@ import math
 import os.path as osp
 from typing import Dict, List
 
-from ..search.scoring.head_start import describe
 from ..search.outputs.summaries import ArchSummary, WeightSources
-from .head_choice import HEADS, fmt_metric
+from ..search.scoring.head_start import describe
 from ..utils.atomic_io import read_json
+from .head_choice import HEADS, fmt_metric
 from .target import TargetResult
 
 

@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from ..search.core.candidate import WORST, Candidate
+from ..search.outputs.names import ARCH_FILE, ARCH_LOG, SUBNET_MODEL
 from ..search.settings import DEFAULT_PROXY
 from ..space import (SearchSpace, arch_key, load_arch, sample_arch, save_arch,
                      space_of)
@@ -191,9 +192,9 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
     as a search's generations share it with ``proxy=dict(share=G)``).
     Writes
     ``rank_study.json`` (points and taus) and its plot."""
-    space = space_of(load_arch(osp.join(found, 'arch.json')))
+    space = space_of(load_arch(osp.join(found, ARCH_FILE)))
     logged = [Candidate.from_dict(json.loads(line), space)
-              for line in open(osp.join(found, 'search_log.jsonl'))]
+              for line in open(osp.join(found, ARCH_LOG))]
     picked = spread(logged, n, space)
     study = osp.join(base, 'rank_study')
     os.makedirs(study, exist_ok=True)
@@ -225,8 +226,8 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
         held = [finetune_and_test(
             steps, f'{spec.key}/rank{k}/seed{seed}', spec,
             rdir if seed == 0 else osp.join(rdir, f'seed{seed}'),
-            finetune_cfg, osp.join(rdir, 'net', 'arch.json'),
-            osp.join(rdir, 'net', 'subnet_model.pth'), seed, fast)[0]
+            finetune_cfg, osp.join(rdir, 'net', ARCH_FILE),
+            osp.join(rdir, 'net', SUBNET_MODEL), seed, fast)[0]
             for seed in range(seeds)]
         scored = math.isfinite(cand.score)  # not a top-up arch
         points.append(dict(fitness=cand.score if scored else None,

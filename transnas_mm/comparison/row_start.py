@@ -7,6 +7,7 @@ import os
 import os.path as osp
 from typing import Optional, Tuple
 
+from ..search.outputs.names import ARCH_FILE, SUBNET_MODEL
 from ..utils.atomic_io import read_json
 from .budgets import quick
 from .rows import Row
@@ -25,12 +26,12 @@ def row_network(steps: Steps, row: Row, spec: TargetSpec, rdir: str,
                    'tools/baseline_subnet.py', spec.config, ckpt,
                    osp.join(rdir, 'net'), '--kind', row.arch, '--seed',
                    str(seed),
-                   *(['--arch', osp.join(found, 'arch.json')]
+                   *(['--arch', osp.join(found, ARCH_FILE)]
                      if row.arch == 'searched' else []),
                    *(['--backbone-only'] if row.backbone_only else [])),
                osp.join(rdir, 'net.log'))
     net = osp.join(rdir, 'net')
-    return osp.join(net, 'arch.json'), read_json(osp.join(net, 'cost.json'))
+    return osp.join(net, ARCH_FILE), read_json(osp.join(net, 'cost.json'))
 
 
 def retrain_on_source(steps: Steps, name: str, rdir: str, arch: str,
@@ -74,10 +75,10 @@ def row_start(steps: Steps, spec: TargetSpec, row: Row, rdir: str,
     its finetune loads (None: random init), its FLOPs/params, the seconds
     of a source training it paid)."""
     if row.weights in ('nws', 'retrain'):
-        arch = osp.join(run.found, 'arch.json')
+        arch = osp.join(run.found, ARCH_FILE)
         cost = dict(flops=run.summary.flops, params=run.summary.params)
         if row.weights == 'nws':
-            return arch, osp.join(run.found, 'subnet_model.pth'), cost, 0.0
+            return arch, osp.join(run.found, SUBNET_MODEL), cost, 0.0
         load, retrained = retrain_on_source(
             steps, f'{spec.key}/{row.key}', rdir, arch, sources.retrain,
             seed, fast)
@@ -87,5 +88,5 @@ def row_start(steps: Steps, spec: TargetSpec, row: Row, rdir: str,
     arch, cost = row_network(steps, row, spec, rdir, run.found,
                              checkpoints[row.weights], seed)
     load = None if row.weights == 'init' else osp.join(
-        rdir, 'net', 'subnet_model.pth')
+        rdir, 'net', SUBNET_MODEL)
     return arch, load, cost, 0.0

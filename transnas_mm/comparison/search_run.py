@@ -5,8 +5,10 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Sequence, Tuple
 
-from ..search.outputs.summaries import ArchSummary, WeightSources
 from ..search.core.timing import read_timing
+from ..search.outputs.names import (ARCH_LOG, ARCH_SUMMARY, FINETUNE_CONFIG,
+                                    WEIGHT_LOG, WEIGHT_SOURCES)
+from ..search.outputs.summaries import ArchSummary, WeightSources
 from ..utils.atomic_io import read_json
 from .budgets import quick
 from .steps import Steps, last_checkpoint
@@ -28,7 +30,7 @@ class SearchRun:
 
     @property
     def finetune_cfg(self) -> str:
-        return osp.join(self.found, 'finetune.py')
+        return osp.join(self.found, FINETUNE_CONFIG)
 
 
 def search_target(steps: Steps, spec: TargetSpec, base: str,
@@ -56,9 +58,9 @@ def search_target(steps: Steps, spec: TargetSpec, base: str,
     total_s = read_json(done)['seconds']
     nas_s, nws_s = search_parts(found)
     return SearchRun(found, last_checkpoint(work),
-                     ArchSummary.from_file(osp.join(found, 'summary.json')),
+                     ArchSummary.from_file(osp.join(found, ARCH_SUMMARY)),
                      WeightSources.from_file(
-                         osp.join(found, 'weight_sources.json')),
+                         osp.join(found, WEIGHT_SOURCES)),
                      max(0.0, total_s - nas_s - nws_s), nas_s, nws_s)
 
 
@@ -70,8 +72,8 @@ def search_parts(found: str) -> Tuple[float, float]:
     parts = read_timing(found)
     if 'arch' in parts and 'weights' in parts:
         return parts['arch'], parts['weights']
-    return (search_seconds(osp.join(found, 'search_log.jsonl')),
-            search_seconds(osp.join(found, 'nws_log.jsonl')))
+    return (search_seconds(osp.join(found, ARCH_LOG)),
+            search_seconds(osp.join(found, WEIGHT_LOG)))
 
 
 def search_seconds(path: str) -> float:

@@ -4,6 +4,8 @@ import os.path as osp
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from ..search.outputs.names import (ARCH_FILE, COST_TABLE, LATENCY_TABLE,
+                                    WEIGHT_FIGURE)
 from ..search.outputs.summaries import ArchSummary, WeightSources
 from ..utils.atomic_io import read_json
 from .head_choice import finetune_better_heads
@@ -37,9 +39,9 @@ def row_latency(steps: Steps, found: str) -> Callable[[str], float]:
     search's own ``latency_table.json`` if it measured one, else measured
     once here and kept beside it."""
     from ..space import LatencyTable, SearchSpace, load_arch
-    doc = read_json(osp.join(found, 'cost_table.json'))
+    doc = read_json(osp.join(found, COST_TABLE))
     space = SearchSpace.from_dict(doc['space'])
-    path = osp.join(found, 'latency_table.json')
+    path = osp.join(found, LATENCY_TABLE)
     if not osp.isfile(path):
         steps.forked(lambda: LatencyTable.measure(
             space, doc['input_shape']).save(path), path + '.log')
@@ -153,7 +155,7 @@ def run_target(steps: Steps, spec: TargetSpec, out: str, sources: Sources,
     from ..search import plot_arch
     from ..space import load_arch
     plot_arch(osp.join(found, 'arch.png'),
-              load_arch(osp.join(found, 'arch.json')))
+              load_arch(osp.join(found, ARCH_FILE)))
     result.study = rank_study(steps, spec, base, found, runs[0].adapted,
                               runs[0].finetune_cfg, rank_archs, fast,
                               rank_seeds) if rank_archs > 1 else None
@@ -173,4 +175,4 @@ def search_figures(found: str, seeds: int) -> Dict[str, str]:
         ('search curve', 'search_curve.png'),
         ('Pareto front', 'pareto.png'),
         ('the chosen network (ops and edges)', 'arch.png'),
-        ("where each layer's weights came from", 'weight_sources.png'))}
+        ("where each layer's weights came from", WEIGHT_FIGURE))}

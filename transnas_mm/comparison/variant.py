@@ -22,7 +22,10 @@ import os.path as osp
 import shutil
 from typing import Sequence
 
-from ..search.core.timing import TIMING_FILE, read_timing
+from ..search.core.timing import TIMING, read_timing
+from ..search.outputs.names import (FINETUNE_CONFIG, SUBNET, SUBNET_MODEL,
+                                    WEIGHT_FIGURE, WEIGHT_LOG, WEIGHT_SOURCES,
+                                    WEIGHT_STATE)
 from ..utils.atomic_io import atomic_write_json, read_json
 from .rows import ALL_ROWS
 from .source_names import SOURCE_FILES
@@ -33,9 +36,9 @@ RERUN = tuple(RERUN_PARTS)
 PARTS = ('adapt', 'arch', 'weights')
 # the outputs of the weight search in a search folder (the arch search's
 # resume writes its own exports again)
-WEIGHT_OUTPUTS = ('nws_state.json', 'nws_log.jsonl', 'weight_sources.json',
-                  'weight_sources.png', 'subnet.pth', 'subnet_model.pth',
-                  'finetune.py')
+WEIGHT_OUTPUTS = (WEIGHT_STATE, WEIGHT_LOG, WEIGHT_SOURCES,
+                  WEIGHT_FIGURE, SUBNET, SUBNET_MODEL,
+                  FINETUNE_CONFIG)
 REUSED = '{}.reused.json'  # per search step: PREV's times, until settled
 SEARCH_HOOKS = ('custom_hooks.ArchSearchHook.',
                 'custom_hooks.WeightSearchHook.')
@@ -129,7 +132,7 @@ def _forget_search(base: str, name: str, rerun: str, src: str,
             if osp.isfile(osp.join(found, f)):
                 os.remove(osp.join(found, f))
     # the rerun parts start from 0; the kept ones are put back by settle
-    atomic_write_json(osp.join(found, TIMING_FILE), {
+    atomic_write_json(osp.join(found, TIMING), {
         p: 0.0 if p in RERUN_PARTS[rerun] else parts.get(p, 0.0)
         for p in PARTS})
     # the copy resumes from its own checkpoints, not PREV's
@@ -157,7 +160,7 @@ def settle(base: str, name: str) -> None:
     # resume's overhead on a kept part is not charged)
     parts = {p: (now if p in rerun else prev['timing']).get(p, 0.0)
              for p in PARTS}
-    atomic_write_json(osp.join(found, TIMING_FILE), parts)
+    atomic_write_json(osp.join(found, TIMING), parts)
     seconds = prev['seconds'] + sum(
         parts[p] - prev['timing'].get(p, 0.0) for p in rerun)
     atomic_write_json(done, dict(seconds=seconds))

@@ -4,8 +4,8 @@ from typing import Any, Optional, Sequence
 
 from ..registry import HOOKS
 from ..search.arch.job import ArchSearchJob
-from ..search.scoring.batch_cache import DEFAULT_CACHE_MB
 from ..search.job import SearchContext
+from ..search.scoring.batch_cache import DEFAULT_CACHE_MB
 from ..search.settings import DEFAULT_PROXY
 from .search_hook import SearchHook
 

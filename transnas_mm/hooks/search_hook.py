@@ -6,9 +6,9 @@ from typing import Any, Callable, Optional, Sequence, Tuple, TypeVar
 
 from mmengine.hooks import Hook
 
+from ..search.core.timing import add_time, timed
 from ..search.scoring.batch_cache import DEFAULT_CACHE_MB
 from ..search.settings import Scoring, refuse_unknown
-from ..search.core.timing import add_time, timed
 
 T = TypeVar('T')
 

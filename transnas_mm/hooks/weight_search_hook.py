@@ -9,8 +9,9 @@ from mmengine.logging import print_log
 from ..engine import find_supernet
 from ..registry import HOOKS
 from ..search.core.base import generation_scalars
-from ..search.scoring.batch_cache import DEFAULT_CACHE_MB
 from ..search.job import SearchContext
+from ..search.outputs.names import ARCH_FILE
+from ..search.scoring.batch_cache import DEFAULT_CACHE_MB
 from ..search.settings import DEFAULT_PROXY
 from ..search.weights.job import WeightSearchJob, read_arch
 from .search_hook import SearchHook
@@ -85,7 +86,7 @@ class WeightSearchHook(SearchHook):
     def after_train(self, runner) -> None:
         ctx = SearchContext.from_runner(runner)
         arch_file = self.arch_path or osp.join(runner.work_dir,
-                                               self.job.out_dir, 'arch.json')
+                                               self.job.out_dir, ARCH_FILE)
         arch = self.job.arch_on_every_rank(arch_file, ctx.supernet.space,
                                            bool(self.arch_path))
         if arch is None:

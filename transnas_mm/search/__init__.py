@@ -1,16 +1,16 @@
+from .arch.predictor import RidgePredictor, predictor_by_generation
 from .arch.search import (ArchSearch, SearchConfig, sample_arch_within,
                           within_ranges)
-from .outputs.artifacts import weight_source_rows, write_log, write_pareto
 from .core.base import Search
-from .scoring.calibrate import (calibration_batches, recalibrate_bn, seeded,
-                                unwrap)
 from .core.candidate import WORST, Candidate, pareto_front
-from .scoring.evaluate import evaluate
-from .scoring.fitness import ObjectiveError, SubnetScorer, check_finite
-from .core.loop import STATE_FILE, load_state, run_search
+from .core.loop import load_state, run_search
+from .outputs.artifacts import weight_source_rows, write_log, write_pareto
 from .outputs.plots import (plot_arch, plot_pareto, plot_search_curve,
                             plot_weight_sources, save_figure)
-from .arch.predictor import RidgePredictor, predictor_by_generation
+from .scoring.calibrate import (calibration_batches, recalibrate_bn, seeded,
+                                unwrap)
+from .scoring.evaluate import evaluate
+from .scoring.fitness import ObjectiveError, SubnetScorer, check_finite
 from .scoring.proxy import ProxyFinetune
 from .scoring.rerank import rerank
 from .weights.search import WeightSearch, WeightSearchConfig
@@ -21,7 +21,7 @@ __all__ = [
     'weight_source_rows', 'write_log', 'write_pareto', 'Search',
     'calibration_batches', 'recalibrate_bn', 'seeded', 'unwrap', 'WORST',
     'Candidate', 'pareto_front', 'evaluate', 'ObjectiveError',
-    'SubnetScorer', 'check_finite', 'STATE_FILE', 'load_state',
+    'SubnetScorer', 'check_finite', 'load_state',
     'run_search', 'plot_arch', 'plot_pareto', 'plot_search_curve',
     'plot_weight_sources', 'save_figure', 'RidgePredictor',
     'predictor_by_generation', 'ProxyFinetune', 'rerank',

@@ -13,9 +13,9 @@ import torch.nn as nn
 from mmengine.dist import is_main_process
 
 from ..utils.atomic_io import remove_stale_temps
+from .core.identity import dataset_digest, source_digest
 from .scoring.calibrate import calibration_batches, unwrap
 from .scoring.fitness import SubnetScorer, check_finite
-from .core.identity import dataset_digest, source_digest
 from .scoring.ladder import Ladder
 from .scoring.loss_fitness import ProxyLossScorer
 from .scoring.proxy import ProxyFinetune

@@ -10,19 +10,20 @@ from mmengine.dist import barrier
 from mmengine.logging import print_log
 
 from ...space import CostTable, LatencyTable, SearchSpace
-from .outputs import (LOG_FILE, arch_scalars, arch_summary, fitness_note,
-                      latency_table, log_predictor, write_arch_outputs)
-from .search import ArchSearch, SearchConfig
 from ..core.base import Search
 from ..core.candidate import Candidate
+from ..core.loop import load_state, run_search
+from ..job import PROXY, BelowFloor, SearchContext, SearchJob, WeightSnapshot
+from ..outputs.names import ARCH_STATE
 from ..scoring.fitness import SubnetScorer
 from ..scoring.head_start import Prescored, chosen_reference, start_heads
-from ..job import PROXY, BelowFloor, SearchContext, SearchJob, WeightSnapshot
 from ..scoring.ladder import Ladder
-from ..core.loop import STATE_FILE, load_state, run_search
 from ..scoring.rerank import rerank_choice
-from ..settings import DEFAULT_PROXY, Proxy, Scoring, check_arch_scoring
 from ..scoring.shared_proxy import SharedProxy
+from ..settings import DEFAULT_PROXY, Proxy, Scoring, check_arch_scoring
+from .outputs import (ARCH_LOG, arch_scalars, arch_summary, fitness_note,
+                      latency_table, log_predictor, write_arch_outputs)
+from .search import ArchSearch, SearchConfig
 
 
 class Explored(NamedTuple):
@@ -98,8 +99,8 @@ class ArchSearchJob(SearchJob):
         latency = latency_table(out, supernet, self.scoring.input_shape) \
             if self.search_cfg.latency_range is not None else None
 
-        state_path = osp.join(out, STATE_FILE)
-        log = osp.join(out, LOG_FILE)
+        state_path = osp.join(out, ARCH_STATE)
+        log = osp.join(out, ARCH_LOG)
 
         def after_generation(s: Search) -> None:
             log_predictor(s)

@@ -10,24 +10,23 @@ from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.logging import print_log
 
 from ...space import CostTable, LatencyTable, save_arch
-from ..outputs.artifacts import write_log, write_pareto
 from ..core.base import Search, generation_scalars
 from ..core.candidate import WORST, Candidate
+from ..outputs.artifacts import write_log, write_pareto
+from ..outputs.names import (ARCH_FILE, ARCH_LOG, ARCH_SUMMARY, COST_TABLE,
+                             LATENCY_TABLE, PARETO)
 from ..outputs.plots import plot_pareto, plot_search_curve
-from .predictor import predictor_by_generation
-from ..settings import Proxy, Scoring
 from ..outputs.summaries import ArchSummary
+from ..settings import Proxy, Scoring
+from .predictor import predictor_by_generation
 
-ARCH_FILE = 'arch.json'
-LOG_FILE = 'search_log.jsonl'
-LATENCY_FILE = 'latency_table.json'
 
 
 def latency_table(out: str, supernet, input_shape: Sequence[int]
                   ) -> LatencyTable:
     """Measured once on rank 0 (or read back on resume), broadcast: every
     rank checks the same numbers."""
-    path = osp.join(out, LATENCY_FILE)
+    path = osp.join(out, LATENCY_TABLE)
     doc = [None]
     if is_main_process():
         if osp.isfile(path):
@@ -117,8 +116,8 @@ def write_arch_outputs(out: str, search: Search, table: CostTable,
     if not is_main_process():
         return
     cands = list(search.history.values())
-    write_log(osp.join(out, LOG_FILE), cands)
-    write_pareto(osp.join(out, 'pareto.json'), cands)
+    write_log(osp.join(out, ARCH_LOG), cands)
+    write_pareto(osp.join(out, PARETO), cands)
     if not final:
         return
     plot_search_curve(osp.join(out, 'search_curve.png'), cands, metric_key)
@@ -126,5 +125,5 @@ def write_arch_outputs(out: str, search: Search, table: CostTable,
     if chosen is None:
         return
     save_arch(chosen.arch, osp.join(out, ARCH_FILE))
-    table.save(osp.join(out, 'cost_table.json'))
-    summary().to_json(osp.join(out, 'summary.json'))
+    table.save(osp.join(out, COST_TABLE))
+    summary().to_json(osp.join(out, ARCH_SUMMARY))

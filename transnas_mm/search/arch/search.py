@@ -11,8 +11,8 @@ from ...space import (Arch, CostTable, LatencyTable, SearchSpace, arch_key,
                       make_arch, reference_arch, sample_arch)
 from ..core.base import Search
 from ..core.candidate import WORST, Candidate
-from .predictor import RidgePredictor
 from ..settings import group
+from .predictor import RidgePredictor
 
 
 @dataclass

@@ -12,11 +12,10 @@ from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
 from ...utils.atomic_io import atomic_write_json
+from ..scoring.fitness import SubnetScorer
 from .base import Search
 from .candidate import WORST
-from ..scoring.fitness import SubnetScorer
 
-STATE_FILE = 'search_state.json'
 # What a changed digest in a saved state's ``extra`` means.
 CHANGED = dict(
     search_data=' (the search split\'s images or labels changed since)',

@@ -11,14 +11,14 @@ from typing import Callable, Dict, TypeVar
 from mmengine.dist import is_main_process
 
 from ...utils.atomic_io import atomic_write_json, read_json
+from ..outputs.names import TIMING
 
-TIMING_FILE = 'timing.json'
 T = TypeVar('T')
 
 
 def read_timing(out_dir: str) -> Dict[str, float]:
     """The recorded parts (seconds); {} when none was recorded."""
-    path = osp.join(out_dir, TIMING_FILE)
+    path = osp.join(out_dir, TIMING)
     if not osp.isfile(path):
         return {}
     return read_json(path)
@@ -31,7 +31,7 @@ def add_time(out_dir: str, part: str, seconds: float) -> None:
     os.makedirs(out_dir, exist_ok=True)
     parts = read_timing(out_dir)
     parts[part] = parts.get(part, 0.0) + seconds
-    atomic_write_json(osp.join(out_dir, TIMING_FILE), parts)
+    atomic_write_json(osp.join(out_dir, TIMING), parts)
 
 
 def timed(out_dir: str, part: str, work: Callable[[], T]) -> T:

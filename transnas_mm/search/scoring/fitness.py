@@ -9,10 +9,10 @@ from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 import torch.nn as nn
 
 from ...utils.atomic_io import nonfinite_tensors
+from ..core.candidate import WORST, Candidate
 from .batch_cache import DEFAULT_CACHE_MB, cached
 from .calibrate import recalibrate_bn, seeded
 from .evaluate import evaluate
-from ..core.candidate import WORST, Candidate
 from .racing import Racing
 
 

@@ -23,12 +23,12 @@ from mmengine.logging import print_log
 
 from ...space import SearchSpace, reference_arch
 from ...utils.atomic_io import atomic_write_json, read_json
-from .calibrate import seeded, unwrap
 from ..core.candidate import WORST, Candidate
 from ..job import WeightSnapshot
+from ..outputs.names import HEAD_START
+from .calibrate import seeded, unwrap
 
 HEADS = ('adapted', 'fresh')  # the two starts, the default first
-CHOICE_FILE = 'head_start.json'
 # a model's children that are not "the heads": the searched backbone and
 # the input normalisation
 NOT_HEADS = ('backbone', 'data_preprocessor')
@@ -69,7 +69,7 @@ def choose_head_start(score: Callable[[str], Candidate], out: str,
     ``out/head_start.json`` (with what it is valid for, so a resume on the
     same adaptation reads it back instead of paying again) and broadcast;
     every rank scores (the evaluation is distributed)."""
-    path = osp.join(out, CHOICE_FILE)
+    path = osp.join(out, HEAD_START)
     doc = [None]
     if is_main_process() and osp.isfile(path):
         saved = read_json(path)

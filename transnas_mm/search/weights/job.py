@@ -13,22 +13,24 @@ from ...models.export import splice_backbone
 from ...space import Arch, CostTable, load_arch
 from ...utils.atomic_io import atomic_torch_save
 from ...utils.finetune_config import write_finetune_config
-from ..outputs.artifacts import weight_source_rows, write_log
 from ..core.base import Search
-from ..scoring.calibrate import recalibrate_bn, seeded, unwrap
 from ..core.candidate import WORST, Candidate
+from ..core.loop import load_state, run_search
+from ..job import BelowFloor, SearchContext, SearchJob, WeightSnapshot
+from ..outputs.artifacts import weight_source_rows, write_log
+from ..outputs.names import (FINETUNE_CONFIG, SUBNET, SUBNET_MODEL,
+                             WEIGHT_FIGURE, WEIGHT_LOG, WEIGHT_SOURCES,
+                             WEIGHT_STATE)
+from ..outputs.plots import plot_weight_sources
+from ..outputs.summaries import SearchSplitScores, WeightSources
+from ..scoring.calibrate import recalibrate_bn, seeded, unwrap
 from ..scoring.evaluate import evaluate
 from ..scoring.fitness import SubnetScorer
-from ..job import BelowFloor, SearchContext, SearchJob, WeightSnapshot
-from ..core.loop import load_state, run_search
-from ..outputs.plots import plot_weight_sources
 from ..scoring.proxy import ProxyFinetune
 from ..settings import DEFAULT_PROXY, Proxy, Scoring, group
-from ..outputs.summaries import SearchSplitScores, WeightSources
 from .search import WeightSearch, WeightSearchConfig
 from .sources import WeightAssigner
 
-STATE_FILE = 'nws_state.json'
 
 
 def read_arch(path: str, space, required: bool) -> tuple:
@@ -136,7 +138,7 @@ class WeightSearchJob(SearchJob):
         parts = self.setup(ctx, arch)
         search, scorer, proxy = parts.search, parts.scorer, parts.proxy
         snapshot = parts.snapshot
-        state_path = osp.join(out, STATE_FILE)
+        state_path = osp.join(out, WEIGHT_STATE)
         off = Proxy(0, 0.01, schedule='constant')  # the state of proxy=None
         valid_for = self.valid_for(
             ctx, supernet, **(self.proxy or off).state(),
@@ -151,7 +153,7 @@ class WeightSearchJob(SearchJob):
                 self.noise_batches(ctx), proxy)
             search.margin = self.noise_margin * search.noise \
                 if search.noise == search.noise else 0.0
-        log = osp.join(out, 'nws_log.jsonl')
+        log = osp.join(out, WEIGHT_LOG)
 
         def after_generation(s: WeightSearch) -> None:
             self.write_log(log, s)
@@ -245,11 +247,11 @@ class WeightSearchJob(SearchJob):
         backbone = supernet.export_subnet(arch)
         atomic_torch_save(dict(state_dict=backbone,
                                meta=dict(arch=arch, sources=best.sources)),
-                          osp.join(out, 'subnet.pth'))
+                          osp.join(out, SUBNET))
         atomic_torch_save(dict(
             state_dict=whole_model(ctx.model, supernet, backbone),
             meta=dict(arch=arch, sources=best.sources, score=best.score)),
-            osp.join(out, 'subnet_model.pth'))
+            osp.join(out, SUBNET_MODEL))
         rows = weight_source_rows(arch, best, plain, search.layer_gains())
         cands = list(search.history.values())
         WeightSources(
@@ -262,11 +264,11 @@ class WeightSearchJob(SearchJob):
             evaluated=len(cands),
             raced=sum(c.status == 'raced' for c in cands),
             images_evaluated=sum(c.images for c in cands),
-            layers=rows).to_json(osp.join(out, 'weight_sources.json'))
+            layers=rows).to_json(osp.join(out, WEIGHT_SOURCES))
         if ctx.cfg is not None:
             write_finetune_config(
-                ctx.cfg, osp.join(out, 'finetune.py'),
+                ctx.cfg, osp.join(out, FINETUNE_CONFIG),
                 osp.abspath(arch_file),
-                osp.abspath(osp.join(out, 'subnet_model.pth')),
+                osp.abspath(osp.join(out, SUBNET_MODEL)),
                 supernet.out_indices, self.finetune)
-        plot_weight_sources(osp.join(out, 'weight_sources.png'), rows)
+        plot_weight_sources(osp.join(out, WEIGHT_FIGURE), rows)
