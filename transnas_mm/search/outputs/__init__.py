@@ -1,0 +1,1 @@
+"""What both searches leave: file names, logs, summaries and figures."""
