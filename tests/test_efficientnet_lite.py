@@ -135,6 +135,32 @@ def test_converted_lite0_gives_the_reference_features(lite0_path, size,
         assert torch.allclose(a, b, atol=1e-4), (i, (a - b).abs().max())
 
 
+def test_detection_backbone_without_the_head_conv(lite0_path):
+    """``last_channels=0``: the Lite0 chain without its 1x1 head conv, as a
+    detection neck takes it (strides 8/16/32: 40/112/320 channels); the
+    checkpoint still loads exactly, the last stage is block 15's output."""
+    ref = _reference(lite0_path, None)
+    ours = SparseSuperNet(preset='efficientnet_lite0', last_channels=0,
+                          out_indices=(2, 4, 6), init_cfg=dict(
+                              type='Pretrained', checkpoint=lite0_path))
+    ours.init_weights()
+    ours.eval()
+    norm = PRESET_INPUT_NORM['efficientnet_lite0']
+    x = (_photos(128)[:2].float() - norm['mean'][0]) / norm['std'][0]
+    with torch.no_grad():
+        mine = ours(x)
+        y = ref._swish(ref._bn0(ref._conv_stem(x)))
+        theirs = []
+        for i, block in enumerate(ref._blocks):
+            y = block(y)
+            if i in (STAGE_ENDS[2], STAGE_ENDS[4], STAGE_ENDS[6]):
+                theirs.append(y)
+    assert [a.shape[1] for a in mine] == [40, 112, 320]
+    assert [a.shape[-1] for a in mine] == [16, 8, 4]
+    for a, b in zip(mine, theirs):
+        assert torch.allclose(a, b, atol=1e-4), (a - b).abs().max()
+
+
 def test_converted_classifier_keeps_imagenet_top1(lite0_path, tmp_path):
     """tools/convert/pretrained.py --to classifier, loaded into an
     mmpretrain ImageClassifier with the preset's input normalisation:
@@ -288,29 +314,37 @@ def test_inplace_distiller_trains_the_other_ops_only(demo_root, tmp_path):
             assert torch.equal(source.state_dict()[key], value), key
 
 
-def test_adaptation_keeps_the_pretrained_chain(demo_root, tmp_path):
-    """configs/transnas/lite0/photo_search.py's adaptation through the
-    Runner (``keep_reference``): the hand chain's weights stay the ImageNet
+@pytest.mark.parametrize('config,options', [
+    ('transnas/lite0/photo_search.py',
+     {'model.backbone.init_cfg.checkpoint': 'packaged://efficientnet_lite0',
+      'model.backbone.init_cfg.prefix': None,
+      'train_dataloader.batch_size': 4}),
+    # the detection template: RetinaNet + FPN on the chain without its
+    # head conv
+    ('transnas/lite0/coco_search.py', {'train_dataloader.batch_size': 2,
+                                       'model.backbone.warmup_iters': 2}),
+])
+def test_adaptation_keeps_the_pretrained_chain(demo_root, tmp_path, config,
+                                               options):
+    """The Lite0 search configs' adaptation through the Runner
+    (``keep_reference``): the hand chain's weights stay the ImageNet
     Lite0's, the other ops and the head move; a search then releases the
     chain, so its proxies train every op as the finetune does."""
     from mmengine.runner import Runner
 
     from conftest import demo_cfg
-    cfg = demo_cfg('transnas/lite0/photo_search.py', demo_root,
-                   str(tmp_path / 'work'), options={
-                       'model.backbone.init_cfg.checkpoint':
-                           'packaged://efficientnet_lite0',
-                       'model.backbone.init_cfg.prefix': None,
-                       'train_cfg.max_epochs': 1,
-                       'param_scheduler.T_max': 1,
-                       'train_dataloader.batch_size': 4,
-                       'train_dataloader.dataset.indices': 12,
-                       'custom_hooks': []})
+    cfg = demo_cfg(config, demo_root, str(tmp_path / 'work'), options={
+        **options, 'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1,
+        'train_dataloader.dataset.indices': 12,
+        'val_dataloader.dataset.indices': 4, 'custom_hooks': []})
+    cfg.pop('param_scheduler', None)
     runner = Runner.from_cfg(cfg)
     runner.train()
     net = runner.model.backbone
-    seeded = SparseSuperNet(preset='efficientnet_lite0', init_cfg=dict(
-        type='Pretrained', checkpoint='packaged://efficientnet_lite0'))
+    seeded = SparseSuperNet(
+        preset='efficientnet_lite0',
+        last_channels=net.space.last_channels, init_cfg=dict(
+            type='Pretrained', checkpoint='packaged://efficientnet_lite0'))
     seeded.init_weights()
     before = dict(seeded.named_parameters())
     ref_ops = arch_ops(reference_arch(net.space))

@@ -167,8 +167,12 @@ class DagBackbone(BaseModule):
                           net: PretrainedNet, source: str,
                           template: Dict[str, torch.Tensor]
                           ) -> Dict[str, torch.Tensor]:
-        preset = build_space(**space_preset(net.preset))
-        if self.space.fingerprint() != preset.fingerprint():
+        # the preset as it is, or without its final 1x1 conv
+        # (``last_channels=0``: a detection neck takes the last block)
+        base = space_preset(net.preset)
+        fits = {build_space(**base).fingerprint(),
+                build_space(**dict(base, last_channels=0)).fingerprint()}
+        if self.space.fingerprint() not in fits:
             raise ValueError(
                 f'{source}: a {net.name} checkpoint fits only the '
                 f"{net.preset!r} space preset (preset={net.preset!r} / "

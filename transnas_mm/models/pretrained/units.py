@@ -43,6 +43,8 @@ def fill_units(theirs: Units, template: Dict[str, Tensor], num_layers: int,
     """``template`` with every unit replaced by the network's, in order.
     A network of another depth or width is refused in one line."""
     ours = our_units(template, num_layers)
+    if len(theirs) == len(ours) + 1 and ours[-1] != ['final_conv']:
+        theirs = theirs[:-1]  # a backbone without the final 1x1 conv
     if [len(u) for u in theirs] != [len(u) for u in ours]:
         raise ValueError(
             f'{source}: {what} with {len(theirs) - 2} blocks '
