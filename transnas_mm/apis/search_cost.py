@@ -26,6 +26,7 @@ from ..registry import HOOKS
 from ..search.weights.sources import all_sources
 from ..space import reference_arch
 from ..utils.config_options import find_hook
+from ..utils.split_overlap import dataset_images
 
 UNITS = ('train_step', 'proxy_step', 'calib_batch', 'eval_image')
 UNIT_TITLES = dict(train_step='adaptation steps', proxy_step='proxy steps',
@@ -50,7 +51,6 @@ class StepCount:
 def dataset_sizes(cfg: Config) -> Dict[str, Optional[int]]:
     """The train/val/test datasets' sizes (``indices`` and filters
     applied); None where a split cannot be read here."""
-    from ..utils.split_overlap import dataset_images
     out = {}
     for split in ('train', 'val', 'test'):
         loader = cfg.get(f'{split}_dataloader')

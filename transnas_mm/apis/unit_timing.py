@@ -10,7 +10,8 @@ from typing import Callable, Dict, Sequence
 import torch
 from mmengine.config import Config
 
-from ..space import reference_arch
+from ..models import find_supernet
+from ..space import CostTable, reference_arch
 from ..utils.config_options import find_hook
 from .search_cost import StepCount
 
@@ -84,8 +85,6 @@ def measure_units(cfg: Config, counts: Sequence[StepCount],
     from mmengine.model import revert_sync_batchnorm
     from mmengine.runner import Runner
 
-    from ..models import find_supernet
-    from ..space import CostTable
     cfg = copy.deepcopy(cfg)
     arch_hook = find_hook(cfg, 'ArchSearchHook')
     with tempfile.TemporaryDirectory() as work:
