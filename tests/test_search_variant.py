@@ -229,6 +229,16 @@ def test_reuse_of_another_targets_run_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r'--reuse PREV: .* source is'):
         check_identity(str(prev / 'own'), target_identity(
             a, str(other), False, ROOT), '--reuse PREV')
+    # another adaptation of the same data (here: the backbone keeps its
+    # pretrained chain) is another target run
+    from mmengine.config import Config
+    changed = str(tmp_path / 'a_keep.py')
+    cfg = Config.fromfile(a)
+    cfg.model.backbone.keep_reference = True
+    cfg.dump(changed)
+    with pytest.raises(ValueError, match=r'--reuse PREV: .* adaptation is'):
+        check_identity(str(prev / 'own'), target_identity(
+            changed, str(source), False, ROOT), '--reuse PREV')
     with pytest.raises(ValueError, match=r'quick is False there'):
         check_identity(str(prev / 'own'), target_identity(
             a, str(source), True, ROOT), '--reuse PREV')

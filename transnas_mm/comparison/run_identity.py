@@ -4,7 +4,9 @@ and classes), the source checkpoint and the budgets. ``--reuse PREV``
 resumes PREV's adaptations and searches for this run's targets: on another
 dataset with the same class count it would run without a word, so each
 target folder records its identity and a reuse (or a rerun into the same
-folder) compares, naming the first field that differs."""
+folder) compares, naming the first field that differs. The adaptation's
+settings (model, optimiser, schedule) count too: a reused adaptation made
+with others would be charged to this run."""
 import hashlib
 import json
 import os
@@ -82,7 +84,19 @@ def target_identity(config: str, source: Optional[str], quick: bool,
     return dict(config=config, **{f'data: {k}': v for k, v in data.items()},
                 num_classes=classes[1] if classes else None,
                 source=source, train_cfg=dict(cfg.get('train_cfg') or {}),
-                quick=quick)
+                adaptation=_adaptation_digest(cfg), quick=quick)
+
+
+def _adaptation_digest(cfg: Config) -> str:
+    """Digest of what the adaptation trains and how: the model (but the
+    source checkpoint's path, recorded as ``source``), the optimiser and
+    the schedule. A search variant changes only hook settings."""
+    model = json.loads(json.dumps(cfg.get('model') or {}, default=str))
+    (model.get('backbone') or {}).pop('init_cfg', None)
+    text = json.dumps(dict(model=model, optim=cfg.get('optim_wrapper'),
+                           schedule=cfg.get('param_scheduler')),
+                      sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def check_identity(base: str, identity: Dict[str, Any], what: str) -> None:
