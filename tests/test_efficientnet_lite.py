@@ -326,15 +326,16 @@ def test_inplace_distiller_trains_the_other_ops_only(demo_root, tmp_path):
 ])
 def test_adaptation_keeps_the_pretrained_chain(demo_root, tmp_path, config,
                                                options):
-    """The Lite0 search configs' adaptation through the Runner
-    (``keep_reference``): the hand chain's weights stay the ImageNet
+    """The Lite0 search configs' adaptation through the Runner with
+    ``keep_reference``: the hand chain's weights stay the ImageNet
     Lite0's, the other ops and the head move; a search then releases the
     chain, so its proxies train every op as the finetune does."""
     from mmengine.runner import Runner
 
     from conftest import demo_cfg
     cfg = demo_cfg(config, demo_root, str(tmp_path / 'work'), options={
-        **options, 'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1,
+        **options, 'model.backbone.keep_reference': True,
+        'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1,
         'train_dataloader.dataset.indices': 12,
         'val_dataloader.dataset.indices': 4, 'custom_hooks': []})
     cfg.pop('param_scheduler', None)

@@ -18,9 +18,8 @@ model = dict(
         preset='efficientnet_lite0',
         last_channels=0,
         out_indices=(2, 4, 6),
-        # the adaptation fits the neck/head and the other ops around the
-        # ImageNet chain and leaves that chain as it is
-        keep_reference=True,
+        # keep_reference=True would leave the ImageNet chain as it is
+        # during the adaptation (see configs/transnas/lite0/README.md)
         # as on the demo detection target: the head fits the reference
         # path first (here: the ImageNet chain itself), then paths are
         # sampled; the other ops keep their remap-seeded weights until then
