@@ -158,8 +158,14 @@ def test_extra_rows_come_after_the_goals_rows():
     # its arch comes from the search on the adapted supernet: it pays the
     # adaptation, though its weights are the source's
     assert rows[-1].adapted and rows[-1].backbone_only
+    # the DetNAS-style row: the searched arch, its own source training;
+    # it pays the adaptation and the arch search too
+    rows = table_rows(['nas_retrain', 'nas_source'])
+    assert [r.key for r in rows[len(ROWS):]] == ['nas_source', 'nas_retrain']
+    assert rows[-1].adapted and rows[-1].backbone_only and \
+        rows[-1].search == 'nas'
     with pytest.raises(ValueError, match=r"extra rows: expected keys among "
-                       r"\['nas_source'\], got \['nws'\]"):
+                       r"\['nas_source', 'nas_retrain'\], got \['nws'\]"):
         table_rows(['nws'])
 
 

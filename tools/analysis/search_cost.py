@@ -91,8 +91,9 @@ def main() -> None:
     args = parse_args()
     import torch
 
-    from transnas_mm.apis.search_cost import (format_projection, measure_units,
-                                              project, step_counts)
+    from transnas_mm.apis.search_cost import (format_projection, project,
+                                              step_counts)
+    from transnas_mm.apis.unit_timing import measure_units
     from transnas_mm.space import space_of_backbone
     from transnas_mm.utils.atomic_io import atomic_write_json
     from transnas_mm.utils.config_options import hooks_by_type

@@ -7,6 +7,8 @@
 #       --cfg-options model.backbone.arch=work_dirs/demo/cub/search/search/arch.json
 _base_ = ['./supernet_source.py']
 
+# default: the demo's hand chain (hand_arch.json), i.e. the static network
 model = dict(backbone=dict(_delete_=True, type='transnas_mm.TransNASNet',
-                           arch=None, out_indices=(3, )))
+                           arch='configs/transnas/demo/hand_arch.json',
+                           out_indices=(3, )))
 val_cfg = dict(_delete_=True, type='ValLoop')
