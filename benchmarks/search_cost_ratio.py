@@ -18,6 +18,7 @@ from mmengine.runner import Runner
 
 import transnas_mm  # noqa: F401
 from transnas_mm.datasets import prepare_demo_data
+from transnas_mm.utils import find_hook
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

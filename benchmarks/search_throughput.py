@@ -49,7 +49,7 @@ from transnas_mm.search import (ArchSearch, SearchConfig,
                                 predictor_by_generation, sample_arch_within)
 from transnas_mm.search.arch.job import ArchSearchJob
 from transnas_mm.search.job import SearchContext
-from transnas_mm.search.scoring.racing import race_settings
+from transnas_mm.search.scoring.racing import RaceSettings
 from transnas_mm.search.settings import DEFAULT_PROXY, Scoring
 from transnas_mm.space import CostTable, arch_key
 
@@ -231,7 +231,7 @@ def main() -> None:
         return 'the best' if k == 1 else f'top {k or top_k}'
 
     races = [(f'racing vs {against(k)}, margin {m} x noise',
-              race_settings('benchmark', True, args.race_fractions,
+              RaceSettings.checked('benchmark', True, args.race_fractions,
                             m * noise, k or None))
              for k in args.race_tops for m in args.race_margins]
     variants = [('batches kept in memory, nothing cut', None, {})]

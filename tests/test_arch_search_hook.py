@@ -296,9 +296,9 @@ def test_shared_proxy_scores_a_generation_on_one_run(demo_root, source_ckpt,
     supernet = ctx.supernet
     cands = [Candidate.from_dict(r, supernet.space) for r in gen0]
     snapshot = WeightSnapshot(ctx.model)
-    shared_runs = job.shared_proxy(ctx, snapshot)
-    scorer = job.scorer(ctx, lambda c: supernet.set_arch(c.arch),
-                        racing=False)
+    build = job.scorers(ctx)
+    shared_runs = build.shared_proxy(snapshot)
+    scorer = build.scorer(build.set_path(), racing=False)
     parts = shared_runs.plan(cands)
     assert [len(p) for p in parts] == [2, 2]
     again = []

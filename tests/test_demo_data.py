@@ -184,11 +184,11 @@ def _hue_gap(a: float, b: float) -> float:
 def test_hue_cue_colours_stay_near_the_class_hue():
     """The source's colour cue: a class's first texture colour is drawn
     near its hue (circular distance), any colour without one."""
-    from transnas_mm.datasets.procedural import _colour
+    from transnas_mm.datasets.clutter import random_colour
     rng = np.random.default_rng(0)
     for hue in (0.05, 0.4, 0.9):
-        near = [_hue_gap(_hue(_colour(rng, hue)), hue) for _ in range(200)]
-        free = [_hue_gap(_hue(_colour(rng)), hue) for _ in range(200)]
+        near = [_hue_gap(_hue(random_colour(rng, hue)), hue) for _ in range(200)]
+        free = [_hue_gap(_hue(random_colour(rng)), hue) for _ in range(200)]
         assert np.median(near) < 0.06 < np.median(free)
 
 
@@ -215,8 +215,8 @@ def test_palette_draws_both_texture_colours_near_the_class_hues():
 def test_generator_options_measured_and_left_off_still_render():
     """``natural`` (1/f^2 shading) and ``textured`` (leaves filled with
     bundled photographs): deterministic, and they change the image."""
-    from transnas_mm.datasets.procedural import (render_procedural,
-                                                 spectral_noise)
+    from transnas_mm.datasets.clutter import spectral_noise
+    from transnas_mm.datasets.procedural import render_procedural
     noise = spectral_noise(64, np.random.default_rng(0))
     assert noise.shape == (64, 64, 3) and np.abs(noise).max() <= 1.0
     amp = np.abs(np.fft.fft2(noise[..., 0]))

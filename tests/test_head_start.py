@@ -123,8 +123,8 @@ def test_the_choice_score_stands_in_only_where_the_loop_scores_alike():
     assert scorer.scored == [cands[1].key, cands[2].key]
     assert job.prescored(scorer, space, object(), None) is scorer
     assert job.prescored(scorer, space, None, object()) is scorer
-    job.scoring.race['racing'] = True
+    job.scoring.race.on = True
     assert job.prescored(scorer, space, None, None) is scorer
     job.heads = dict(picked='adapted', search_split=dict(adapted=1.0))
-    job.scoring.race['racing'] = False
+    job.scoring.race.on = False
     assert job.prescored(scorer, space, None, None) is scorer  # older file

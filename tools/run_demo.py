@@ -134,7 +134,12 @@ def parse_args() -> argparse.Namespace:
                         'process after one import of the OpenMMLab stack, '
                         '~6 s less per step)')
     add_variant_args(parser)
-    args = parser.parse_args()
+    return check_args(parser, parser.parse_args())
+
+
+def check_args(parser: argparse.ArgumentParser,
+               args: argparse.Namespace) -> argparse.Namespace:
+    """What the arguments cannot mean together, refused before any work."""
     if args.rerun and not args.reuse:
         parser.error('--rerun needs --reuse PREV')
     if args.reuse and osp.abspath(args.reuse) == osp.abspath(args.out):

@@ -29,7 +29,7 @@ from transnas_mm.search.scoring.proxy import SCHEDULES  # noqa: E402
 from transnas_mm.search.settings import DEFAULT_PROXY, Proxy  # noqa
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--target', default='cub',
                         help="'cub', 'coco' or your search config (run "
@@ -64,6 +64,31 @@ def main() -> None:
         Proxy.parse('--proxy-shared', dict(iters=1, share=args.proxy_shared))
     except ValueError as e:
         parser.error(str(e))
+    return args
+
+
+def print_result(key: str, result: dict) -> None:
+    """Each signal's rank correlation with the finetuned results."""
+    print(f'{key}: {result["archs"]} archs ({result["logged"]} scored '
+          f'by the search) x {result["seeds"]} seeds, null std of tau '
+          f'{result["null_std"]:.2f}')
+    tables = [('mean of all seeds', result['taus'], '')]
+    if 'taus_2_seeds' in result:
+        tables.append(('mean of seeds 0 and 1', result['taus_2_seeds'],
+                       '_2_seeds'))
+    for title, table, suffix in tables:
+        print(f' against the {title} (halves of the seeds agree at tau '
+              f'{result["seed_agreement" + suffix]:+.2f}; a perfect '
+              f'predictor would reach about '
+              f'{result["tau_ceiling" + suffix]:+.2f}):')
+        for name, t in sorted(table.items(), key=lambda kv: -kv[1]['tau']):
+            print(f'  {name:>16}: tau {t["tau"]:+.2f} over {t["points"]}, '
+                  f'top quarter {t["top_quarter_tau"]:+.2f}; its pick '
+                  f'{t["pick"]:.4g}, its top three {t["top3"]:.4g}')
+
+
+def main() -> None:
+    args = parse_args()
     specs = {s.key: s for s in DEMO_TARGETS.values()}
     spec = specs.get(args.target) or TargetSpec.from_config(args.target)
     out = osp.abspath(args.out)
@@ -84,23 +109,7 @@ def main() -> None:
         dict(config=args.source_config, checkpoint=source)
         if args.source_config and osp.isfile(source) else None,
         args.proxy_schedules, args.proxy_shared)
-    print(f'{spec.key}: {result["archs"]} archs ({result["logged"]} scored '
-          f'by the search) x {result["seeds"]} seeds, null std of tau '
-          f'{result["null_std"]:.2f}')
-    tables = [('mean of all seeds', result['taus'], '')]
-    if 'taus_2_seeds' in result:
-        tables.append(('mean of seeds 0 and 1', result['taus_2_seeds'],
-                       '_2_seeds'))
-    for title, table, suffix in tables:
-        print(f' against the {title} (halves of the seeds agree at tau '
-              f'{result["seed_agreement" + suffix]:+.2f}; a perfect '
-              f'predictor would reach about '
-              f'{result["tau_ceiling" + suffix]:+.2f}):')
-        for name, t in sorted(table.items(), key=lambda kv: -kv[1]['tau']):
-            print(f'  {name:>16}: tau {t["tau"]:+.2f} over {t["points"]}, '
-                  f'top quarter {t["top_quarter_tau"]:+.2f}; its pick '
-                  f'{t["pick"]:.4g}, its top three {t["top3"]:.4g}')
-
+    print_result(spec.key, result)
 
 if __name__ == '__main__':
     main()

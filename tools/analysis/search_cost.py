@@ -17,6 +17,7 @@ import argparse
 import os
 import os.path as osp
 import sys
+from typing import Dict, List
 
 from mmengine.config import Config, DictAction
 
@@ -31,13 +32,13 @@ def parse_args() -> argparse.Namespace:
         parser.add_argument(f'--{split}-size', type=int,
                             help=f"the {split} split's size (default: the "
                             f"config's {split}_dataloader dataset)")
-    parser.add_argument('--repeats', type=int, default=3,
-                        help='timed repeats per unit (median; after one '
-                        'warm-up)')
-    parser.add_argument('--measured', metavar='WORK_DIR',
-                        help="a finished run's work dir of this config: "
-                        'print each step beside what it recorded '
-                        '(search/timing.json)')
+    parser.add_argument('--repeats', type=int, default=10,
+                        help='timed calls per unit, each on another random '
+                        'sub-network (their mean; after one warm-up)')
+    parser.add_argument('--measured', metavar='WORK_DIR', nargs='+',
+                        help="finished runs' work dirs of this config (e.g. "
+                        'its seeds): print each step beside the mean of '
+                        'what they recorded (search/timing.json)')
     parser.add_argument('--json', help='also write the projection here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         default={})
@@ -63,22 +64,28 @@ def split_sizes(cfg: Config, args: argparse.Namespace) -> dict:
     return sizes
 
 
-def measured_parts(work_dir: str) -> dict:
-    """What a finished run recorded per step: ``search/timing.json``
-    (adaptation, arch search, weight search)."""
+def measured_parts(work_dirs: List[str]) -> Dict[str, float]:
+    """Per step, the mean of what finished runs recorded
+    (``search/timing.json``: adaptation, arch search, weight search)."""
     from transnas_mm.search.core.timing import read_timing
-    parts = read_timing(osp.join(work_dir, 'search'))
-    if not parts:
-        sys.exit(f'--measured {work_dir}: no search/timing.json there; '
-                 f'expected the work dir of a finished search run')
-    return {'adaptation': parts.get('adapt'), 'arch search':
-            parts.get('arch'), 'weight search': parts.get('weights')}
+    names = dict(adapt='adaptation', arch='arch search',
+                 weights='weight search')
+    seen: Dict[str, List[float]] = {}
+    for work_dir in work_dirs:
+        parts = read_timing(osp.join(work_dir, 'search'))
+        if not parts:
+            sys.exit(f'--measured {work_dir}: no search/timing.json there; '
+                     f'expected the work dir of a finished search run')
+        for part, seconds in parts.items():
+            if part in names:
+                seen.setdefault(names[part], []).append(seconds)
+    return {step: sum(v) / len(v) for step, v in seen.items()}
 
 
-def print_measured(rows: list, work_dir: str) -> None:
-    measured = measured_parts(work_dir)
-    print('\n| step | projected | measured | projected / measured |\n'
-          '|---|---|---|---|')
+def print_measured(rows: list, work_dirs: List[str]) -> None:
+    measured = measured_parts(work_dirs)
+    print(f'\n| step | projected | measured (mean of {len(work_dirs)}) | '
+          f'projected / measured |\n|---|---|---|---|')
     for r in rows:
         seen = measured.get(r['step'])
         if seen:

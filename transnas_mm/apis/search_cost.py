@@ -3,8 +3,11 @@ counted from the config (the hooks' own parsed settings, so every default
 is the one a run would use) and timed per unit on the machine at hand.
 
 Units: a training step of the adaptation (a sampled path), a proxy step
-(one fixed candidate, SGD), a calibration batch (forward, train mode, no
-gradient), an evaluated image. A step's projected seconds are its counts
+(a candidate the arch search could draw, SGD), a finetune step (the
+reference arch: the finetune row's network), a training batch through the data pipeline
+(the adaptation and the finetune load theirs; the searches draw theirs
+once), a calibration batch (forward, train mode, no gradient), an
+evaluated image. A step's projected seconds are its counts
 times those unit times; the ratio to one finetune (the row a user would
 run instead) is what the report's cost column states.
 
@@ -28,8 +31,11 @@ from ..space import reference_arch
 from ..utils.config_options import find_hook
 from ..utils.split_overlap import dataset_images
 
-UNITS = ('train_step', 'proxy_step', 'calib_batch', 'eval_image')
+UNITS = ('train_step', 'proxy_step', 'finetune_step', 'data_batch',
+         'calib_batch', 'eval_image')
 UNIT_TITLES = dict(train_step='adaptation steps', proxy_step='proxy steps',
+                   finetune_step='finetune steps',
+                   data_batch='loaded training batches',
                    calib_batch='calibration batches',
                    eval_image='evaluated images')
 
@@ -103,7 +109,7 @@ def arch_search_count(job, val_size: int, gpus: int = 1) -> StepCount:
     if proxied and job.head_start == 'auto':
         extra += 2
         if cfg.include_reference and not proxy.rungs and \
-                not scoring.race['racing']:
+                not scoring.race.on:
             extra -= 1  # the reference's score is the head choice's
     if proxy is not None and job.rerank_top > 1:
         extra += job.rerank_top
@@ -162,7 +168,7 @@ def step_counts(cfg: Config, sizes: Dict[str, int], space,
     archs = len(val_cfg.get('archs', ('reference', ))) \
         if str(val_cfg.get('type', '')).endswith('SubnetValLoop') else 1
     out = [StepCount('adaptation', dict(
-        train_step=adapt,
+        train_step=adapt, data_batch=adapt,
         calib_batch=vals * archs * val_cfg.get('calibrate_batches', 0),
         eval_image=vals * archs * sizes['val'] / gpus))]
     arch_hook = find_hook(cfg, 'ArchSearchHook')
@@ -178,7 +184,8 @@ def step_counts(cfg: Config, sizes: Dict[str, int], space,
         finetune_cfg = {**train_cfg, **job.finetune.get('train_cfg', {})}
     finetune = schedule_iters(finetune_cfg, sizes['train'], batch, gpus)
     out.append(StepCount('one finetune', dict(
-        proxy_step=finetune, eval_image=sizes['val'] / gpus)))
+        finetune_step=finetune, data_batch=finetune,
+        eval_image=sizes['val'] / gpus)))
     return out
 
 

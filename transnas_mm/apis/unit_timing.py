@@ -2,70 +2,111 @@
 the config's own model, input size and batches: what
 :mod:`.search_cost` multiplies its counts by."""
 import copy
+import itertools
 import os.path as osp
 import tempfile
 import time
-from typing import Callable, Dict, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
+import numpy as np
 import torch
 from mmengine.config import Config
 
 from ..models import find_supernet
-from ..space import CostTable, reference_arch
+from ..registry import HOOKS
+from ..search.arch.search import sample_arch_within
+from ..search.scoring.calibrate import calibration_batches
+from ..search.scoring.proxy import ProxyFinetune
+from ..space import Arch, CostTable, reference_arch, sample_arch
 from ..utils.config_options import find_hook
 from .search_cost import StepCount
 
 
-def _median_seconds(work: Callable[[], None], repeats: int) -> float:
+# steps of each timed proxy run (a proxy step's seconds: a run's / this)
+PROXY_STEPS = 3
+
+
+def _mean_seconds(work: Callable[[], None], draws: int) -> float:
+    """Mean seconds of ``work`` over ``draws`` calls after one warm-up.
+    A mean, not a median: each call trains or scores another sub-network
+    and a step's cost is the sum over the paths it meets."""
     work()  # warm-up: allocations, lazy inits
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+    start = time.perf_counter()
+    for _ in range(draws):
         work()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
+    return (time.perf_counter() - start) / draws
 
 
 def time_units(model, supernet, optim_wrapper, train_batches: Sequence,
-               val_batches: Sequence, repeats: int = 3
-               ) -> Dict[str, float]:
-    """Seconds per unit on this machine, the median of ``repeats`` after a
-    warm-up, on the config's own model and batches (a weight or BN change
-    does not matter for time; the model is left trained by a few steps)."""
+               val_batches: Sequence, candidate: Callable[[], Arch],
+               proxy_batches, draws: int = 10) -> Dict[str, float]:
+    """Seconds per unit on this machine, each the mean of ``draws`` calls
+    after a warm-up, on the config's own model and batches. The adaptation
+    step samples its path as training does; the proxy step, calibration
+    batch and evaluated image each run on another ``candidate()`` (an arch
+    the search could score: they range from small to large, and one fixed
+    arch would time only its own size); the finetune step on the reference
+    arch (the finetune row's network). A weight or BN change does not
+    matter for time; the model is left trained by a few steps."""
     from mmengine.optim import OptimWrapper
-    batches = iter(list(train_batches) * (3 * repeats + 3))
-    val_batch = val_batches[0]
-    images = len(val_batch['data_samples'])
+    batches = itertools.cycle(train_batches)
+    vals = itertools.cycle(val_batches)
+    images = len(val_batches[0]['data_samples'])
 
     def adapt() -> None:
         supernet.set_arch(None)
         model.train()
         model.train_step(next(batches), optim_wrapper)
 
-    def proxy() -> None:
-        supernet.set_arch(reference_arch(supernet.space))
+    def step(arch: Arch) -> None:
+        supernet.set_arch(arch)
         model.train()
         model.train_step(next(batches), sgd)
 
+    def proxy() -> None:
+        # the searches' own proxy code: its optimiser, schedule and the
+        # fixed batches it loads again for every candidate
+        supernet.set_arch(candidate())
+        ProxyFinetune(model, proxy_batches, PROXY_STEPS, 1e-6, 0,
+                      'cosine')()
+
     @torch.no_grad()
     def calib() -> None:
+        supernet.set_arch(candidate())
         model.train()
         data = model.data_preprocessor(next(batches), False)
         model(**data, mode='tensor')
 
     def evaluate() -> None:
+        supernet.set_arch(candidate())
         model.eval()
         with torch.no_grad():
-            model.val_step(val_batch)
+            model.val_step(next(vals))
 
-    adapt_step = _median_seconds(adapt, repeats)
+    adapt_step = _mean_seconds(adapt, draws)
     supernet.release_reference()  # the searches' proxies train every op
     sgd = OptimWrapper(torch.optim.SGD(
         [p for p in model.parameters() if p.requires_grad], lr=1e-6))
+    reference = reference_arch(supernet.space)
     return dict(train_step=adapt_step,
-                proxy_step=_median_seconds(proxy, repeats),
-                calib_batch=_median_seconds(calib, repeats),
-                eval_image=_median_seconds(evaluate, repeats) / images)
+                proxy_step=_mean_seconds(proxy, draws) / PROXY_STEPS,
+                finetune_step=_mean_seconds(lambda: step(reference), draws),
+                calib_batch=_mean_seconds(calib, draws),
+                eval_image=_mean_seconds(evaluate, draws) / images)
+
+
+def candidate_sampler(supernet, table: CostTable, arch_hook: Optional[dict],
+                      seed: int = 0) -> Callable[[], Arch]:
+    """Random archs within the arch search's constraints (with no arch
+    search: any arch of the space)."""
+    rng = np.random.default_rng(seed)
+    cfg = None if arch_hook is None else \
+        HOOKS.build(dict(arch_hook)).job.search_cfg
+    if cfg is None:
+        return lambda: sample_arch(supernet.space, rng)
+    return lambda: sample_arch_within(
+        supernet.space, table, rng, cfg.flops_range, cfg.params_range,
+        cfg.edge_keep_prob)
 
 
 def checkpoint_here(path) -> bool:
@@ -76,7 +117,7 @@ def checkpoint_here(path) -> bool:
 
 
 def measure_units(cfg: Config, counts: Sequence[StepCount],
-                  repeats: int = 3) -> Dict[str, float]:
+                  draws: int = 10) -> Dict[str, float]:
     """Seconds per unit for ``cfg`` on this machine (:func:`time_units`),
     on its Runner built in a temporary work dir, in one process, without
     its hooks (SyncBN timed as BN). The start-up (building the runner and
@@ -101,20 +142,24 @@ def measure_units(cfg: Config, counts: Sequence[StepCount],
         counts[0].fixed = time.perf_counter() - start
         model = revert_sync_batchnorm(runner.model)
         supernet = find_supernet(model)
+        start = time.perf_counter()
+        table = CostTable.measure(supernet.space, tuple(
+            (arch_hook or {}).get('input_shape', (3, 224, 224))))
         for step in counts:
-            if step.name == 'arch search' and arch_hook is not None:
-                start = time.perf_counter()
-                CostTable.measure(supernet.space, tuple(arch_hook.get(
-                    'input_shape', (3, 224, 224))))
+            if step.name == 'arch search':
                 step.fixed = time.perf_counter() - start
-        batches = []
-        for data in runner.build_dataloader(cfg.train_dataloader):
-            batches.append(data)
-            if len(batches) >= 4:
-                break
-        val = next(iter(runner.build_dataloader(cfg.val_dataloader)))
+        loader = iter(runner.build_dataloader(cfg.train_dataloader))
+        next(loader)  # the workers' start-up is not a batch's cost
+        start = time.perf_counter()
+        batches = list(itertools.islice(loader, 4))
+        data_batch = (time.perf_counter() - start) / max(len(batches), 1)
+        vals = list(itertools.islice(
+            runner.build_dataloader(cfg.val_dataloader), 4))
         units = time_units(model, supernet,
                            runner.build_optim_wrapper(cfg.optim_wrapper),
-                           batches, [val], repeats)
+                           batches, vals, candidate_sampler(
+                               supernet, table, arch_hook),
+                           calibration_batches(runner.train_dataloader,
+                                               PROXY_STEPS), draws)
         runner.logger.handlers.clear()
-    return units
+    return dict(units, data_batch=data_batch)

@@ -64,20 +64,20 @@ def target_signals(config: str, adapted: str, archs: Sequence[Arch],
     scoring = scoring_of(config)
     supernet = ctx.supernet
     table = CostTable.of(supernet, scoring.input_shape)
-    scorer = ArchSearchJob.build('rank study', scoring).scorer(
-        ctx, lambda c: supernet.set_arch(c.arch))
+    build = ArchSearchJob.build('rank study', scoring).scorers(ctx)
+    scorer = build.scorer(build.set_path())
     snapshot = WeightSnapshot(ctx.model)
     # one proxy (finetune, scorer) per length, built once: each arch's run
     # restarts from the adapted weights the snapshot holds
     proxies = {}
     for k in proxy_iters:
         for schedule in schedules:
-            job = ArchSearchJob.build('rank study', scoring, proxy=dict(
-                iters=k, lr=proxy_lr, schedule=schedule), fitness='proxy')
+            proxied = ArchSearchJob.build('rank study', scoring, proxy=dict(
+                iters=k, lr=proxy_lr, schedule=schedule),
+                fitness='proxy').scorers(ctx)
             proxies[proxy_name(k, schedule)] = (
-                job.proxy_finetune(ctx), job.scorer(
-                    ctx, job.proxy_prepare(snapshot, supernet),
-                    scorer.calib_loader))
+                proxied.proxy_finetune(), proxied.scorer(
+                    proxied.restart_path(snapshot), scorer.calib_loader))
     out = []
     for arch in archs:
         flops, params = table.cost(arch)
@@ -90,26 +90,36 @@ def target_signals(config: str, adapted: str, archs: Sequence[Arch],
         snapshot.restore()
         out.append(row)
     if shared_group > 0:
-        # interleaved over the list (ranked by search score), as a search
-        # generation mixes good and bad candidates
-        runs = max(1, len(archs) // shared_group)
-        order = [i for r in range(runs) for i in range(r, len(archs), runs)]
-        for k in proxy_iters:
-            for schedule in schedules:
-                name = f'{proxy_name(k, schedule)}_shared{shared_group}'
-                job = ArchSearchJob.build('rank study', scoring, proxy=dict(
-                    iters=k, lr=proxy_lr, schedule=schedule,
-                    share=shared_group))
-                shared = job.shared_proxy(ctx, snapshot)
-                cands = {i: Candidate(archs[i], 0, 0, 0) for i in order}
-                for part in shared.plan([cands[i] for i in order]):
-                    shared.train(part)
-                    for cand in part:
-                        scorer.score(cand)
-                for i, cand in cands.items():
-                    out[i][name] = cand.score
-                snapshot.restore()
+        _shared_signals(out, ctx, scoring, scorer, snapshot, archs,
+                        proxy_iters, proxy_lr, schedules, shared_group)
     return out
+
+
+def _shared_signals(out: List[Dict[str, float]], ctx: SearchContext,
+                    scoring: Scoring, scorer, snapshot: WeightSnapshot,
+                    archs: Sequence[Arch], proxy_iters: Sequence[int],
+                    proxy_lr: float, schedules: Sequence[str],
+                    shared_group: int) -> None:
+    """Adds ``<proxy>_shared<g>`` to each row of ``out``: the archs in
+    runs of about ``shared_group``, interleaved over the list (ranked by
+    search score), as a search generation mixes good and bad candidates."""
+    runs = max(1, len(archs) // shared_group)
+    order = [i for r in range(runs) for i in range(r, len(archs), runs)]
+    for k in proxy_iters:
+        for schedule in schedules:
+            name = f'{proxy_name(k, schedule)}_shared{shared_group}'
+            job = ArchSearchJob.build('rank study', scoring, proxy=dict(
+                iters=k, lr=proxy_lr, schedule=schedule,
+                share=shared_group))
+            shared = job.scorers(ctx).shared_proxy(snapshot)
+            cands = {i: Candidate(archs[i], 0, 0, 0) for i in order}
+            for part in shared.plan([cands[i] for i in order]):
+                shared.train(part)
+                for cand in part:
+                    scorer.score(cand)
+            for i, cand in cands.items():
+                out[i][name] = cand.score
+            snapshot.restore()
 
 
 def source_signal(config: str, checkpoint: str, archs: Sequence[Arch],
@@ -120,11 +130,10 @@ def source_signal(config: str, checkpoint: str, archs: Sequence[Arch],
     ctx = SearchContext(runner.model, runner.train_dataloader,
                         runner.val_loop.dataloader,
                         runner.val_loop.evaluator, work_dir)
-    supernet = ctx.supernet
     scoring = Scoring('accuracy/top1', calibrate_batches=calibrate_batches,
                       noise_repeats=0, seed=seed)
-    job = ArchSearchJob.build('source signal', scoring)
-    scorer = job.scorer(ctx, lambda c: supernet.set_arch(c.arch))
+    build = ArchSearchJob.build('source signal', scoring).scorers(ctx)
+    scorer = build.scorer(build.set_path())
     return [scorer.score(Candidate(a, 0, 0, 0)).score for a in archs]
 
 

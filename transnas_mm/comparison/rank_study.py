@@ -214,27 +214,9 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
                 shared_group)))
         steps.forked(measure, signals_file + '.log')
         signals = _measured(signals_file, asked)
-    points = []
-    for k, (cand, measured) in enumerate(zip(picked, signals)):
-        rdir = osp.join(study, f'arch{k:02d}')
-        arch_file = arch_folder(rdir, cand.arch)
-        steps.once(osp.join(rdir, 'net.done'), f'{spec.key}/rank{k}: network',
-                   steps.script('tools/baseline_subnet.py', spec.config,
-                                adapted, osp.join(rdir, 'net'), '--kind',
-                                'searched', '--arch', arch_file),
-                   osp.join(rdir, 'net.log'))
-        held = [finetune_and_test(
-            steps, f'{spec.key}/rank{k}/seed{seed}', spec,
-            rdir if seed == 0 else osp.join(rdir, f'seed{seed}'),
-            finetune_cfg, osp.join(rdir, 'net', ARCH_FILE),
-            osp.join(rdir, 'net', SUBNET_MODEL), seed, fast)[0]
-            for seed in range(seeds)]
-        scored = math.isfinite(cand.score)  # not a top-up arch
-        points.append(dict(fitness=cand.score if scored else None,
-                           **measured,
-                           heldout_seeds=held,
-                           heldout=statistics.mean(held),
-                           logged=scored))
+    points = [_finetuned_point(steps, spec, study, k, cand, measured, adapted,
+                               finetune_cfg, seeds, fast)
+              for k, (cand, measured) in enumerate(zip(picked, signals))]
     names = ['fitness'] + list(signals[0]) if signals else ['fitness']
     result = dict(metric_key=spec.metric, archs=len(points), seeds=seeds,
                   logged=sum(p['logged'] for p in points),
@@ -244,6 +226,30 @@ def rank_study(steps: Steps, spec, base: str, found: str, adapted: str,
     atomic_write_json(osp.join(base, 'rank_study.json'), result)
     plot_rank_study(osp.join(base, 'rank_study.png'), result)
     return result
+
+
+def _finetuned_point(steps: Steps, spec, study: str, k: int,
+                     cand: Candidate, measured: dict, adapted: str,
+                     finetune_cfg: str, seeds: int, fast: bool) -> dict:
+    """Arch ``k`` exported with plain inheritance and finetuned over
+    ``seeds`` seeds: its held-out results beside its signals."""
+    rdir = osp.join(study, f'arch{k:02d}')
+    arch_file = arch_folder(rdir, cand.arch)
+    steps.once(osp.join(rdir, 'net.done'), f'{spec.key}/rank{k}: network',
+               steps.script('tools/baseline_subnet.py', spec.config,
+                            adapted, osp.join(rdir, 'net'), '--kind',
+                            'searched', '--arch', arch_file),
+               osp.join(rdir, 'net.log'))
+    held = [finetune_and_test(
+        steps, f'{spec.key}/rank{k}/seed{seed}', spec,
+        rdir if seed == 0 else osp.join(rdir, f'seed{seed}'),
+        finetune_cfg, osp.join(rdir, 'net', ARCH_FILE),
+        osp.join(rdir, 'net', SUBNET_MODEL), seed, fast)[0]
+        for seed in range(seeds)]
+    scored = math.isfinite(cand.score)  # not a top-up arch
+    return dict(fitness=cand.score if scored else None, **measured,
+                heldout_seeds=held, heldout=statistics.mean(held),
+                logged=scored)
 
 
 def plot_rank_study(path: str, result: dict) -> None:

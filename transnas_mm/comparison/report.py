@@ -172,6 +172,39 @@ img { max-width: 100%; height: auto; border: 1px solid #eee; }
 """
 
 
+def _target_section(name: str, t: dict, out_dir: str
+                    ) -> Tuple[List[str], List[str]]:
+    """One target's table, verdict and figures: (Markdown lines, HTML
+    parts)."""
+    rows = table_rows(t['rows'])
+    best = best_row(t['rows']) if t['rows'] else None
+    line = verdict(t['rows'])
+    md = [f'## {name} ({t["metric_key"]})', '',
+          '| ' + ' | '.join(COLUMNS) + ' |', '|' + '---|' * len(COLUMNS)]
+    md += ['| ' + ' | '.join(r) + ' |' for r in rows]
+    md += ['', line, '']
+    cells = ''.join(
+        ('<tr class="best">' if raw is best else '<tr>') + ''.join(
+            f'<td class="num">{html.escape(c)}</td>' if i else
+            f'<td>{html.escape(c)}</td>' for i, c in enumerate(r)) +
+        '</tr>' for raw, r in zip(t['rows'], rows))
+    body = [f'<h2>{html.escape(name)} ({html.escape(t["metric_key"])})'
+            f'</h2><table><tr>' +
+            ''.join(f'<th>{html.escape(c)}</th>' for c in COLUMNS) +
+            '</tr>' + cells + '</table>' +
+            f'<p class="verdict">{html.escape(line)}</p>']
+    for title, png in t['figures'].items():
+        if not osp.isfile(png):
+            continue
+        md += [f'### {title}', '',
+               f'![{title}]({osp.relpath(png, out_dir)})', '']
+        data = base64.b64encode(open(png, 'rb').read()).decode()
+        body.append(f'<h3>{html.escape(title)}</h3><img alt="'
+                    f'{html.escape(title)}" '
+                    f'src="data:image/png;base64,{data}">')
+    return md, body
+
+
 def render_report(out_dir: str, doc: dict) -> Dict[str, str]:
     """``report.md`` and ``report.html`` from a results document (see
     ``results.build_results``); the outcome (best row per target and the
@@ -198,33 +231,9 @@ def render_report(out_dir: str, doc: dict) -> Dict[str, str]:
             '<ul>' + ''.join(f'<li>{html.escape(n)}</li>' for n in notes) +
             '</ul>']
     for name, t in targets.items():
-        rows = table_rows(t['rows'])
-        best = best_row(t['rows']) if t['rows'] else None
-        md += [f'## {name} ({t["metric_key"]})', '',
-               '| ' + ' | '.join(COLUMNS) + ' |',
-               '|' + '---|' * len(COLUMNS)]
-        md += ['| ' + ' | '.join(r) + ' |' for r in rows]
-        line = verdict(t['rows'])
-        md += ['', line, '']
-        cells = ''.join(
-            ('<tr class="best">' if raw is best else '<tr>') + ''.join(
-                f'<td class="num">{html.escape(c)}</td>' if i else
-                f'<td>{html.escape(c)}</td>' for i, c in enumerate(r)) +
-            '</tr>' for raw, r in zip(t['rows'], rows))
-        body.append(f'<h2>{html.escape(name)} '
-                    f'({html.escape(t["metric_key"])})</h2><table><tr>' +
-                    ''.join(f'<th>{html.escape(c)}</th>' for c in COLUMNS) +
-                    '</tr>' + cells + '</table>' +
-                    f'<p class="verdict">{html.escape(line)}</p>')
-        for title, png in t['figures'].items():
-            if not osp.isfile(png):
-                continue
-            md += [f'### {title}', '',
-                   f'![{title}]({osp.relpath(png, out_dir)})', '']
-            data = base64.b64encode(open(png, 'rb').read()).decode()
-            body.append(f'<h3>{html.escape(title)}</h3><img alt="'
-                        f'{html.escape(title)}" '
-                        f'src="data:image/png;base64,{data}">')
+        target_md, target_html = _target_section(name, t, out_dir)
+        md += target_md
+        body += target_html
     paths = dict(md=osp.join(out_dir, 'report.md'),
                  html=osp.join(out_dir, 'report.html'))
     atomic_write_text(paths['md'], '\n'.join(md) + '\n')

@@ -31,6 +31,32 @@ def _fingerprint_str(t: torch.Tensor) -> str:
     return bytes(t.tolist()).hex()
 
 
+def read_state_dict(path: str, prefix: Optional[str] = None
+                    ) -> Tuple[Dict[str, torch.Tensor], str]:
+    """The tensors of a checkpoint file (under ``prefix``, stripped) and
+    the prefix as shown in messages; a one-line error for a file that holds
+    no state dict or nothing under ``prefix``."""
+    ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    if not isinstance(ckpt, dict):
+        raise ValueError(f'{path}: expected a checkpoint dict (a state '
+                         f'dict, or a dict with "state_dict"), got a '
+                         f'{type(ckpt).__name__}')
+    state: Dict[str, torch.Tensor] = ckpt.get('state_dict', ckpt)
+    if not isinstance(state, dict):
+        raise ValueError(f'{path}: state_dict: expected a dict of '
+                         f'tensors, got a {type(state).__name__}')
+    shown = ''
+    if prefix:
+        shown = prefix if prefix.endswith('.') else prefix + '.'
+        state = {k[len(shown):]: v for k, v in state.items()
+                 if k.startswith(shown)}
+        if not state:
+            raise ValueError(f'{path}: no weights under prefix {shown!r}; '
+                             f'expected a checkpoint of a model with this '
+                             f'backbone')
+    return state, shown
+
+
 class DagBackbone(BaseModule):
     """Base of both backbones; subclasses own ``self.layers`` and their
     ``forward`` picks the op each layer runs (:meth:`_forward_dag`).
@@ -95,24 +121,7 @@ class DagBackbone(BaseModule):
                         ) -> None:
         """Load weights, refusing (one line, naming file and key) a
         checkpoint of another space or with missing/mis-shaped tensors."""
-        ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
-        if not isinstance(ckpt, dict):
-            raise ValueError(f'{path}: expected a checkpoint dict (a state '
-                             f'dict, or a dict with "state_dict"), got a '
-                             f'{type(ckpt).__name__}')
-        state: Dict[str, torch.Tensor] = ckpt.get('state_dict', ckpt)
-        if not isinstance(state, dict):
-            raise ValueError(f'{path}: state_dict: expected a dict of '
-                             f'tensors, got a {type(state).__name__}')
-        shown = ''
-        if prefix:
-            shown = prefix if prefix.endswith('.') else prefix + '.'
-            state = {k[len(shown):]: v for k, v in state.items()
-                     if k.startswith(shown)}
-            if not state:
-                raise ValueError(f'{path}: no weights under prefix '
-                                 f'{shown!r}; expected a checkpoint of a '
-                                 f'model with this backbone')
+        state, shown = read_state_dict(path, prefix)
         found = detect_pretrained(state)
         if found is not None:
             state = self.from_pretrained_net(state, found[0], path)

@@ -11,11 +11,33 @@ from mmengine.model import is_model_wrapper
 from torch import Tensor
 
 from ..registry import MODELS
-from ..space import (SKIP, Arch, arch_edges, arch_ops, build_op,
-                     build_space, reference_arch, sample_arch, space_preset,
-                     validate_arch)
+from ..space import (SKIP, Arch, SearchSpace, arch_edges, arch_ops,
+                     build_op, build_space, reference_arch, sample_arch,
+                     space_preset, validate_arch)
 from ..space.remap import remap_block
 from .dag_backbone import DagBackbone
+
+
+def _space(preset: Optional[str], stages, candidates, max_extra_edges: int,
+           edge_seed: int, widen_factor: float, stem_channels: int,
+           last_channels: Optional[int], same_padding: Optional[bool],
+           bn_eps: Optional[float], reference_ops) -> SearchSpace:
+    """The super-network's space: the ``preset``'s values where the
+    arguments leave them open (a preset's stem and, unless the stages are
+    given, its hand chain)."""
+    base = space_preset(preset) if preset else {}
+    return build_space(
+        stages or base.get('stages'), candidates or base.get('candidates'),
+        max_extra_edges=max_extra_edges, edge_seed=edge_seed,
+        widen_factor=widen_factor,
+        stem_channels=base.get('stem_channels', stem_channels),
+        last_channels=last_channels if last_channels is not None
+        else base.get('last_channels', 0),
+        same_padding=same_padding if same_padding is not None
+        else base.get('same_padding', False),
+        bn_eps=bn_eps if bn_eps is not None else base.get('bn_eps', 0.0),
+        reference_ops=reference_ops if reference_ops is not None
+        else () if stages else base.get('reference_ops', ()))
 
 
 @MODELS.register_module()
@@ -95,20 +117,9 @@ class SparseSuperNet(DagBackbone):
                  reference_ops: Optional[Sequence[str]] = None,
                  preset: Optional[str] = None,
                  init_cfg=None):
-        base = space_preset(preset) if preset else {}
-        space = build_space(
-            stages or base.get('stages'),
-            candidates or base.get('candidates'),
-            max_extra_edges=max_extra_edges, edge_seed=edge_seed,
-            widen_factor=widen_factor,
-            stem_channels=base.get('stem_channels', stem_channels),
-            last_channels=last_channels if last_channels is not None
-            else base.get('last_channels', 0),
-            same_padding=same_padding if same_padding is not None
-            else base.get('same_padding', False),
-            bn_eps=bn_eps if bn_eps is not None else base.get('bn_eps', 0.0),
-            reference_ops=reference_ops if reference_ops is not None
-            else () if stages else base.get('reference_ops', ()))
+        space = _space(preset, stages, candidates, max_extra_edges,
+                       edge_seed, widen_factor, stem_channels,
+                       last_channels, same_padding, bn_eps, reference_ops)
         super().__init__(space, out_indices, frozen_stages, norm_cfg,
                          act_cfg, norm_eval, init_cfg)
         if not 0.0 <= edge_drop_prob <= 1.0:

@@ -7,27 +7,17 @@ import math
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 import torch.nn as nn
 from mmengine.dist import is_main_process
 
 from ..utils.atomic_io import remove_stale_temps
 from .core.identity import dataset_digest, source_digest
-from .scoring.calibrate import calibration_batches, unwrap
-from .scoring.fitness import SubnetScorer, check_finite
-from .scoring.ladder import Ladder
-from .scoring.loss_fitness import ProxyLossScorer
-from .scoring.proxy import ProxyFinetune
-from .scoring.racing import Racing
+from .scoring.build import ScorerFactory
+from .scoring.calibrate import unwrap
+from .scoring.fitness import check_finite
 from .settings import Proxy, Scoring
-
-# Seed offsets of the fixed training-batch draws: calibration is ``seed``,
-# the noise draws ``seed + 1 ..``, the proxy finetune ``seed + PROXY``
-# (apart from every noise draw, so a proxy step never trains on the
-# batches a noise draw recalibrates on).
-PROXY = 100
-
 
 class BelowFloor(RuntimeError):
     """The best candidate is below the floor (see ``check_floor``): the
@@ -114,60 +104,14 @@ class SearchJob:
         ctx.supernet.release_reference()  # proxies train every op
         return out
 
-    def batches(self, ctx: SearchContext, num: int, offset: int = 0):
-        """``num`` fixed training batches drawn with ``seed + offset``."""
-        return calibration_batches(ctx.train_loader, num,
-                                   self.scoring.seed + offset)
-
-    def noise_batches(self, ctx: SearchContext) -> List:
-        """The other calibration draws the score noise is measured on."""
-        return [self.batches(ctx, self.scoring.calibrate_batches, 1 + k)
-                for k in range(self.scoring.noise_repeats)]
-
-    def scorer(self, ctx: SearchContext, prepare: Callable, calib=None,
-               racing: bool = True, loss: bool = False) -> SubnetScorer:
-        """Fitness on the search split, racing as configured; ``loss``:
-        minus the proxy's training loss instead (nothing evaluated)."""
-        s = self.scoring
-        args = (ctx.model, prepare,
-                calib if calib is not None else self.batches(
-                    ctx, s.calibrate_batches),
-                s.calibrate_batches, ctx.val_loader, ctx.val_evaluator,
-                s.metric_key, s.rule, s.seed, s.cache_mb)
-        if loss:
-            return ProxyLossScorer(*args, noise_batches=[
-                self.batches(ctx, self.proxy.iters, PROXY + 1 + k)
-                for k in range(s.noise_repeats)])
-        scorer = SubnetScorer(*args)
-        if racing:
-            scorer.racing = Racing.from_settings(ctx.val_loader, s.race,
-                                                 s.seed, s.cache_mb)
-        return scorer
-
-    def proxy_finetune(self, ctx: SearchContext,
-                       iters: Optional[int] = None
-                       ) -> Optional[ProxyFinetune]:
-        """The configured proxy finetune (``iters`` steps, default its
-        own) on its fixed batches, or None when off. Every length runs over
-        the same batches: a rung of k steps is the first k of the longest."""
-        if self.proxy is None:
-            return None
-        return ProxyFinetune(
-            ctx.model, self.batches(ctx, self.proxy.iters, PROXY),
-            iters or self.proxy.iters, self.proxy.lr, self.scoring.seed,
-            self.proxy.schedule)
+    def scorers(self, ctx: SearchContext) -> ScorerFactory:
+        """What this job's scoring settings score with on ``ctx``."""
+        return ScorerFactory(self.scoring, self.proxy, ctx)
 
     @property
     def loss_fitness(self) -> bool:
         """Candidates scored by the proxy's training loss."""
         return self.proxy is not None and self.proxy.score == 'loss'
-
-    def ladder(self, ctx: SearchContext) -> Optional[Ladder]:
-        """The proxy ladder when the proxy has rungs, else None."""
-        if self.proxy is None or not self.proxy.rungs:
-            return None
-        return Ladder([self.proxy_finetune(ctx, k)
-                       for k in self.proxy.ladder], self.proxy.keep)
 
     def valid_for(self, ctx: SearchContext, supernet, **more) -> dict:
         """What a saved state is only valid for: a resume with another
@@ -179,7 +123,7 @@ class SearchJob:
                     metric_key=s.metric_key,
                     rule=s.rule, input_shape=list(s.input_shape),
                     calibrate_batches=s.calibrate_batches,
-                    val_size=len(val), **more, **s.race)
+                    val_size=len(val), **more, **s.race.state())
 
     def check_floor(self, search, log: str, state_path: str) -> None:
         """Stop when the best candidate so far is below the floor: the

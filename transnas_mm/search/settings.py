@@ -7,7 +7,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from .scoring.batch_cache import DEFAULT_CACHE_MB
 from .scoring.proxy import SCHEDULES
-from .scoring.racing import race_settings
+from .scoring.racing import RaceSettings
 
 # The proxy both hooks score with unless told otherwise (``proxy=None``:
 # off): 180 SGD steps at lr 0.02, warmed up then cosine-annealed to 0 (a
@@ -178,8 +178,7 @@ class Scoring:
     noise_repeats: int = 2
     seed: int = 0
     cache_mb: float = DEFAULT_CACHE_MB
-    race: Dict[str, Any] = field(default_factory=lambda: race_settings(
-        '', False, (0.25, 0.5), 0.0))
+    race: RaceSettings = field(default_factory=RaceSettings)
     floor: Optional[float] = None
 
     def below_floor(self, value: Optional[float]) -> bool:
@@ -216,12 +215,9 @@ class Scoring:
                              f'{metric_key} value the best candidate must '
                              f'reach) or None, got {floor!r}')
         race = group(owner, 'racing', racing, ('fractions', 'margin', 'top'))
-        on = race is not None
-        race = race or {}
         return cls(metric_key, rule, tuple(input_shape), calibrate_batches,
-                   noise_repeats, seed, cache_mb, race_settings(
-                       owner, on, race.get('fractions', (0.25, 0.5)),
-                       race.get('margin', 0.0), race.get('top')),
+                   noise_repeats, seed, cache_mb, RaceSettings.checked(
+                       owner, race is not None, **(race or {})),
                    None if floor is None else float(floor))
 
 
@@ -246,7 +242,7 @@ def check_arch_scoring(owner: str, scoring: Scoring, proxy: Optional[Proxy],
         raise ValueError(f"{owner}: fitness='proxy' needs "
                          f'proxy=dict(iters=N) with N >= 1')
     if fitness == 'proxy' and (proxy.rungs or proxy.score == 'loss') \
-            and scoring.race['racing']:
+            and scoring.race.on:
         raise ValueError(f'{owner}: proxy: a ladder or a loss score and '
                          f'racing do not combine; expected one of them')
     if proxy is not None and proxy.share and rerank_top > 1:

@@ -11,7 +11,7 @@ nothing else to rebuild the network.
 """
 import json
 import os.path as osp
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 from ..utils.atomic_io import atomic_write_json
 from .ops import op_allowed, parse_op
@@ -54,6 +54,39 @@ def _first_space_mismatch(ours: SearchSpace, theirs: Dict[str, Any]) -> str:
     return 'space_fingerprint differs'
 
 
+def _check_layer(ly: Any, spec, num_layers: int, where: str,
+                 fail: Callable[[str, str], None]) -> None:
+    """One layer of an arch against its spec: its op, then its edges."""
+    if not isinstance(ly, dict):
+        fail(where, 'expected an object with "op" and "edges"')
+    op = ly.get('op')
+    try:
+        parse_op(op)
+    except ValueError as e:
+        fail(f'{where}.op', str(e))
+    if not op_allowed(op, spec.in_channels, spec.out_channels, spec.stride):
+        fail(f'{where}.op', f"'skip' needs equal shapes, layer is "
+             f'{spec.in_channels}->{spec.out_channels} channels, '
+             f'stride {spec.stride}')
+    if op not in spec.candidates:
+        fail(f'{where}.op', f'{op!r} is not a candidate of this layer; '
+             f'expected one of {list(spec.candidates)}')
+    edges = ly.get('edges', [])
+    if not isinstance(edges, list) or not all(
+            isinstance(e, int) for e in edges):
+        fail(f'{where}.edges', f'expected a list of layer indices, got '
+             f'{edges!r}')
+    for e in edges:
+        if not 0 <= e < num_layers:
+            fail(f'{where}.edges', f'edge from layer {e}, which does not '
+                 f'exist (layers 0..{num_layers - 1})')
+        if e not in spec.extra_edges:
+            fail(f'{where}.edges', f'edge from layer {e} is not kept in the '
+                 f'sparse super-network; kept: {list(spec.extra_edges)}')
+    if len(set(edges)) != len(edges):
+        fail(f'{where}.edges', f'duplicate edges {edges}')
+
+
 def validate_arch(arch: Any, space: Optional[SearchSpace] = None,
                   source: str = '<arch dict>') -> Arch:
     """Check an arch against its space (or ``space``); one-line ArchError
@@ -86,36 +119,7 @@ def validate_arch(arch: Any, space: Optional[SearchSpace] = None,
         fail('layers', f'expected a list of {space.num_layers} layers, got '
              f'{len(layers) if isinstance(layers, list) else layers!r}')
     for i, (ly, spec) in enumerate(zip(layers, space.layers)):
-        if not isinstance(ly, dict):
-            fail(f'layers[{i}]', 'expected an object with "op" and "edges"')
-        op = ly.get('op')
-        try:
-            parse_op(op)
-        except ValueError as e:
-            fail(f'layers[{i}].op', str(e))
-        if not op_allowed(op, spec.in_channels, spec.out_channels,
-                          spec.stride):
-            fail(f'layers[{i}].op', f"'skip' needs equal shapes, layer is "
-                 f'{spec.in_channels}->{spec.out_channels} channels, '
-                 f'stride {spec.stride}')
-        if op not in spec.candidates:
-            fail(f'layers[{i}].op', f'{op!r} is not a candidate of this '
-                 f'layer; expected one of {list(spec.candidates)}')
-        edges = ly.get('edges', [])
-        if not isinstance(edges, list) or not all(
-                isinstance(e, int) for e in edges):
-            fail(f'layers[{i}].edges', f'expected a list of layer indices, '
-                 f'got {edges!r}')
-        for e in edges:
-            if not 0 <= e < space.num_layers:
-                fail(f'layers[{i}].edges', f'edge from layer {e}, which does '
-                     f'not exist (layers 0..{space.num_layers - 1})')
-            if e not in spec.extra_edges:
-                fail(f'layers[{i}].edges', f'edge from layer {e} is not kept '
-                     f'in the sparse super-network; kept: '
-                     f'{list(spec.extra_edges)}')
-        if len(set(edges)) != len(edges):
-            fail(f'layers[{i}].edges', f'duplicate edges {edges}')
+        _check_layer(ly, spec, space.num_layers, f'layers[{i}]', fail)
     return arch
 
 

@@ -13,8 +13,9 @@ from ...space import CostTable, LatencyTable, SearchSpace
 from ..core.base import Search
 from ..core.candidate import Candidate
 from ..core.loop import load_state, run_search
-from ..job import PROXY, BelowFloor, SearchContext, SearchJob, WeightSnapshot
+from ..job import BelowFloor, SearchContext, SearchJob, WeightSnapshot
 from ..outputs.names import ARCH_STATE
+from ..scoring.build import ScorerFactory
 from ..scoring.fitness import SubnetScorer
 from ..scoring.head_start import Prescored, chosen_reference, start_heads
 from ..scoring.ladder import Ladder
@@ -119,16 +120,16 @@ class ArchSearchJob(SearchJob):
             barrier()
             raise self.all_failed(search, log, state_path, 'no arch.json')
         chosen, ranked = search.best, []
+        build = self.scorers(ctx)
         if self.rerank_top > 1 and self.proxy is not None:
             chosen, ranked = rerank_choice(
-                search, self.rerank_top, self.scorer(
-                    ctx, self.proxy_prepare(snapshot, supernet),
-                    scorer.calib_loader, racing=False,
-                    loss=self.loss_fitness), self.proxy_finetune(ctx),
-                snapshot)
+                search, self.rerank_top, build.scorer(
+                    build.restart_path(snapshot), scorer.calib_loader,
+                    racing=False, loss=self.loss_fitness),
+                build.proxy_finetune(), snapshot)
         noise = search.history[chosen.key].noise if self.sharing else \
-            scorer.noise(search.history[chosen.key],
-                         self.noise_batches(ctx), before_eval)
+            scorer.noise(search.history[chosen.key], build.noise_batches(),
+                         before_eval)
         restore()
         self.write_outputs(out, search, table, chosen, ranked, noise)
         barrier()  # every rank sees the final arch.json from here on
@@ -156,18 +157,19 @@ class ArchSearchJob(SearchJob):
         if snapshot is not None and self.head_start != 'adapted':
             self.heads, snapshot = start_heads(
                 self, ctx, snapshot, osp.dirname(state_path), valid_for)
-        prepare, before_eval = self.candidate_fitness(ctx, snapshot)
-        scorer = self.scorer(ctx, prepare, loss=self.fitness == 'proxy'
-                             and self.loss_fitness)
-        ladder = self.ladder(ctx) if self.fitness == 'proxy' else None
-        shared = self.shared_proxy(ctx, snapshot, lambda c: scorer.noise(
-            c, self.noise_batches(ctx))) if self.sharing else None
+        build = self.scorers(ctx)
+        prepare, before_eval = self.candidate_fitness(build, snapshot)
+        scorer = build.scorer(prepare, loss=self.fitness == 'proxy'
+                              and self.loss_fitness)
+        ladder = build.ladder() if self.fitness == 'proxy' else None
+        shared = build.shared_proxy(snapshot, lambda c: scorer.noise(
+            c, build.noise_batches())) if self.sharing else None
         try:
             run_search(search, self.prescored(scorer, supernet.space,
                                               ladder, shared),
                        state_path, valid_for, on_generation,
                        ladder.first if ladder else before_eval, progress,
-                       race_k=self.scoring.race['race_top'],
+                       race_k=self.scoring.race.top,
                        after_scoring=(lambda cands: ladder.climb(
                            scorer, cands)) if ladder else None,
                        runs=shared)
@@ -187,7 +189,7 @@ class ArchSearchJob(SearchJob):
         known = chosen_reference(self.heads, space) \
             if self.head_start == 'auto' else None
         if known is None or ladder is not None or shared is not None or \
-                self.scoring.race['racing']:
+                self.scoring.race.on:
             return scorer
         return Prescored(scorer, known)
 
@@ -203,34 +205,15 @@ class ArchSearchJob(SearchJob):
         """Whether a generation's candidates share proxy runs."""
         return self.fitness == 'proxy' and self.proxy.share > 0
 
-    def shared_proxy(self, ctx: SearchContext, snapshot: WeightSnapshot,
-                     noise: Optional[Callable[[Candidate], float]] = None
-                     ) -> SharedProxy:
-        """The runs a generation's candidates share (``proxy.share``)."""
-        supernet = ctx.supernet
-        return SharedProxy(
-            self.proxy_finetune(ctx), self.proxy.iters, self.proxy.share,
-            lambda num: self.batches(ctx, num, PROXY), snapshot.restore,
-            lambda cand: supernet.set_arch(cand.arch), noise)
-
-    def candidate_fitness(self, ctx: SearchContext,
+    def candidate_fitness(self, build: ScorerFactory,
                           snapshot: Optional[WeightSnapshot]
                           ) -> Tuple[Callable, Optional[Callable]]:
         """(prepare, before_eval) of the search's fitness: set the path;
         with the proxy fitness, restore the weights first and finetune."""
-        supernet = ctx.supernet
         if self.fitness == 'inherited' or self.sharing:
             # shared: the weights are its run's, trained beforehand
-            return lambda cand: supernet.set_arch(cand.arch), None
-        return self.proxy_prepare(snapshot, supernet), \
-            self.proxy_finetune(ctx)
-
-    @staticmethod
-    def proxy_prepare(snapshot: WeightSnapshot, supernet) -> Callable:
-        def prepare(cand: Candidate) -> None:
-            snapshot.restore()
-            supernet.set_arch(cand.arch)
-        return prepare
+            return build.set_path(), None
+        return build.restart_path(snapshot), build.proxy_finetune()
 
     scalars = staticmethod(arch_scalars)
 

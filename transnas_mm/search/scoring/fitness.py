@@ -2,17 +2,17 @@
 BN recalibration. Failures (exception, NaN, missing metric) score worst."""
 import copy
 import math
-import statistics
 import time
 from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import torch.nn as nn
 
 from ...utils.atomic_io import nonfinite_tensors
-from ..core.candidate import WORST, Candidate
+from ..core.candidate import Candidate
 from .batch_cache import DEFAULT_CACHE_MB, cached
 from .calibrate import recalibrate_bn, seeded
 from .evaluate import evaluate
+from .outcome import mark_failed, score_spread
 from .racing import Racing
 
 
@@ -100,9 +100,7 @@ class SubnetScorer:
             if isinstance(e, ObjectiveError):
                 self._clear_evaluator()
                 raise
-            cand.score = WORST
-            cand.status = 'failed'
-            cand.reason = f'{type(e).__name__}: {e}'.splitlines()[0][:300]
+            mark_failed(cand, e)
             self._clear_evaluator()
         cand.seconds = time.perf_counter() - t0
         self.timing['total'] += cand.seconds
@@ -165,9 +163,7 @@ class SubnetScorer:
                 scores.append(again.score)
         finally:
             self.calib_loader = own
-        if len(scores) < 2 or any(s == WORST for s in scores):
-            return math.nan
-        return statistics.stdev(scores)
+        return score_spread(scores)
 
     def _clear_evaluator(self) -> None:
         for metric in getattr(self.evaluator, 'metrics', []):

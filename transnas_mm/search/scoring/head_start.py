@@ -145,10 +145,10 @@ def start_heads(job: Any, ctx: Any, snapshot: Any, out: str,
     heads = dict(picked='fresh', search_split=None)
     if job.head_start == 'auto':
         reference = reference_arch(supernet.space)
-        adapted = job.proxy_prepare(snapshot, supernet)
-        scorer = job.scorer(ctx, adapted, racing=False,
-                            loss=job.loss_fitness)
-        proxy = job.proxy_finetune(ctx)
+        build = job.scorers(ctx)
+        adapted = build.restart_path(snapshot)
+        scorer = build.scorer(adapted, racing=False, loss=job.loss_fitness)
+        proxy = build.proxy_finetune()
 
         def score(start: str) -> Candidate:
             def restart(cand: Candidate) -> None:

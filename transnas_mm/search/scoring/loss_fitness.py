@@ -6,12 +6,12 @@ search split is not read, so its size cannot add noise; the noise is that
 of the proxy batches, measured on other draws of them."""
 import copy
 import math
-import statistics
 import time
 from typing import Callable, Optional, Sequence
 
-from ..core.candidate import WORST, Candidate
+from ..core.candidate import Candidate
 from .fitness import SubnetScorer
+from .outcome import mark_failed, score_spread
 from .proxy import ProxyFinetune
 
 
@@ -39,8 +39,7 @@ class ProxyLossScorer(SubnetScorer):
             cand.score, cand.status, cand.reason = -loss, 'ok', ''
             cand.images = 0
         except Exception as e:  # noqa: BLE001  a failing candidate is data
-            cand.score, cand.status = WORST, 'failed'
-            cand.reason = f'{type(e).__name__}: {e}'.splitlines()[0][:300]
+            mark_failed(cand, e)
         cand.seconds = time.perf_counter() - t0
         self.timing['total'] += cand.seconds
         return cand
@@ -58,6 +57,4 @@ class ProxyLossScorer(SubnetScorer):
                                   before_eval.iters, before_eval.lr,
                                   before_eval.seed, before_eval.schedule)
             scores.append(self.score(copy.deepcopy(cand), other).score)
-        if len(scores) < 2 or any(s == WORST for s in scores):
-            return math.nan
-        return statistics.stdev(scores)
+        return score_spread(scores)

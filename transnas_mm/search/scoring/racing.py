@@ -4,6 +4,7 @@ current top-k on the same images. Losers cost a fraction of an evaluation;
 a candidate that might win is always scored on the whole split, so the
 winner is unchanged up to the margin."""
 import math
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -23,25 +24,39 @@ def check_fractions(fractions: Sequence[float]) -> List[float]:
     return out
 
 
-def race_settings(owner: str, racing: bool, fractions: Sequence[float],
-                  margin: float, top: Optional[int] = None) -> Dict:
-    """The hooks' racing arguments, checked before any training (the
-    message names the hook); recorded with a saved search state.
-    ``top``: race against the ``top``-th best score so far (None: the
-    search's own default; 1: only what could become the best goes on)."""
-    if racing:
-        try:
-            check_fractions(fractions)
-        except ValueError as e:
-            raise ValueError(f'{owner}: racing.{str(e)[5:]}') from None
-    if top is not None and (isinstance(top, bool) or int(top) != top
-                            or top < 1):
-        raise ValueError(f'{owner}: racing.top: expected an integer >= 1 or '
-                         f'None, got {top!r}')
-    return dict(racing=bool(racing),
-                race_fractions=[float(f) for f in fractions],
-                race_margin=float(margin),
-                race_top=None if top is None else int(top))
+@dataclass
+class RaceSettings:
+    """The hooks' ``racing=dict(fractions, margin, top)``, checked before
+    any training (the message names the hook); recorded with a saved
+    search state. ``top``: race against the ``top``-th best score so far
+    (None: the search's own default; 1: only what could become the best
+    goes on)."""
+    on: bool = False
+    fractions: Tuple[float, ...] = (0.25, 0.5)
+    margin: float = 0.0
+    top: Optional[int] = None
+
+    @classmethod
+    def checked(cls, owner: str, on: bool,
+                fractions: Sequence[float] = (0.25, 0.5),
+                margin: float = 0.0, top: Optional[int] = None
+                ) -> 'RaceSettings':
+        if on:
+            try:
+                check_fractions(fractions)
+            except ValueError as e:
+                raise ValueError(f'{owner}: racing.{str(e)[5:]}') from None
+        if top is not None and (isinstance(top, bool) or int(top) != top
+                                or top < 1):
+            raise ValueError(f'{owner}: racing.top: expected an integer >= 1'
+                             f' or None, got {top!r}')
+        return cls(bool(on), tuple(float(f) for f in fractions),
+                   float(margin), None if top is None else int(top))
+
+    def state(self) -> Dict[str, Any]:
+        """As recorded with a saved search state (a resume must match)."""
+        return dict(racing=self.on, race_fractions=list(self.fractions),
+                    race_margin=self.margin, race_top=self.top)
 
 
 class Racing:
@@ -78,14 +93,14 @@ class Racing:
             start = end
 
     @classmethod
-    def from_settings(cls, val_loader, settings: Dict, seed: int,
+    def from_settings(cls, val_loader, settings: RaceSettings, seed: int,
                       cache_mb: float = DEFAULT_CACHE_MB
                       ) -> Optional['Racing']:
-        """``Racing`` from :func:`race_settings`, or None when off."""
-        if not settings['racing']:
+        """``Racing`` as ``settings`` ask, or None when off."""
+        if not settings.on:
             return None
-        return cls(val_loader, settings['race_fractions'],
-                   settings['race_margin'], seed, cache_mb)
+        return cls(val_loader, settings.fractions, settings.margin, seed,
+                   cache_mb)
 
     def allowance(self, seen: int) -> float:
         return self.margin * math.sqrt(self.total / max(seen, 1))

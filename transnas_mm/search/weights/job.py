@@ -80,7 +80,7 @@ class WeightSearchJob(SearchJob):
         if noise_margin < 0:
             raise ValueError(f'{self.owner}: noise_margin: expected >= 0, '
                              f'got {noise_margin}')
-        if self.loss_fitness and scoring.race['racing']:
+        if self.loss_fitness and scoring.race.on:
             raise ValueError(f"{self.owner}: proxy.score='loss' and racing "
                              f'do not combine; expected one of them')
         self.search_cfg = search
@@ -150,7 +150,7 @@ class WeightSearchJob(SearchJob):
         if not resumed or search.generation == 0:
             search.noise = scorer.noise(
                 scorer.score(search.candidate(search.plain), proxy),
-                self.noise_batches(ctx), proxy)
+                self.scorers(ctx).noise_batches(), proxy)
             search.margin = self.noise_margin * search.noise \
                 if search.noise == search.noise else 0.0
         log = osp.join(out, WEIGHT_LOG)
@@ -164,7 +164,7 @@ class WeightSearchJob(SearchJob):
         try:
             run_search(search, scorer, state_path, valid_for,
                        on_generation=after_generation, before_eval=proxy,
-                       race_k=self.scoring.race['race_top'] or 1)
+                       race_k=self.scoring.race.top or 1)
         except BelowFloor:
             snapshot.restore()  # the weights as they came
             raise
@@ -204,9 +204,10 @@ class WeightSearchJob(SearchJob):
             snapshot.restore()
             assigner.apply(cand.sources)
 
+        build = self.scorers(ctx)
         return WeightSearchParts(
-            search, self.scorer(ctx, prepare, loss=self.loss_fitness),
-            self.proxy_finetune(ctx), snapshot)
+            search, build.scorer(prepare, loss=self.loss_fitness),
+            build.proxy_finetune(), snapshot)
 
     def materialize(self, scorer: SubnetScorer, cand: Candidate,
                     proxy) -> None:
