@@ -400,9 +400,10 @@ def _launch(config: str, work: str, nproc: int) -> subprocess.Popen:
                             start_new_session=True)
 
 
-def _finish(proc: subprocess.Popen) -> None:
+def _finish(proc: subprocess.Popen) -> str:
     out, _ = proc.communicate(timeout=600)
     assert proc.returncode == 0, out[-4000:]
+    return out
 
 
 @pytest.fixture(scope='module')
@@ -428,9 +429,10 @@ def _outputs(work: str) -> dict:
                                for k, v in subnet.items()})
 
 
-def _same_on_two_ranks(config: str, work1: str, tmp_path) -> None:
+def _same_on_two_ranks(config: str, work1: str, tmp_path) -> str:
+    """Runs ``config`` on 2 ranks; returns their output."""
     work2 = str(tmp_path / 'work')
-    _finish(_launch(config, work2, 2))
+    out = _finish(_launch(config, work2, 2))
     assert _result(work2) == _result(work1)
     one, two = _outputs(work1), _outputs(work2)
     assert one['subnet'] and one['subnet'].keys() == two['subnet'].keys()
@@ -438,11 +440,16 @@ def _same_on_two_ranks(config: str, work1: str, tmp_path) -> None:
         assert one['subnet'][key] == two['subnet'][key], key
     assert one == two
     assert not glob.glob(osp.join(work2, '**', '*.tmp'), recursive=True)
+    return out
 
 
 def test_one_and_two_ranks_find_the_same_arch_and_weights(one_rank,
                                                           tmp_path):
-    _same_on_two_ranks(*one_rank, tmp_path)
+    """The ladder's arch search and the weight search, each rank scoring
+    its share of every generation and rung (spread): the same candidates,
+    scores and outputs as one rank scoring them all."""
+    out = _same_on_two_ranks(*one_rank, tmp_path)
+    assert out.count('candidates spread over 2 ranks') >= 3, out[-3000:]
 
 
 @pytest.fixture(scope='module')
@@ -465,7 +472,8 @@ def test_one_and_two_ranks_race_and_screen_alike(screened, tmp_path):
     assert any(r['status'] == 'raced' for r in rows)
     assert any('predicted' in r for r in rows)
     assert any('noise' in r for r in rows)  # the shared proxy's
-    _same_on_two_ranks(config, work1, tmp_path)
+    out = _same_on_two_ranks(config, work1, tmp_path)
+    assert 'spread over' not in out  # racing and shared runs: together
 
 
 def _killed_and_resumed(config: str, work1: str, tmp_path,

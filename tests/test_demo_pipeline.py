@@ -1,7 +1,9 @@
 """`make demo`'s pipeline end to end with tiny budgets: every artefact and
 every report row exists and parses."""
+import collections
 import glob
 import json
+import math
 import os.path as osp
 import re
 import subprocess
@@ -30,7 +32,7 @@ def check_projected_counts(found: str, key: str) -> None:
 
     from transnas_mm.apis.search_cost import dataset_sizes, step_counts
     from transnas_mm.space import space_of_backbone
-    from transnas_mm.utils import safe_torch_load
+    from transnas_mm.utils import find_hook, safe_torch_load
     work = osp.dirname(found)
     name = {'coco': 'coco_search.py', 'photos': 'photo_search.py'}[key]
     cfg = Config.fromfile(osp.join(work, name))
@@ -51,6 +53,23 @@ def check_projected_counts(found: str, key: str) -> None:
                    if ln['status'] == 'ok'), (key, step)
         assert counts[step].units['eval_image'] >= \
             len(lines) * sizes['val']
+    # two ranks: each scores its share of every generation and of the
+    # noise draws (racing, on in the weight search, scores together)
+    two = {c.name: c for c in step_counts(
+        cfg, sizes, space_of_backbone(cfg.model.backbone), gpus=2)}
+    per_gen = collections.Counter(
+        json.loads(ln)['generation']
+        for ln in open(osp.join(found, 'search_log.jsonl')))
+    hook = find_hook(cfg, 'ArchSearchHook')
+    noise = hook.get('noise_repeats', 2)
+    arch = counts['arch search']
+    together = arch.proxy_runs - arch.candidates - noise  # head start
+    assert two['arch search'].units['calib_batch'] == \
+        hook['calibrate_batches'] * (
+            sum(math.ceil(n / 2) for n in per_gen.values()) +
+            math.ceil(noise / 2) + together), key
+    assert two['weight search'].units == counts['weight search'].units | {
+        'eval_image': counts['weight search'].units['eval_image'] / 2}
     if key != 'photos':
         return
     # the tool itself: units timed here, beside what the run recorded

@@ -14,6 +14,7 @@ of the same kind (``--cfg-options`` pointing the data at it); the unit
 times are this machine's (one process: SyncBN is timed as BN).
 """
 import argparse
+import json
 import os
 import os.path as osp
 import sys
@@ -40,6 +41,10 @@ def parse_args() -> argparse.Namespace:
                         'its seeds): print each step beside the mean of '
                         'what they recorded (search/timing.json)')
     parser.add_argument('--json', help='also write the projection here')
+    parser.add_argument('--units', metavar='JSON',
+                        help="an earlier projection's --json on this "
+                        "machine: its seconds per unit, not timed again "
+                        '(to compare settings of the same model and data)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         default={})
     args = parser.parse_args()
@@ -94,6 +99,22 @@ def print_measured(rows: list, work_dirs: List[str]) -> None:
                   f"{r['seconds'] / seen:.2f} |")
 
 
+def read_units(path: str) -> Dict[str, float]:
+    """``unit_seconds`` of an earlier ``--json``."""
+    from transnas_mm.apis.search_cost import UNITS
+    try:
+        with open(path) as f:
+            units = json.load(f)['unit_seconds']
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        sys.exit(f'--units {path}: {e}; expected the --json file of an '
+                 f'earlier projection')
+    missing = [u for u in UNITS if u not in units]
+    if missing:
+        sys.exit(f'--units {path}: unit_seconds.{missing[0]}: missing; '
+                 f'expected a projection made by this version')
+    return units
+
+
 def main() -> None:
     args = parse_args()
     import torch
@@ -111,7 +132,8 @@ def main() -> None:
     sizes = split_sizes(cfg, args)
     counts = step_counts(cfg, sizes, space_of_backbone(cfg.model.backbone),
                          args.gpus)
-    units = measure_units(cfg, counts, args.repeats)
+    units = read_units(args.units) if args.units else \
+        measure_units(cfg, counts, args.repeats)
     rows = project(counts, units)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     print(format_projection(rows, units, args.gpus, device))

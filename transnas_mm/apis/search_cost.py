@@ -81,21 +81,46 @@ def schedule_iters(train_cfg: dict, size: int, batch: int,
                                                              gpus)
 
 
-def _ladder_steps(proxy, n: int) -> int:
-    """Proxy steps of one generation of ``n`` candidates (a ladder: every
-    rung restarts from the adapted weights with its own steps)."""
-    steps, alive = 0, n
-    for j, rung in enumerate(proxy.ladder):
-        if j:
-            alive = max(1, math.ceil(proxy.keep * alive))
-        steps += alive * rung
-    return steps
+def _rungs(proxy, n: int) -> List[int]:
+    """Candidates at each rung of a generation of ``n`` (a ladder keeps
+    the best ``keep`` of each rung for the next); one rung without."""
+    alive = [n]
+    for _ in (proxy.ladder[1:] if proxy is not None else ()):
+        alive.append(max(1, math.ceil(proxy.keep * alive[-1])))
+    return alive
+
+
+def spread_over(scoring, proxy, gpus: int) -> int:
+    """Ranks a generation's candidates are spread over (1: every rank
+    scores each together: racing, a shared proxy, one GPU)."""
+    together = scoring.race.on or (proxy is not None and proxy.share)
+    return 1 if together else gpus
+
+
+def _generations(sizes: Sequence[int], proxy, proxied: bool, ranks: int,
+                 gpus: int, val_size: int) -> Dict[str, float]:
+    # ``proxied``: the ladder's rungs count (else one rung, 0 steps: the
+    # caller adds a proxy's steps per evaluation)
+    """Units of the generations' candidates on one rank: with ``ranks`` >
+    1 each scores its share of every rung, on the whole split; else every
+    rank each candidate, the split sharded over ``gpus``."""
+    steps = evals = 0
+    for n in sizes:
+        for rung, alive in zip(proxy.ladder if proxied else (0, ),
+                               _rungs(proxy if proxied else None, n)):
+            share = math.ceil(alive / ranks)
+            steps += share * rung
+            evals += share
+    images = val_size if ranks > 1 else val_size / gpus
+    return dict(proxy_step=steps, evals=evals, eval_image=evals * images)
 
 
 def arch_search_count(job, val_size: int, gpus: int = 1) -> StepCount:
     """``ArchSearchJob`` (built from the hook config): its candidates per
     generation (the whole population first, then the predictor's share of
-    each new one), the head-start proxies, the noise draws, the rerank."""
+    each new one) and the chosen arch's noise draws, spread over the ranks
+    where the search spreads them; the head-start proxies and the rerank
+    (every rank)."""
     cfg, scoring, proxy = job.search_cfg, job.scoring, job.proxy
     if proxy is not None and proxy.share:
         raise ValueError(f'{job.owner}: proxy.share: a shared proxy is not '
@@ -103,9 +128,8 @@ def arch_search_count(job, val_size: int, gpus: int = 1) -> StepCount:
     later = math.ceil(cfg.predictor_keep * cfg.population) \
         if cfg.predictor else cfg.population
     sizes = [cfg.population] + [later] * (cfg.generations - 1)
-    cands = sum(sizes)
     proxied = proxy is not None and job.fitness == 'proxy'
-    extra = scoring.noise_repeats
+    extra = 0  # scored by every rank together
     if proxied and job.head_start == 'auto':
         extra += 2
         if cfg.include_reference and not proxy.rungs and \
@@ -113,42 +137,48 @@ def arch_search_count(job, val_size: int, gpus: int = 1) -> StepCount:
             extra -= 1  # the reference's score is the head choice's
     if proxy is not None and job.rerank_top > 1:
         extra += job.rerank_top
-    runs = cands + extra
-    steps = 0
-    if proxied:
-        steps = sum(_ladder_steps(proxy, n) for n in sizes) + \
-            extra * proxy.iters
-    elif proxy is not None and job.rerank_top > 1:
-        steps = job.rerank_top * proxy.iters
-    evals = runs + (sum(math.ceil(proxy.keep ** j * n) for n in sizes
-                        for j in range(1, len(proxy.ladder)))
-                    if proxied and proxy.rungs else 0)
+    ranks = spread_over(scoring, proxy, gpus)
+    gens = _generations(sizes, proxy, proxied, ranks, gpus, val_size)
+    noise = _generations([scoring.noise_repeats], proxy, False, ranks,
+                         gpus, val_size)  # the chosen arch's other draws
+    iters = proxy.iters if proxy is not None else 0
+    extra_steps = extra * iters if proxied else job.rerank_top * iters \
+        if proxy is not None and job.rerank_top > 1 else 0
     return StepCount('arch search', dict(
-        proxy_step=steps, calib_batch=evals * scoring.calibrate_batches,
-        eval_image=evals * val_size / gpus), cands,
-        runs if proxy is not None else 0)
+        proxy_step=gens['proxy_step'] + extra_steps +
+        (noise['evals'] * iters if proxied else 0),
+        calib_batch=(gens['evals'] + noise['evals'] + extra) *
+        scoring.calibrate_batches,
+        eval_image=gens['eval_image'] + noise['eval_image'] +
+        extra * val_size / gpus), sum(sizes),
+        sum(sizes) + extra + scoring.noise_repeats
+        if proxy is not None else 0)
 
 
 def weight_search_count(job, space, val_size: int, test_size: int,
                         gpus: int = 1) -> StepCount:
-    """``WeightSearchJob``: plain inheritance and its noise draws, then
-    the evolution's generations (or, greedy, every other source of every
-    layer once per pass, counted on the hand arch), the held-out scores."""
+    """``WeightSearchJob``: plain inheritance and its noise draws (every
+    rank), then the evolution's generations (or, greedy, every other
+    source of every layer once per pass, counted on the hand arch), spread
+    over the ranks where the search spreads them; the held-out scores."""
     cfg, scoring, proxy = job.search_cfg, job.scoring, job.proxy
     if cfg.mode == 'evolution':
-        cands = cfg.population * cfg.generations
+        sizes = [cfg.population] * cfg.generations
     else:
         options = all_sources(space, reference_arch(space), cfg.source)
-        cands = 1 + cfg.passes * sum(len(o) - 1 for o in options
-                                     if len(o) > 1)
-    runs = cands + scoring.noise_repeats
-    heldout = 2 if job.heldout else 0
+        sizes = [1] + [len(o) - 1 for o in options if len(o) > 1] * \
+            cfg.passes
+    # plain inheritance's noise draws: a generation of their own
+    gens = _generations(sizes + [scoring.noise_repeats], proxy, False,
+                        spread_over(scoring, proxy, gpus), gpus, val_size)
     iters = proxy.iters if proxy is not None else 0
+    heldout = 2 if job.heldout else 0  # plain and NWS, every rank
     return StepCount('weight search', dict(
-        proxy_step=(runs + heldout) * iters,
-        calib_batch=(runs + heldout) * scoring.calibrate_batches,
-        eval_image=(runs * val_size + heldout * test_size) / gpus), cands,
-        runs + heldout if proxy is not None else 0)
+        proxy_step=(gens['evals'] + heldout) * iters,
+        calib_batch=(gens['evals'] + heldout) * scoring.calibrate_batches,
+        eval_image=gens['eval_image'] + heldout * test_size / gpus),
+        sum(sizes), sum(sizes) + scoring.noise_repeats + heldout
+        if proxy is not None else 0)
 
 
 def step_counts(cfg: Config, sizes: Dict[str, int], space,

@@ -154,6 +154,7 @@ class ArchSearchJob(SearchJob):
             print_log(f'resuming architecture search from {state_path} '
                       f'(generation {search.generation})', logger='current')
         snapshot = WeightSnapshot(ctx.model) if self.finetunes else None
+        adapted = snapshot  # what a stopped search leaves in the model
         if snapshot is not None and self.head_start != 'adapted':
             self.heads, snapshot = start_heads(
                 self, ctx, snapshot, osp.dirname(state_path), valid_for)
@@ -174,8 +175,8 @@ class ArchSearchJob(SearchJob):
                            scorer, cands)) if ladder else None,
                        runs=shared)
         except BelowFloor:
-            if snapshot is not None:  # not the last candidate's finetune
-                snapshot.restore()
+            if adapted is not None:  # not a finetune, not fresh heads
+                adapted.restore()
             raise
         return Explored(search, scorer, snapshot, before_eval)
 

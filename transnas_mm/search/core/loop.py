@@ -1,6 +1,7 @@
 """Drive a :class:`~.base.Search` (architecture or weights) generation by
-generation: draw on rank 0, broadcast, score on every rank, save the state
-after each generation."""
+generation: draw on rank 0, broadcast, score (each rank its share of the
+candidates, or every rank each one: :mod:`..scoring.spread`), save the
+state after each generation."""
 import json
 import math
 import os.path as osp
@@ -13,6 +14,7 @@ from mmengine.utils import ProgressBar
 
 from ...utils.atomic_io import atomic_write_json
 from ..scoring.fitness import SubnetScorer
+from ..scoring.spread import score_each
 from .base import Search
 from .candidate import WORST
 
@@ -123,16 +125,23 @@ def run_search(search: Search, scorer: SubnetScorer, state_path: str,
         bar = ProgressBar(len(cands)) if progress and is_main_process() \
             else None
         done = []
-        for part in runs.plan(cands) if runs is not None else [cands]:
-            if runs is not None:
-                runs.train(part)
+        if runs is None:
+            def one(cand) -> None:
+                _score(scorer, cand, before_eval, search, done, race_k)
+                done.append(cand)
+                if bar is not None:
+                    bar.update()
+            score_each(scorer, cands, one)
+            if bar is not None and bar.completed < len(cands):
+                bar.update(len(cands) - bar.completed)  # other ranks'
+        for part in runs.plan(cands) if runs is not None else []:
+            runs.train(part)
             for cand in part:
                 _score(scorer, cand, before_eval, search, done, race_k)
                 done.append(cand)
                 if bar is not None:
                     bar.update()
-            if runs is not None:
-                runs.scored(part)
+            runs.scored(part)
         if after_scoring is not None:
             after_scoring(cands)
         search.finish_generation(cands)

@@ -20,10 +20,11 @@ def unwrap(model: nn.Module) -> nn.Module:
 
 @torch.no_grad()
 def recalibrate_bn(model: nn.Module, batches: Iterable,
-                   num_batches: int) -> int:
+                   num_batches: int, across_ranks: bool = True) -> int:
     """Reset BN running stats and re-estimate them as the exact average over
     ``num_batches`` batches (``momentum=None``), forwarding in train mode
-    without gradients; averaged across ranks. Works with MMEngine dict
+    without gradients; averaged across ranks unless ``across_ranks`` is
+    False (a rank scoring a candidate of its own). Works with MMEngine dict
     batches and mmdet/mmpretrain data samples. Returns batches used."""
     model = unwrap(model)
     bns: List[_BatchNorm] = [m for m in model.modules()
@@ -52,7 +53,7 @@ def recalibrate_bn(model: nn.Module, batches: Iterable,
         for bn, momentum in zip(bns, momenta):
             bn.momentum = momentum
         model.train(was_training)
-    if get_world_size() > 1:
+    if across_ranks and get_world_size() > 1:
         # Weighted by each rank's batch count: equals one rank seeing all.
         count = torch.tensor(float(used))
         all_reduce(count, op='sum')

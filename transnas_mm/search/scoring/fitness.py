@@ -6,14 +6,16 @@ import time
 from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import torch.nn as nn
+from torch.utils.data import DataLoader
 
 from ...utils.atomic_io import nonfinite_tensors
 from ..core.candidate import Candidate
 from .batch_cache import DEFAULT_CACHE_MB, cached
 from .calibrate import recalibrate_bn, seeded
-from .evaluate import evaluate
+from .evaluate import evaluate, evaluate_here
 from .outcome import mark_failed, score_spread
 from .racing import Racing
+from .spread import score_each
 
 
 class ObjectiveError(ValueError):
@@ -61,10 +63,15 @@ class SubnetScorer:
         self.metric_key = metric_key
         self.sign = 1.0 if rule == 'greater' else -1.0
         self.seed = seed
+        self.cache_mb = cache_mb
         self.timing: Dict[str, float] = dict(calibrate=0.0, evaluate=0.0,
                                              total=0.0)
         self.racing: Optional[Racing] = None  # set to race candidates
         self.images = 0  # search-split images evaluated so far
+        # scoring on this rank alone (:mod:`.spread`): the whole split
+        self.alone = False
+        self._split = val_loader
+        self._whole_split = None
 
     def score(self, cand: Candidate, before_eval: Optional[Callable] = None,
               bars: Union[None, float, Sequence[Optional[float]]] = None
@@ -110,7 +117,8 @@ class SubnetScorer:
         """The candidate's own BN statistics; a diverged network fails."""
         with seeded(self.seed):
             recalibrate_bn(self.model, self.calib_loader,
-                           self.calibrate_batches)
+                           self.calibrate_batches,
+                           across_ranks=not self.alone)
         bad = nonfinite_tensors(self.model.state_dict())
         if bad:
             raise FloatingPointError(
@@ -124,12 +132,27 @@ class SubnetScorer:
             metrics, seen, cand.stage_scores = self.racing.evaluate(
                 self.model, self.evaluator, self.metric_key, self.sign,
                 bars)
+        elif self.alone:
+            metrics = evaluate_here(self.model, self.whole_split(),
+                                    self.evaluator)
+            seen = len(self._split.dataset)
         else:
             metrics = evaluate(self.model, self.val_loader, self.evaluator)
             seen = len(self.val_loader.dataset)
         cand.images = seen
         self.images += seen
         return metrics, seen
+
+    def whole_split(self):
+        """The search split in full on this rank, in the order and batches
+        one rank's loader gives (kept as the split's loader is)."""
+        if self._whole_split is None:
+            split = self._split
+            self._whole_split = cached(DataLoader(
+                split.dataset, batch_size=split.batch_size or 1,
+                sampler=list(range(len(split.dataset))), num_workers=0,
+                collate_fn=split.collate_fn), self.cache_mb)
+        return self._whole_split
 
     def _objective(self, metrics: dict) -> float:
         """``metric_key``'s finite value; a key the evaluator never gives
@@ -154,16 +177,18 @@ class SubnetScorer:
         its own calibration batches and each of ``calib_loaders`` (other
         seeded draws). A difference between candidates below it is luck
         of the calibration draw, not a better network."""
-        scores = [cand.score]
+        copies = [copy.deepcopy(cand) for _ in calib_loaders]
+        draws = {id(c): loader for c, loader in zip(copies, calib_loaders)}
         own = self.calib_loader
-        try:
-            for loader in calib_loaders:
-                self.calib_loader = loader
-                again = self.score(copy.deepcopy(cand), before_eval)
-                scores.append(again.score)
+
+        def again(copied: Candidate) -> None:
+            self.calib_loader = draws[id(copied)]
+            self.score(copied, before_eval)
+        try:  # each draw a candidate of its own: spread over the ranks
+            score_each(self, copies, again)
         finally:
             self.calib_loader = own
-        return score_spread(scores)
+        return score_spread([cand.score] + [c.score for c in copies])
 
     def _clear_evaluator(self) -> None:
         for metric in getattr(self.evaluator, 'metrics', []):

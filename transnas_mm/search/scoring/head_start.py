@@ -110,7 +110,7 @@ class Prescored:
     FIELDS = ('score', 'metrics', 'seconds', 'status', 'reason', 'images')
 
     def __init__(self, scorer: Any, known: Candidate):
-        self.scorer, self.known = scorer, known
+        self.inner, self.known = scorer, known  # inner: what scores
 
     def score(self, cand: Candidate, before_eval: Optional[Callable] = None
               ) -> Candidate:
@@ -119,7 +119,7 @@ class Prescored:
                 setattr(cand, name, getattr(self.known, name))
             self.known = None  # once: a later copy is scored as usual
             return cand
-        return self.scorer.score(cand, before_eval)
+        return self.inner.score(cand, before_eval)
 
 
 def describe(choice: Optional[dict]) -> str:

@@ -10,6 +10,7 @@ from typing import List, Sequence
 from ..core.candidate import WORST, Candidate
 from .fitness import SubnetScorer
 from .proxy import ProxyFinetune
+from .spread import score_each
 
 
 class Ladder:
@@ -44,10 +45,11 @@ class Ladder:
         for proxy in self.rungs[1:]:
             n = max(1, math.ceil(self.keep * len(alive)))
             alive = sorted(alive, key=lambda c: (-c.score, c.flops))[:n]
-            for c in alive:
+            def climb_one(c: Candidate, proxy=proxy) -> None:
                 seconds, images = c.seconds, c.images
                 scorer.score(c, proxy)
                 c.seconds += seconds
                 c.images += images
                 c.rung_scores.append(c.score)
+            score_each(scorer, alive, climb_one)
             alive = [c for c in alive if c.score > WORST]
