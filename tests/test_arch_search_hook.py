@@ -189,6 +189,19 @@ def _searches(demo_root, source_ckpt, tmp_path, hook: dict, opts: dict,
     return runs
 
 
+def _adapted_weights_back(adapted: dict, after: dict, work: str) -> None:
+    """The proxies' finetunes are undone: the adapted weights, except the
+    heads where head_start='auto' chose fresh ones (the search leaves
+    those for the weight search; which start wins can depend on the thread
+    count's rounding)."""
+    picked = json.load(open(osp.join(work, 'search', 'head_start.json')))[
+        'picked']
+    kept = [k for k in adapted if picked == 'adapted' or
+            k.startswith('backbone.')]
+    assert len(kept) > len(adapted) // 2
+    assert all(adapted[k].equal(after[k]) for k in kept)
+
+
 def test_proxy_fitness_scores_finetuned_paths_then_restores_weights(
         demo_root, source_ckpt, tmp_path):
     """``fitness='proxy'``: each candidate is scored after its own proxy
@@ -209,8 +222,8 @@ def test_proxy_fitness_scores_finetuned_paths_then_restores_weights(
     # for one candidate only, moves at most one score
     moved = sum(a['score'] != b['score'] for a, b in zip(inherit, proxy))
     assert moved >= len(inherit) - 1 >= 2
-    assert all(params_a[k].equal(params_b[k]) for k in params_a)
     work = str(tmp_path / 'proxy')
+    _adapted_weights_back(params_a, params_b, work)
     state = json.load(open(osp.join(work, 'search', 'search_state.json')))
     assert state['extra']['proxy_iters'] == 3
     with pytest.raises(ValueError, match='extra.proxy_iters'):
@@ -284,7 +297,7 @@ def test_shared_proxy_scores_a_generation_on_one_run(demo_root, source_ckpt,
                      dict(inherit={}, shared=SHARED))
     (inherit, params_a, _), (shared, params_b, runner) = runs['inherit'], \
         runs['shared']
-    assert all(params_a[k].equal(params_b[k]) for k in params_a)
+    _adapted_weights_back(params_a, params_b, str(tmp_path / 'shared'))
     gen0 = [r for r in shared if r['generation'] == 0]
     assert [r['layers'] for r in gen0] == [
         r['layers'] for r in inherit if r['generation'] == 0]
@@ -327,8 +340,8 @@ def test_shared_proxy_scores_a_generation_on_one_run(demo_root, source_ckpt,
             str(tmp_path / 'shared'), source_ckpt,
             {**opts, 'custom_hooks': [dict(hook, fitness='proxy', proxy=dict(
                 iters=2, lr=0.05))]})).train()
-    for kwargs, what in ((dict(rungs=(1, )), 'neither rungs'),
-                         (dict(score='loss'), 'neither rungs'),
+    for kwargs, what in ((dict(rungs=(1, )), 'takes no rungs'),
+                         (dict(score='loss'), 'the loss fitness is gone'),
                          (dict(share=True), 'expected 0 .off. or'),
                          (dict(share=1), 'expected 0 .off. or')):
         with pytest.raises(ValueError, match=what):

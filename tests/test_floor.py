@@ -117,13 +117,17 @@ def test_floor_follows_the_rule_and_refuses_what_is_not_a_number():
                  'coco/bbox_mAP')
 
 
-def test_loss_fitness_with_a_floor_is_refused():
+def test_the_removed_loss_fitness_is_refused_by_name():
     from transnas_mm.search.arch.job import ArchSearchJob
-    scoring = Scoring('accuracy/top1', floor=30.0)
+    scoring = Scoring('accuracy/top1')
     with pytest.raises(ValueError) as err:
         ArchSearchJob.build('ArchSearchHook', scoring, fitness='proxy',
                             proxy=dict(iters=2, score='loss'))
-    one_line(err, 'ArchSearchHook: floor', "proxy.score='loss'")
+    one_line(err, 'ArchSearchHook: proxy.score', 'tau -0.57',
+             "expected 'metric'")
+    assert ArchSearchJob.build('ArchSearchHook', scoring, fitness='proxy',
+                               proxy=dict(iters=2, score='metric')).proxy \
+        .iters == 2
 
 
 @pytest.mark.parametrize('name', ['transnas/coco_search.py',

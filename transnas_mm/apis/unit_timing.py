@@ -18,6 +18,7 @@ from ..search.arch.search import sample_arch_within
 from ..search.scoring.calibrate import calibration_batches
 from ..search.scoring.proxy import ProxyFinetune
 from ..space import Arch, CostTable, reference_arch, sample_arch
+from ..space.complexity import INPUT_SHAPE
 from ..utils.config_options import find_hook
 from .search_cost import StepCount
 
@@ -144,7 +145,7 @@ def measure_units(cfg: Config, counts: Sequence[StepCount],
         supernet = find_supernet(model)
         start = time.perf_counter()
         table = CostTable.measure(supernet.space, tuple(
-            (arch_hook or {}).get('input_shape', (3, 224, 224))))
+            (arch_hook or {}).get('input_shape', INPUT_SHAPE)))
         for step in counts:
             if step.name == 'arch search':
                 step.fixed = time.perf_counter() - start

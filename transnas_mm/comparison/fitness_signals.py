@@ -38,9 +38,9 @@ def scoring_of(config: str) -> Scoring:
     from mmengine.config import Config
     hook = find_hook(Config.fromfile(config), 'ArchSearchHook')
     return Scoring(hook['metric_key'], hook.get('rule', 'greater'),
-                   tuple(hook.get('input_shape', (3, 224, 224))),
-                   hook.get('calibrate_batches', 8), 0,
-                   hook.get('seed', 0))
+                   tuple(hook.get('input_shape', Scoring.input_shape)),
+                   hook.get('calibrate_batches',
+                            Scoring.calibrate_batches), 0, hook.get('seed', 0))
 
 
 def proxy_name(iters: int, schedule: str = 'constant') -> str:

@@ -6,7 +6,7 @@ from ..registry import HOOKS
 from ..search.arch.job import ArchSearchJob
 from ..search.job import SearchContext
 from ..search.scoring.batch_cache import DEFAULT_CACHE_MB
-from ..search.settings import DEFAULT_PROXY
+from ..search.settings import DEFAULT_PROXY, Scoring
 from .search_hook import SearchHook
 
 
@@ -60,8 +60,9 @@ class ArchSearchHook(SearchHook):
                  proxy: Optional[dict] = DEFAULT_PROXY,
                  fitness: str = 'proxy',
                  rerank_top: int = 0,
-                 input_shape: Sequence[int] = (3, 224, 224),
-                 calibrate_batches: int = 8, noise_repeats: int = 2,
+                 input_shape: Sequence[int] = Scoring.input_shape,
+                 calibrate_batches: int = Scoring.calibrate_batches,
+                 noise_repeats: int = Scoring.noise_repeats,
                  racing: Optional[Any] = None, seed: int = 0,
                  cache_mb: float = DEFAULT_CACHE_MB,
                  floor: Optional[float] = None,

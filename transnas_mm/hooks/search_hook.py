@@ -43,8 +43,9 @@ class SearchHook(Hook):
     priority = 'LOW'
 
     def scoring(self, moved: dict, metric_key: str, rule: str = 'greater',
-                input_shape: Sequence[int] = (3, 224, 224),
-                calibrate_batches: int = 8, noise_repeats: int = 2,
+                input_shape: Sequence[int] = Scoring.input_shape,
+                calibrate_batches: int = Scoring.calibrate_batches,
+                noise_repeats: int = Scoring.noise_repeats,
                 racing: Optional[Any] = None, seed: int = 0,
                 cache_mb: float = DEFAULT_CACHE_MB,
                 floor: Optional[float] = None) -> Tuple[str, Scoring]:

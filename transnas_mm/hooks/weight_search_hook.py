@@ -12,7 +12,7 @@ from ..search.core.base import generation_scalars
 from ..search.job import SearchContext
 from ..search.outputs.names import ARCH_FILE
 from ..search.scoring.batch_cache import DEFAULT_CACHE_MB
-from ..search.settings import DEFAULT_PROXY
+from ..search.settings import DEFAULT_PROXY, Scoring
 from ..search.weights.job import WeightSearchJob, read_arch
 from .search_hook import SearchHook
 
@@ -36,8 +36,9 @@ class WeightSearchHook(SearchHook):
             source network one of the first generation.
         proxy: ``dict(iters=N, lr=0.02, schedule='cosine')``: score each
             candidate after a short SGD finetune (the exported weights are
-            the assignment, never that finetune); default ``DEFAULT_PROXY`` (180 steps,
-            lr 0.02 warmed up and cosine-annealed, as the arch search);
+            the assignment, never that finetune); default
+            ``DEFAULT_PROXY`` (180 steps, lr 0.02 warmed up and
+            cosine-annealed, as the arch search);
             None: off.
         heldout: also score plain inheritance and the chosen assignment on
             the runner's test dataloader (reported, never used to choose).
@@ -52,8 +53,9 @@ class WeightSearchHook(SearchHook):
                  proxy: Optional[dict] = DEFAULT_PROXY,
                  heldout: bool = True,
                  finetune: Optional[dict] = None, noise_margin: float = 2.0,
-                 input_shape: Sequence[int] = (3, 224, 224),
-                 calibrate_batches: int = 8, noise_repeats: int = 2,
+                 input_shape: Sequence[int] = Scoring.input_shape,
+                 calibrate_batches: int = Scoring.calibrate_batches,
+                 noise_repeats: int = Scoring.noise_repeats,
                  racing: Optional[Any] = None, seed: int = 0,
                  cache_mb: float = DEFAULT_CACHE_MB,
                  floor: Optional[float] = None,

@@ -75,10 +75,6 @@ class SearchJob:
         self.proxy = proxy
         self.out_dir = out_dir
         self.owner = owner or type(self).__name__
-        if scoring.floor is not None and self.loss_fitness:
-            raise ValueError(f"{self.owner}: floor: proxy.score='loss' "
-                             f'evaluates no {scoring.metric_key} to hold '
-                             f'against it; expected floor=None with it')
 
     def check_data(self, train_loader) -> None:
         """Calibration on fewer batches than asked would be recorded as the
@@ -107,11 +103,6 @@ class SearchJob:
     def scorers(self, ctx: SearchContext) -> ScorerFactory:
         """What this job's scoring settings score with on ``ctx``."""
         return ScorerFactory(self.scoring, self.proxy, ctx)
-
-    @property
-    def loss_fitness(self) -> bool:
-        """Candidates scored by the proxy's training loss."""
-        return self.proxy is not None and self.proxy.score == 'loss'
 
     def valid_for(self, ctx: SearchContext, supernet, **more) -> dict:
         """What a saved state is only valid for: a resume with another

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
+from ..space.complexity import INPUT_SHAPE
 from .scoring.batch_cache import DEFAULT_CACHE_MB
 from .scoring.proxy import SCHEDULES
 from .scoring.racing import RaceSettings
@@ -100,7 +101,6 @@ class Proxy:
     lr: float = DEFAULT_PROXY['lr']
     rungs: Tuple[int, ...] = ()
     keep: float = 1 / 3
-    score: str = 'metric'  # or 'loss': minus the proxy's mean train loss
     schedule: str = DEFAULT_PROXY['schedule']
     share: int = 0
 
@@ -111,6 +111,13 @@ class Proxy:
                    'share'))
         if not d:
             return None
+        if d.pop('score', 'metric') != 'metric':
+            raise ValueError(
+                f"{owner}: proxy.score: the loss fitness is gone (minus the "
+                f"proxy's training loss ranked the finetuned RetinaNet archs "
+                f'at Kendall tau -0.57 and lost to FLOPs on CUB, '
+                f"docs/results/search_fitness.md); expected 'metric' (or "
+                f'no score key)')
         proxy = cls(**d)
         if not _steps(proxy.iters):
             raise ValueError(f'{owner}: proxy.iters: expected an integer '
@@ -125,9 +132,6 @@ class Proxy:
             raise ValueError(f'{owner}: proxy.rungs: expected increasing '
                              f'step counts below iters={proxy.iters}, got '
                              f'{proxy.rungs!r}')
-        if proxy.score not in ('metric', 'loss'):
-            raise ValueError(f"{owner}: proxy.score: expected 'metric' or "
-                             f"'loss', got {proxy.score!r}")
         if proxy.schedule not in SCHEDULES:
             raise ValueError(f'{owner}: proxy.schedule: expected one of '
                              f'{list(SCHEDULES)}, got {proxy.schedule!r}')
@@ -136,11 +140,10 @@ class Proxy:
             raise ValueError(f'{owner}: proxy.share: expected 0 (off) or '
                              f'the candidates per shared run (>= 2), got '
                              f'{proxy.share!r}')
-        if proxy.share and (rungs or proxy.score == 'loss'):
+        if proxy.share and rungs:
             raise ValueError(f'{owner}: proxy.share: a shared proxy scores '
                              f'every candidate after one run, so it takes '
-                             f'neither rungs nor score=\'loss\'; expected '
-                             f'one of them')
+                             f'no rungs; expected one of them')
         if not 0.0 < proxy.keep <= 1.0:
             raise ValueError(f'{owner}: proxy.keep: expected a fraction in '
                              f'(0, 1], got {proxy.keep!r}')
@@ -157,11 +160,10 @@ class Proxy:
         """Recorded with a saved search state (a resume must match)."""
         ladder = dict(proxy_rungs=list(self.rungs), proxy_keep=self.keep) \
             if self.rungs else {}
-        loss = dict(proxy_score=self.score) if self.score != 'metric' else {}
         anneal = dict(proxy_schedule=self.schedule) \
             if self.schedule != 'constant' else {}
         return dict(proxy_iters=self.iters, proxy_lr=self.lr, **ladder,
-                    **loss, **anneal, proxy_share=self.share)
+                    **anneal, proxy_share=self.share)
 
 
 @dataclass
@@ -173,7 +175,7 @@ class Scoring:
     network)."""
     metric_key: str
     rule: str = 'greater'
-    input_shape: Tuple[int, int, int] = (3, 224, 224)
+    input_shape: Tuple[int, int, int] = INPUT_SHAPE
     calibrate_batches: int = 8
     noise_repeats: int = 2
     seed: int = 0
@@ -241,10 +243,9 @@ def check_arch_scoring(owner: str, scoring: Scoring, proxy: Optional[Proxy],
     if fitness == 'proxy' and proxy is None:
         raise ValueError(f"{owner}: fitness='proxy' needs "
                          f'proxy=dict(iters=N) with N >= 1')
-    if fitness == 'proxy' and (proxy.rungs or proxy.score == 'loss') \
-            and scoring.race.on:
-        raise ValueError(f'{owner}: proxy: a ladder or a loss score and '
-                         f'racing do not combine; expected one of them')
+    if fitness == 'proxy' and proxy.rungs and scoring.race.on:
+        raise ValueError(f'{owner}: proxy: a ladder and racing do not '
+                         f'combine; expected one of them')
     if proxy is not None and proxy.share and rerank_top > 1:
         raise ValueError(f'{owner}: proxy.share: a rerank scores candidates '
                          f'after proxies of their own, not comparable with '

@@ -12,6 +12,10 @@ from .arch import Arch, arch_ops, validate_arch
 from .ops import build_op, conv_unit
 from .search_space import SearchSpace
 
+# The input FLOPs, params and latency are counted at unless told: the
+# ImageNet resolution the spaces' hand chains were designed for.
+INPUT_SHAPE = (3, 224, 224)
+
 
 def _ceil_half(v: int) -> int:
     return (v + 1) // 2
@@ -108,7 +112,7 @@ class CostTable:
 
     @classmethod
     def measure(cls, space: SearchSpace,
-                input_shape: Sequence[int] = (3, 224, 224),
+                input_shape: Sequence[int] = INPUT_SHAPE,
                 backbone: Optional[nn.Module] = None,
                 norm_cfg: Optional[dict] = None,
                 act_cfg: Optional[dict] = None) -> 'CostTable':

@@ -12,7 +12,7 @@ import torch.nn as nn
 
 from ..utils.atomic_io import atomic_write_json
 from .arch import Arch, arch_edges, arch_ops
-from .complexity import stem_and_layers
+from .complexity import INPUT_SHAPE, stem_and_layers
 from .ops import SKIP
 from .search_space import SearchSpace
 
@@ -60,7 +60,7 @@ class LatencyTable:
 
     @classmethod
     def measure(cls, space: SearchSpace,
-                input_shape: Sequence[int] = (3, 224, 224),
+                input_shape: Sequence[int] = INPUT_SHAPE,
                 backbone: Optional[nn.Module] = None, repeats: int = 30,
                 warmup: int = 10) -> 'LatencyTable':
         """Time every (layer, op) once, using ``backbone``'s own modules

@@ -125,7 +125,7 @@ class ArchSearchJob(SearchJob):
             chosen, ranked = rerank_choice(
                 search, self.rerank_top, build.scorer(
                     build.restart_path(snapshot), scorer.calib_loader,
-                    racing=False, loss=self.loss_fitness),
+                    racing=False),
                 build.proxy_finetune(), snapshot)
         noise = search.history[chosen.key].noise if self.sharing else \
             scorer.noise(search.history[chosen.key], build.noise_batches(),
@@ -160,8 +160,7 @@ class ArchSearchJob(SearchJob):
                 self, ctx, snapshot, osp.dirname(state_path), valid_for)
         build = self.scorers(ctx)
         prepare, before_eval = self.candidate_fitness(build, snapshot)
-        scorer = build.scorer(prepare, loss=self.fitness == 'proxy'
-                              and self.loss_fitness)
+        scorer = build.scorer(prepare)
         ladder = build.ladder() if self.fitness == 'proxy' else None
         shared = build.shared_proxy(snapshot, lambda c: scorer.noise(
             c, build.noise_batches())) if self.sharing else None

@@ -1,6 +1,6 @@
 """The one place where a search's scoring settings become what it scores
-with: the scorer (search-split metric, racing as configured, or the proxy
-loss), the proxy finetune, its ladder, shared proxy runs, and the fixed
+with: the scorer (the search-split metric, racing as configured), the
+proxy finetune, its ladder, shared proxy runs, and the fixed
 training-batch draws they use. Both searches, the head choice, the rerank
 and the rank study build their scorers here, so a candidate is scored the
 same way wherever it is scored."""
@@ -10,7 +10,6 @@ from ..core.candidate import Candidate
 from .calibrate import calibration_batches
 from .fitness import SubnetScorer
 from .ladder import Ladder
-from .loss_fitness import ProxyLossScorer
 from .proxy import ProxyFinetune
 from .racing import Racing
 from .shared_proxy import SharedProxy
@@ -43,20 +42,14 @@ class ScorerFactory:
                 for k in range(self.scoring.noise_repeats)]
 
     def scorer(self, prepare: Callable[[Candidate], None], calib=None,
-               racing: bool = True, loss: bool = False) -> SubnetScorer:
-        """Fitness on the search split, racing as configured; ``loss``:
-        minus the proxy's training loss instead (nothing evaluated)."""
+               racing: bool = True) -> SubnetScorer:
+        """Fitness on the search split, racing as configured."""
         s, ctx = self.scoring, self.ctx
-        args = (ctx.model, prepare,
-                calib if calib is not None else self.batches(
-                    s.calibrate_batches),
-                s.calibrate_batches, ctx.val_loader, ctx.val_evaluator,
-                s.metric_key, s.rule, s.seed, s.cache_mb)
-        if loss:
-            return ProxyLossScorer(*args, noise_batches=[
-                self.batches(self.proxy.iters, PROXY + 1 + k)
-                for k in range(s.noise_repeats)])
-        scorer = SubnetScorer(*args)
+        scorer = SubnetScorer(
+            ctx.model, prepare, calib if calib is not None else self.batches(
+                s.calibrate_batches),
+            s.calibrate_batches, ctx.val_loader, ctx.val_evaluator,
+            s.metric_key, s.rule, s.seed, s.cache_mb)
         if racing:
             scorer.racing = Racing.from_settings(ctx.val_loader, s.race,
                                                  s.seed, s.cache_mb)

@@ -147,7 +147,7 @@ def start_heads(job: Any, ctx: Any, snapshot: Any, out: str,
         reference = reference_arch(supernet.space)
         build = job.scorers(ctx)
         adapted = build.restart_path(snapshot)
-        scorer = build.scorer(adapted, racing=False, loss=job.loss_fitness)
+        scorer = build.scorer(adapted, racing=False)
         proxy = build.proxy_finetune()
 
         def score(start: str) -> Candidate:

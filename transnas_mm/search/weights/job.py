@@ -80,9 +80,6 @@ class WeightSearchJob(SearchJob):
         if noise_margin < 0:
             raise ValueError(f'{self.owner}: noise_margin: expected >= 0, '
                              f'got {noise_margin}')
-        if self.loss_fitness and scoring.race.on:
-            raise ValueError(f"{self.owner}: proxy.score='loss' and racing "
-                             f'do not combine; expected one of them')
         self.search_cfg = search
         self.noise_margin = noise_margin
         self.heldout = heldout
@@ -206,7 +203,7 @@ class WeightSearchJob(SearchJob):
 
         build = self.scorers(ctx)
         return WeightSearchParts(
-            search, build.scorer(prepare, loss=self.loss_fitness),
+            search, build.scorer(prepare),
             build.proxy_finetune(), snapshot)
 
     def materialize(self, scorer: SubnetScorer, cand: Candidate,
