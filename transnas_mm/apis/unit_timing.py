@@ -96,15 +96,15 @@ def time_units(model, supernet, optim_wrapper, train_batches: Sequence,
                 eval_image=_mean_seconds(evaluate, draws) / images)
 
 
-def candidate_sampler(supernet, table: CostTable, arch_hook: Optional[dict],
-                      seed: int = 0) -> Callable[[], Arch]:
-    """Random archs within the arch search's constraints (with no arch
-    search: any arch of the space)."""
+def candidate_sampler(supernet, table: Optional[CostTable],
+                      arch_hook: Optional[dict], seed: int = 0
+                      ) -> Callable[[], Arch]:
+    """Random archs within the arch search's constraints (``table``: its
+    cost table); with no arch search any arch of the space."""
     rng = np.random.default_rng(seed)
-    cfg = None if arch_hook is None else \
-        HOOKS.build(dict(arch_hook)).job.search_cfg
-    if cfg is None:
+    if arch_hook is None:
         return lambda: sample_arch(supernet.space, rng)
+    cfg = HOOKS.build(dict(arch_hook)).job.search_cfg
     return lambda: sample_arch_within(
         supernet.space, table, rng, cfg.flops_range, cfg.params_range,
         cfg.edge_keep_prob)
@@ -143,12 +143,14 @@ def measure_units(cfg: Config, counts: Sequence[StepCount],
         counts[0].fixed = time.perf_counter() - start
         model = revert_sync_batchnorm(runner.model)
         supernet = find_supernet(model)
-        start = time.perf_counter()
-        table = CostTable.measure(supernet.space, tuple(
-            (arch_hook or {}).get('input_shape', INPUT_SHAPE)))
-        for step in counts:
-            if step.name == 'arch search':
-                step.fixed = time.perf_counter() - start
+        table = None
+        if arch_hook is not None:  # its constraints draw the candidates
+            start = time.perf_counter()
+            table = CostTable.measure(supernet.space, tuple(
+                arch_hook.get('input_shape', INPUT_SHAPE)))
+            for step in counts:
+                if step.name == 'arch search':
+                    step.fixed = time.perf_counter() - start
         loader = iter(runner.build_dataloader(cfg.train_dataloader))
         next(loader)  # the workers' start-up is not a batch's cost
         start = time.perf_counter()

@@ -125,22 +125,20 @@ def run_search(search: Search, scorer: SubnetScorer, state_path: str,
         bar = ProgressBar(len(cands)) if progress and is_main_process() \
             else None
         done = []
+
+        def one(cand) -> None:
+            _score(scorer, cand, before_eval, search, done, race_k)
+            done.append(cand)
+            if bar is not None:
+                bar.update()
         if runs is None:
-            def one(cand) -> None:
-                _score(scorer, cand, before_eval, search, done, race_k)
-                done.append(cand)
-                if bar is not None:
-                    bar.update()
             score_each(scorer, cands, one)
             if bar is not None and bar.completed < len(cands):
                 bar.update(len(cands) - bar.completed)  # other ranks'
         for part in runs.plan(cands) if runs is not None else []:
             runs.train(part)
             for cand in part:
-                _score(scorer, cand, before_eval, search, done, race_k)
-                done.append(cand)
-                if bar is not None:
-                    bar.update()
+                one(cand)
             runs.scored(part)
         if after_scoring is not None:
             after_scoring(cands)

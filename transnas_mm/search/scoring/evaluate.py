@@ -9,29 +9,20 @@ from mmengine.evaluator.metric import _to_cpu
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, dataloader, evaluator: Evaluator
-             ) -> Dict[str, float]:
+def evaluate(model: nn.Module, dataloader, evaluator: Evaluator,
+             here: bool = False) -> Dict[str, float]:
     """``val_step`` over ``dataloader`` (each rank its shard), then the
-    evaluator's distributed ``evaluate``: same numbers on 1 or N ranks."""
+    evaluator's distributed ``evaluate``: same numbers on 1 or N ranks.
+    ``here``: every metric computed on this rank alone, with no collective
+    (a rank scoring its own candidates over the whole split,
+    :mod:`.spread`): the same results in the same order and the same
+    ``compute_metrics`` as one rank's ``evaluate``."""
     model.eval()
     for data in dataloader:
         outputs = model.val_step(data)
         evaluator.process(data_samples=outputs, data_batch=data)
-    return evaluator.evaluate(len(dataloader.dataset))
-
-
-@torch.no_grad()
-def evaluate_here(model: nn.Module, dataloader, evaluator: Evaluator
-                  ) -> Dict[str, float]:
-    """``val_step`` over all of ``dataloader`` on this rank alone and each
-    metric computed here, with no collective: what a rank scoring its own
-    candidates uses (:mod:`.spread`). Same numbers as :func:`evaluate` on
-    one rank: the same results in the same order, the same
-    ``compute_metrics``."""
-    model.eval()
-    for data in dataloader:
-        outputs = model.val_step(data)
-        evaluator.process(data_samples=outputs, data_batch=data)
+    if not here:
+        return evaluator.evaluate(len(dataloader.dataset))
     metrics: Dict[str, float] = {}
     for metric in evaluator.metrics:
         results, metric.results = metric.results, []

@@ -12,7 +12,7 @@ from ...utils.atomic_io import nonfinite_tensors
 from ..core.candidate import Candidate
 from .batch_cache import DEFAULT_CACHE_MB, cached
 from .calibrate import recalibrate_bn, seeded
-from .evaluate import evaluate, evaluate_here
+from .evaluate import evaluate
 from .outcome import mark_failed, score_spread
 from .racing import Racing
 from .spread import score_each
@@ -133,8 +133,8 @@ class SubnetScorer:
                 self.model, self.evaluator, self.metric_key, self.sign,
                 bars)
         elif self.alone:
-            metrics = evaluate_here(self.model, self.whole_split(),
-                                    self.evaluator)
+            metrics = evaluate(self.model, self.whole_split(),
+                               self.evaluator, here=True)
             seen = len(self._split.dataset)
         else:
             metrics = evaluate(self.model, self.val_loader, self.evaluator)
