@@ -28,7 +28,6 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor, nn
 
-import transnas_mm  # noqa: F401
 from transnas_mm import SparseSuperNet
 from transnas_mm.models.pretrained import (efficientnet_lite_classifier,
                                            load_state_dict_file)
@@ -136,7 +135,7 @@ def main() -> None:
     print(f'{len(x) - cal} images from {args.images} at {args.size} px'
           f'{f", BN re-estimated on {cal} others" if cal else ""}; '
           f'ImageNet top-1 agreement with Lite0 (%) / KL from it')
-    print(f'| network | slice | importance |\n|---|---|---|')
+    print('| network | slice | importance |\n|---|---|---|')
     rows = {}
     for label, arch in archs.items():
         rows[label] = [compare(ref, logits(nets[n], fc, arch, x, cal))
