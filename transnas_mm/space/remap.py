@@ -60,17 +60,18 @@ def _role_states(block: InvertedResidual, order: Optional[Tensor]
                  ) -> Dict[str, Dict[str, Tensor]]:
     """Each role's state dict, hidden channels taken in ``order`` (the
     project conv's input dim, every other role's output dim)."""
-    states = {}
-    for role, module in _roles(block).items():
-        state = dict(module.state_dict())
+    states = {role: dict(module.state_dict())
+              for role, module in _roles(block).items()}
+    if order is None:
+        return states
+    for role, state in states.items():
         for key, value in state.items():
-            if order is None or key.endswith('num_batches_tracked'):
+            if key.endswith('num_batches_tracked'):
                 continue
             if role != 'project':
                 state[key] = value.index_select(0, order)
             elif value.dim() == 4:  # not the project BN: output channels
                 state[key] = value.index_select(1, order)
-        states[role] = state
     return states
 
 
